@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { doctor } from './doctor.js';
+
+const program = new Command();
+program
+  .name('op-screen')
+  .description('Opportunistic osteoporosis screening from lumbar-spine MRI (research software, not a diagnostic device)');
+
+program
+  .command('doctor')
+  .description('print versions, the compute backend it would use and the cache directory')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const report = await doctor();
+    if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else for (const [k, v] of Object.entries(report)) process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`op-screen: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import * as efficientnet from '@op-screen/efficientnet';
+import * as metrics from '@op-screen/metrics';
+import * as mriIo from '@op-screen/mri-io';
+import * as preprocess from '@op-screen/preprocess';
+
+export interface DoctorReport {
+  node: string;
+  platform: string;
+  cpus: number;
+  packages: Record<string, string>;
+}
+
+/** Versions and environment facts, printed by `op-screen doctor`. */
+export async function doctor(): Promise<DoctorReport> {
+  const os = await import('node:os');
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.cpus().length,
+    packages: {
+      [mriIo.PACKAGE_NAME]: mriIo.VERSION,
+      [preprocess.PACKAGE_NAME]: preprocess.VERSION,
+      [efficientnet.PACKAGE_NAME]: efficientnet.VERSION,
+      [metrics.PACKAGE_NAME]: metrics.VERSION,
+    },
+  };
+}

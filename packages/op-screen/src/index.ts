@@ -1,0 +1,1 @@
+export { doctor, type DoctorReport } from './doctor.js';

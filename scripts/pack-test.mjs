@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Packaging test: pack every workspace package as users receive it, install the tarballs into a
+// scratch project with plain npm, then import each one under ESM and CJS and type-check both
+// entry styles with `moduleResolution: node16`. Catches a broken `exports` map before users do.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pnpm = process.env.npm_execpath && process.env.npm_execpath.includes('pnpm') ? process.env.npm_execpath : null;
+const pkgs = readdirSync(join(root, 'packages')).map((d) => {
+  const dir = join(root, 'packages', d);
+  return { dir, name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name };
+});
+
+const work = mkdtempSync(join(tmpdir(), 'op-screen-pack-'));
+const tarDir = join(work, 'tarballs');
+mkdirSync(tarDir);
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+try {
+  for (const p of pkgs) {
+    if (pnpm) run(process.execPath, [pnpm, 'pack', '--pack-destination', tarDir], p.dir);
+    else run('npx', ['-y', 'pnpm@10.34.9', 'pack', '--pack-destination', tarDir], p.dir);
+  }
+  const tarballs = readdirSync(tarDir).map((f) => join(tarDir, f));
+  const app = join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '1.0.0' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs], app);
+
+  const lines = [];
+  for (const p of pkgs) {
+    const esm = `import * as m from '${p.name}';\nif (typeof m !== 'object' || Object.keys(m).length === 0) throw new Error('empty ESM entry');\nconsole.log('esm ok ${p.name}', Object.keys(m).length);\n`;
+    const cjs = `const m = require('${p.name}');\nif (typeof m !== 'object' || Object.keys(m).length === 0) throw new Error('empty CJS entry');\nconsole.log('cjs ok ${p.name}', Object.keys(m).length);\n`;
+    const base = p.name.replace('@op-screen/', '');
+    writeFileSync(join(app, `${base}.mjs`), esm);
+    writeFileSync(join(app, `${base}.cjs`), cjs);
+    writeFileSync(join(app, `${base}-types.mts`), `import * as m from '${p.name}';\nexport const keys: string[] = Object.keys(m);\n`);
+    writeFileSync(join(app, `${base}-types.cts`), `import m = require('${p.name}');\nexport const keys: string[] = Object.keys(m);\n`);
+    lines.push(run(process.execPath, [`${base}.mjs`], app).trim());
+    lines.push(run(process.execPath, [`${base}.cjs`], app).trim());
+  }
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      include: ['*.mts', '*.cts'],
+    }),
+  );
+  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
+  lines.push('types ok (node16 ESM + CJS)');
+  const bin = run(join(app, 'node_modules/.bin/op-screen'), ['doctor', '--json'], app);
+  JSON.parse(bin);
+  lines.push('bin ok: op-screen doctor --json');
+  console.log(lines.join('\n'));
+  console.log(`pack-test: ${pkgs.length} passed, 0 failed`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
