@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerInspectCommand } from './commands/inspect.js';
+import { registerZooCommand } from './commands/zoo.js';
 import { doctor } from './doctor.js';
 
 const program = new Command();
@@ -15,6 +18,10 @@ program
     if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else for (const [k, v] of Object.entries(report)) process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
   });
+
+registerInspectCommand(program);
+registerEvaluateCommand(program);
+registerZooCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`op-screen: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,2 @@
+// Training engine (fine-tuning, wasm gradient kernels, worker pool, checkpoints).
+export {};
