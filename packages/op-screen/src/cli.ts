@@ -1,13 +1,16 @@
 import { Command } from 'commander';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerInspectCommand } from './commands/inspect.js';
+import { registerSynthCommand } from './commands/synth.js';
 import { registerZooCommand } from './commands/zoo.js';
 import { doctor } from './doctor.js';
 
 const program = new Command();
 program
   .name('op-screen')
-  .description('Opportunistic osteoporosis screening from lumbar-spine MRI (research software, not a diagnostic device)');
+  .description(
+    'Opportunistic osteoporosis screening from lumbar-spine MRI (research software, not a diagnostic device)',
+  );
 
 program
   .command('doctor')
@@ -16,12 +19,15 @@ program
   .action(async (opts: { json?: boolean }) => {
     const report = await doctor();
     if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else for (const [k, v] of Object.entries(report)) process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+    else
+      for (const [k, v] of Object.entries(report))
+        process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
   });
 
 registerInspectCommand(program);
 registerEvaluateCommand(program);
 registerZooCommand(program);
+registerSynthCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`op-screen: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,1 +1,1 @@
-export { doctor, type DoctorReport } from './doctor.js';
+export { type DoctorReport, doctor } from './doctor.js';

@@ -1,0 +1,210 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import { OpScreenError } from '../errors.js';
+
+export const LEVEL_NAMES = ['L1', 'L2', 'L3', 'L4'] as const;
+export type ManifestLevel = (typeof LEVEL_NAMES)[number];
+export type ManifestSequence = 'T1' | 'T2';
+
+export interface PixelBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** One validated manifest row: one vertebra image. */
+export interface ManifestRow {
+  /** 1-based line number in the CSV (header = line 1). */
+  line: number;
+  patientId: string;
+  sequence: ManifestSequence;
+  level: ManifestLevel;
+  /** Absolute path of the DICOM file, DICOM series directory or NIfTI file. */
+  image: string;
+  /** DXA T-score when given. */
+  tScore: number | undefined;
+  /** 1 = osteoporosis (T-score <= threshold or label 1). */
+  label: 0 | 1;
+  roi: PixelBox | undefined;
+  slice: number | undefined;
+  csfRoi: PixelBox | undefined;
+}
+
+/** A row left out of the run and why (never the row's identifiers: only its line number). */
+export interface SkippedRow {
+  line: number;
+  code: 'INVALID_ROW' | 'MISSING_FILE' | 'DUPLICATE' | 'UNREADABLE_IMAGE' | 'NO_LABEL';
+  reason: string;
+}
+
+export interface ManifestOptions {
+  /** Label = t_score <= threshold (default -2.5, the WHO osteoporosis definition). */
+  tScoreThreshold?: number;
+  /** Check that image paths exist (default true). */
+  checkFiles?: boolean;
+}
+
+export interface Manifest {
+  path: string;
+  rows: ManifestRow[];
+  skipped: SkippedRow[];
+}
+
+const box = z
+  .string()
+  .trim()
+  .regex(/^\s*\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+\s*$/, 'expected "x,y,w,h" as four non-negative integers')
+  .transform((s) => {
+    const [x, y, w, h] = s.split(',').map((v) => Number.parseInt(v, 10)) as [number, number, number, number];
+    return { x, y, w, h };
+  })
+  .refine((b) => b.w > 0 && b.h > 0, 'box width and height must be > 0');
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** Zod schema of one raw CSV record (strings), producing typed fields. */
+export const manifestRecordSchema = z
+  .object({
+    patient_id: z.string().trim().min(1, 'patient_id is empty'),
+    sequence: z
+      .string()
+      .trim()
+      .transform((s) => s.toUpperCase())
+      .pipe(z.enum(['T1', 'T2'], { message: 'sequence must be T1 or T2' })),
+    level: z
+      .string()
+      .trim()
+      .transform((s) => s.toUpperCase())
+      .pipe(z.enum(LEVEL_NAMES, { message: 'level must be one of L1, L2, L3, L4' })),
+    image: z.string().trim().min(1, 'image is empty'),
+    t_score: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/, 't_score is not a number')
+        .transform(Number)
+        .refine((v) => v >= -10 && v <= 10, 't_score outside [-10, 10]')
+        .optional(),
+    ),
+    label: z.preprocess(emptyToUndefined, z.enum(['0', '1'], { message: 'label must be 0 or 1' }).optional()),
+    roi: z.preprocess(emptyToUndefined, box.optional()),
+    slice: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^\s*\d+\s*$/, 'slice must be a non-negative integer')
+        .transform(Number)
+        .optional(),
+    ),
+    csf_roi: z.preprocess(emptyToUndefined, box.optional()),
+  })
+  .refine((r) => r.t_score !== undefined || r.label !== undefined, {
+    message: 'neither t_score nor label given',
+    path: ['t_score'],
+  });
+
+/** Parses and validates manifest CSV text; bad rows go to `skipped` with a reason and the run goes on. */
+export function parseManifest(text: string, manifestPath: string, opts: ManifestOptions = {}): Manifest {
+  const threshold = opts.tScoreThreshold ?? -2.5;
+  const checkFiles = opts.checkFiles ?? true;
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      relax_column_count: true,
+      bom: true,
+    });
+  } catch (err) {
+    throw new OpScreenError(
+      'MANIFEST_UNREADABLE',
+      `${manifestPath} is not valid CSV (${(err as Error).message}). Check quoting: roi boxes "x,y,w,h" must be quoted.`,
+      manifestPath,
+    );
+  }
+  if (records.length === 0)
+    throw new OpScreenError('MANIFEST_EMPTY', `${manifestPath} has no data rows.`, manifestPath);
+  const header = Object.keys(records[0] as object);
+  for (const col of ['patient_id', 'sequence', 'level', 'image'])
+    if (!header.includes(col))
+      throw new OpScreenError(
+        'MANIFEST_UNREADABLE',
+        `${manifestPath} lacks the required column "${col}" (need patient_id, sequence, level, image and t_score or label).`,
+        manifestPath,
+      );
+  const base = dirname(resolve(manifestPath));
+  const rows: ManifestRow[] = [];
+  const skipped: SkippedRow[] = [];
+  const seen = new Map<string, number>();
+  records.forEach((rec, i) => {
+    const line = i + 2;
+    const parsed = manifestRecordSchema.safeParse(rec);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      skipped.push({
+        line,
+        code: 'INVALID_ROW',
+        reason: `${issue?.path.join('.') || 'row'}: ${issue?.message ?? 'invalid'}`,
+      });
+      return;
+    }
+    const r = parsed.data;
+    const image = isAbsolute(r.image) ? r.image : resolve(base, r.image);
+    if (checkFiles && !existsSync(image)) {
+      skipped.push({ line, code: 'MISSING_FILE', reason: `image not found: ${r.image}` });
+      return;
+    }
+    if (checkFiles && statSync(image).isDirectory() === false && statSync(image).size === 0) {
+      skipped.push({ line, code: 'UNREADABLE_IMAGE', reason: `image is an empty file: ${r.image}` });
+      return;
+    }
+    const key = `${r.patient_id}\u0000${r.sequence}\u0000${r.level}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      skipped.push({
+        line,
+        code: 'DUPLICATE',
+        reason: `duplicate of line ${first} (same patient, sequence and level)`,
+      });
+      return;
+    }
+    seen.set(key, line);
+    const label: 0 | 1 = r.t_score !== undefined ? (r.t_score <= threshold ? 1 : 0) : r.label === '1' ? 1 : 0;
+    rows.push({
+      line,
+      patientId: r.patient_id,
+      sequence: r.sequence,
+      level: r.level,
+      image,
+      tScore: r.t_score,
+      label,
+      roi: r.roi,
+      slice: r.slice,
+      csfRoi: r.csf_roi,
+    });
+  });
+  return { path: resolve(manifestPath), rows, skipped };
+}
+
+export async function readManifest(path: string, opts: ManifestOptions = {}): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new OpScreenError(
+      'MANIFEST_UNREADABLE',
+      `cannot read manifest ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Pass an existing CSV with --manifest.`,
+      path,
+    );
+  }
+  return parseManifest(text, path, opts);
+}
+
+export function skippedToCsv(skipped: SkippedRow[]): string {
+  return stringify([['line', 'code', 'reason'], ...skipped.map((s) => [String(s.line), s.code, s.reason])]);
+}
