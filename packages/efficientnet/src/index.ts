@@ -1,4 +1,46 @@
 /** Package version, kept in step with package.json by the release process. */
 export const VERSION: string = '0.0.0';
 export const PACKAGE_NAME = '@op-screen/efficientnet' as const;
+
+export type { BlockRow, EfficientNetConfig } from './arch/efficientnet.js';
+export { makeDivisible } from './arch/efficientnet.js';
+export type { ModelOptions } from './arch/options.js';
+export type { ResNetConfig } from './arch/resnet.js';
+export {
+  BACKEND_ORDER,
+  type BackendAttempt,
+  type BackendInfo,
+  type BackendName,
+  cudaVisibility,
+  describeBackend,
+  initBackend,
+  type SelectBackendOptions,
+  selectBackend,
+} from './backend.js';
+export { cacheDir } from './cache.js';
+export { ZooError, type ZooErrorCode } from './errors.js';
+export { StochasticDepth, type StochasticDepthArgs } from './layers.js';
+export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
+export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
+export {
+  type ArchEntry,
+  createModel,
+  getArch,
+  listArchitectures,
+  type Preprocessing,
+  type WeightSource,
+  ZOO,
+} from './registry.js';
+export { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
+export {
+  type LayoutTransform,
+  type LoadOptions,
+  type LoadReport,
+  loadTorchvisionWeights,
+  sumInputChannels,
+  toTfLayout,
+  torchvisionMapping,
+  type WeightMapping,
+  type WeightsInput,
+} from './torchvision.js';
 export * from './train/index.js';

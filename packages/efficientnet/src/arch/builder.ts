@@ -1,0 +1,133 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { ZooError } from '../errors.js';
+import { StochasticDepth } from '../layers.js';
+import type { ModelOptions } from './options.js';
+
+type SymbolicTensor = tfl.SymbolicTensor;
+type Init = Parameters<typeof tfl.layers.conv2d>[0]['kernelInitializer'];
+
+/** Small helper that creates torchvision-named tfjs layers with consistent padding/init/eps. */
+export class GraphBuilder {
+  private seed: number;
+  readonly eps: number;
+  readonly padding: 'torch' | 'tf';
+  readonly zeros: boolean;
+
+  constructor(opts: ModelOptions, defaultEps: number) {
+    this.seed = opts.seed ?? 0;
+    this.eps = opts.bnEpsilon ?? defaultEps;
+    this.padding = opts.padding ?? 'torch';
+    this.zeros = opts.init === 'zeros';
+  }
+
+  nextSeed(): number {
+    return this.seed++;
+  }
+
+  private kernelInit(): Init {
+    if (this.zeros) return 'zeros';
+    // torchvision: kaiming_normal_(mode='fan_out') for convs
+    return tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed: this.nextSeed() });
+  }
+
+  /** Conv (or depthwise conv) with torch or tf padding; `pad` is torch's symmetric padding. */
+  conv(
+    x: SymbolicTensor,
+    name: string,
+    a: { filters: number; kernel: number; stride: number; depthwise?: boolean; bias?: boolean; activation?: 'swish' | 'sigmoid' | 'relu' | 'linear' },
+  ): SymbolicTensor {
+    const pad = (a.kernel - 1) >> 1;
+    let input = x;
+    let padding: 'same' | 'valid' = 'same';
+    if (a.stride !== 1 && pad > 0 && this.padding === 'torch') {
+      input = tfl.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${name}.pad` }).apply(x) as SymbolicTensor;
+      padding = 'valid';
+    }
+    if (a.kernel === 1) padding = 'valid';
+    const common = {
+      kernelSize: a.kernel,
+      strides: a.stride,
+      padding,
+      useBias: a.bias ?? false,
+      activation: a.activation ?? 'linear',
+      name,
+      biasInitializer: 'zeros' as const,
+    };
+    const layer = a.depthwise
+      ? tfl.layers.depthwiseConv2d({ ...common, depthMultiplier: 1, depthwiseInitializer: this.kernelInit() })
+      : tfl.layers.conv2d({ ...common, filters: a.filters, kernelInitializer: this.kernelInit() });
+    return layer.apply(input) as SymbolicTensor;
+  }
+
+  bn(x: SymbolicTensor, name: string): SymbolicTensor {
+    return tfl.layers.batchNormalization({ axis: -1, epsilon: this.eps, momentum: 0.9, name }).apply(x) as SymbolicTensor;
+  }
+
+  act(x: SymbolicTensor, name: string, kind: 'swish' | 'relu'): SymbolicTensor {
+    return tfl.layers.activation({ activation: kind, name }).apply(x) as SymbolicTensor;
+  }
+
+  /** Conv -> BN -> activation, named `${prefix}.0`, `.1`, `.2` like torchvision's Conv2dNormActivation. */
+  convBnAct(
+    x: SymbolicTensor,
+    prefix: string,
+    a: { filters: number; kernel: number; stride: number; depthwise?: boolean; activation: 'swish' | 'relu' | null },
+  ): SymbolicTensor {
+    let y = this.conv(x, `${prefix}.0`, { filters: a.filters, kernel: a.kernel, stride: a.stride, depthwise: a.depthwise });
+    y = this.bn(y, `${prefix}.1`);
+    return a.activation ? this.act(y, `${prefix}.2`, a.activation) : y;
+  }
+
+  stochasticDepth(x: SymbolicTensor, name: string, rate: number): SymbolicTensor {
+    return new StochasticDepth({ rate, seed: this.nextSeed(), name }).apply(x) as SymbolicTensor;
+  }
+
+  add(a: SymbolicTensor, b: SymbolicTensor, name: string): SymbolicTensor {
+    return tfl.layers.add({ name }).apply([a, b]) as SymbolicTensor;
+  }
+
+  dense(x: SymbolicTensor, name: string, units: number, activation: 'linear' | 'sigmoid' | 'softmax'): SymbolicTensor {
+    return tfl.layers
+      .dense({
+        units,
+        activation,
+        name,
+        // torchvision EfficientNet: uniform(-1/sqrt(units), 1/sqrt(units)); ResNet's default differs little
+        kernelInitializer: this.zeros
+          ? 'zeros'
+          : tfl.initializers.randomUniform({ minval: -1 / Math.sqrt(units), maxval: 1 / Math.sqrt(units), seed: this.nextSeed() }),
+        biasInitializer: 'zeros',
+      })
+      .apply(x) as SymbolicTensor;
+  }
+
+  /** Pooling + dropout + classifier (or pooled features / feature map when `includeTop` is false). */
+  head(
+    x: SymbolicTensor,
+    opts: ModelOptions,
+    names: { pool: string; dropout: string | null; fc: string },
+    defaultDropout: number,
+  ): SymbolicTensor {
+    const includeTop = opts.includeTop ?? true;
+    const pooling = includeTop ? 'avg' : opts.pooling === undefined ? 'avg' : opts.pooling;
+    let y = x;
+    if (pooling === 'avg') y = tfl.layers.globalAveragePooling2d({ name: names.pool }).apply(y) as SymbolicTensor;
+    else if (pooling === 'max') y = tfl.layers.globalMaxPooling2d({ name: names.pool }).apply(y) as SymbolicTensor;
+    if (!includeTop) return y;
+    const rate = opts.dropout ?? defaultDropout;
+    if (names.dropout && rate > 0) y = tfl.layers.dropout({ rate, name: names.dropout, seed: this.nextSeed() }).apply(y) as SymbolicTensor;
+    const numClasses = opts.numClasses ?? 1000;
+    if (!Number.isInteger(numClasses) || numClasses < 1)
+      throw new ZooError('INVALID_OPTION', `numClasses must be a positive integer, got ${numClasses}`);
+    return this.dense(y, names.fc, numClasses, opts.classifierActivation ?? 'linear');
+  }
+}
+
+export function resolveInputShape(opts: ModelOptions, defaultSize: number): [number, number, number] {
+  const shape = opts.inputShape ?? [defaultSize, defaultSize, opts.channels ?? 3];
+  const [h, w, c] = shape;
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 32 && w >= 32))
+    throw new ZooError('INVALID_OPTION', `inputShape height/width must be integers >= 32, got [${shape.join(', ')}]`);
+  if (c !== 1 && c !== 3) throw new ZooError('INVALID_OPTION', `input channels must be 1 or 3, got ${c}`);
+  return [h, w, c];
+}

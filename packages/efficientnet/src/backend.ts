@@ -1,0 +1,182 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { cacheDir } from './cache.js';
+import { ZooError } from './errors.js';
+
+/** Backends in the order `auto` tries them: native TensorFlow with CUDA, native TensorFlow, WebAssembly, pure JS. */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export interface BackendAttempt {
+  backend: BackendName;
+  ok: boolean;
+  /** One line: why it was not used (or `selected`). */
+  reason: string;
+}
+
+export interface BackendInfo {
+  /** The tfjs backend name in use (`tensorflow`, `wasm` or `cpu`). */
+  backend: string;
+  /** What `selectBackend` tried, in order, with a one-line reason for each backend it skipped. */
+  attempts: BackendAttempt[];
+  versions: Record<string, string>;
+  /** wasm only: whether the SIMD build is in use. */
+  simd: boolean | null;
+  /** wasm only: threads of the wasm backend (1 in Node: its threaded build needs browser workers). */
+  threads: number | null;
+  /** Whether an NVIDIA device/driver is visible to this process (independent of whether tfjs uses it). */
+  cudaVisible: boolean;
+  cudaDetail: string;
+  cacheDir: string;
+}
+
+export interface SelectBackendOptions {
+  /** `auto` (default) tries {@link BACKEND_ORDER}; naming one backend tries only that one. */
+  prefer?: 'auto' | BackendName;
+}
+
+const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+const nativePackage: Record<'tensorflow-gpu' | 'tensorflow', string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
+
+let selected: Promise<BackendInfo> | null = null;
+let selectedPrefer: string | null = null;
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split('\n')[0] ?? '').slice(0, 200);
+}
+
+async function tryNative(which: 'tensorflow-gpu' | 'tensorflow'): Promise<string | null> {
+  const spec = nativePackage[which];
+  try {
+    // A variable specifier keeps bundlers from resolving an optional package at build time.
+    const mod: unknown = await import(/* @vite-ignore */ spec);
+    void mod;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return `${spec} is not installed`;
+    return `${spec} failed to load: ${firstLine(err)}`;
+  }
+  if (tf.findBackend('tensorflow') == null)
+    return `${spec} loaded but registered no 'tensorflow' backend with this copy of @tensorflow/tfjs-core ${tf.version_core} (versions must match)`;
+  try {
+    if (!(await tf.setBackend('tensorflow'))) return `${spec} backend failed to initialise`;
+  } catch (err) {
+    return `${spec} backend failed to initialise: ${firstLine(err)}`;
+  }
+  if (which === 'tensorflow-gpu' && !cudaVisibility().visible)
+    return `${spec} loaded but no CUDA device is visible`;
+  return null;
+}
+
+function wasmDistDir(): string {
+  return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`;
+}
+
+async function tryWasm(): Promise<string | null> {
+  try {
+    const dir = wasmDistDir();
+    if (!existsSync(join(dir, 'tfjs-backend-wasm.wasm'))) return `wasm binaries missing in ${dir}`;
+    setWasmPaths(dir);
+    if (!(await tf.setBackend('wasm'))) return 'wasm backend failed to initialise';
+    return null;
+  } catch (err) {
+    return `wasm backend failed to initialise: ${firstLine(err)}`;
+  }
+}
+
+async function trySelect(name: BackendName): Promise<string | null> {
+  if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNative(name);
+  if (name === 'wasm') return tryWasm();
+  return (await tf.setBackend('cpu')) ? null : 'cpu backend failed to initialise';
+}
+
+/** CUDA visibility from the driver's files and `CUDA_VISIBLE_DEVICES` (no GPU library is loaded). */
+export function cudaVisibility(): { visible: boolean; detail: string } {
+  const env = process.env.CUDA_VISIBLE_DEVICES;
+  if (env !== undefined && (env.trim() === '' || env.trim() === '-1'))
+    return { visible: false, detail: `CUDA_VISIBLE_DEVICES=${JSON.stringify(env)} hides all devices` };
+  if (process.platform !== 'linux') return { visible: false, detail: `not checked on ${process.platform}` };
+  try {
+    const version = readFileSync('/proc/driver/nvidia/version', 'utf8').split('\n')[0] ?? '';
+    const dev = existsSync('/dev/nvidia0');
+    return { visible: dev, detail: dev ? version.trim() : 'NVIDIA driver loaded but /dev/nvidia0 is absent' };
+  } catch {
+    return { visible: false, detail: 'no NVIDIA driver (/proc/driver/nvidia/version absent)' };
+  }
+}
+
+async function describeCurrent(attempts: BackendAttempt[]): Promise<BackendInfo> {
+  const backend = tf.getBackend();
+  const versions: Record<string, string> = { 'tfjs-core': tf.version_core, 'tfjs-backend-wasm': version_wasm };
+  try {
+    versions['tfjs-layers'] = (require('@tensorflow/tfjs-layers/package.json') as { version: string }).version;
+  } catch {
+    /* layers is a dependency; absence only drops the line */
+  }
+  let simd: boolean | null = null;
+  let threads: number | null = null;
+  if (backend === 'wasm') {
+    simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    threads = getThreadsCount();
+  }
+  if (backend === 'tensorflow') {
+    const v = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding?.TF_Version;
+    if (v) versions.tensorflow = v;
+  }
+  const cuda = cudaVisibility();
+  return { backend, attempts, versions, simd, threads, cudaVisible: cuda.visible, cudaDetail: cuda.detail, cacheDir: cacheDir() };
+}
+
+/**
+ * Chooses and initialises the tfjs backend once per process (later calls return the same answer).
+ * `auto`: `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (both optional, loaded only if
+ * installed), then the WebAssembly backend (installed with this package; its `.wasm` files are read
+ * from node_modules, no network), then the pure-JS cpu backend. Every skipped backend gets a one-line
+ * reason in `attempts`.
+ */
+export function selectBackend(options: SelectBackendOptions = {}): Promise<BackendInfo> {
+  const prefer = options.prefer ?? 'auto';
+  if (selected && selectedPrefer === prefer) return selected;
+  selectedPrefer = prefer;
+  selected = (async () => {
+    const order: BackendName[] = prefer === 'auto' ? [...BACKEND_ORDER] : [prefer];
+    if (prefer !== 'auto' && !BACKEND_ORDER.includes(prefer))
+      throw new ZooError('INVALID_OPTION', `unknown backend '${prefer}'; use one of auto, ${BACKEND_ORDER.join(', ')}`);
+    const attempts: BackendAttempt[] = [];
+    for (const name of order) {
+      const reason = await trySelect(name);
+      attempts.push({ backend: name, ok: reason === null, reason: reason ?? 'selected' });
+      if (reason === null) {
+        await tf.ready();
+        return describeCurrent(attempts);
+      }
+    }
+    throw new ZooError(
+      'BACKEND_UNAVAILABLE',
+      `no tfjs backend could be initialised: ${attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')}`,
+    );
+  })();
+  selected.catch(() => {
+    selected = null;
+  });
+  return selected;
+}
+
+/** Alias of {@link selectBackend} for callers that think of it as initialisation. */
+export const initBackend = selectBackend;
+
+/**
+ * What `op-screen doctor` prints: the backend `selectBackend()` picks (initialising it if needed),
+ * the reasons others were skipped, versions, SIMD/threads, CUDA visibility and the weight cache.
+ */
+export async function describeBackend(options: SelectBackendOptions = {}): Promise<BackendInfo> {
+  return selectBackend(options);
+}
