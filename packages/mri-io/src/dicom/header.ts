@@ -1,0 +1,146 @@
+import { MriIoError } from '../errors.js';
+import type { DataSet } from './parse.js';
+
+/** Patient-space geometry of one image, in DICOM's LPS patient coordinates (millimetres). */
+export interface DicomGeometry {
+  /** (0020,0032): x, y, z of the centre of the first transmitted pixel. */
+  imagePositionPatient: [number, number, number] | null;
+  /** (0020,0037): row direction cosines then column direction cosines. */
+  imageOrientationPatient: [number, number, number, number, number, number] | null;
+  /** (0028,0030): [row spacing (between rows), column spacing (between columns)]. */
+  pixelSpacing: [number, number] | null;
+  sliceThickness: number | null;
+  spacingBetweenSlices: number | null;
+}
+
+/** What a DICOM file says about its image, without decoding pixels. Holds no patient identifiers. */
+export interface DicomHeader {
+  kind: 'dicom';
+  file: string | undefined;
+  transferSyntax: string;
+  declaredTransferSyntax: string | null;
+  noFileMeta: boolean;
+  sopClassUID: string | null;
+  sopInstanceUID: string | null;
+  studyInstanceUID: string | null;
+  seriesInstanceUID: string | null;
+  frameOfReferenceUID: string | null;
+  modality: string | null;
+  seriesDescription: string | null;
+  seriesNumber: number | null;
+  instanceNumber: number | null;
+  rows: number;
+  columns: number;
+  frames: number;
+  samplesPerPixel: number;
+  photometricInterpretation: string | null;
+  bitsAllocated: number;
+  bitsStored: number;
+  highBit: number;
+  pixelRepresentation: 0 | 1;
+  planarConfiguration: 0 | 1;
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  hasPixelData: boolean;
+  geometry: DicomGeometry;
+}
+
+const INT_STRING = /^\s*[+-]?\d+\s*$/;
+const DECIMAL_STRING = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+function str(ds: DataSet, tag: string): string | null {
+  const v = ds.string(tag);
+  return v === undefined || v === '' ? null : v;
+}
+
+function decimals(ds: DataSet, tag: string, name: string, file: string | undefined, lenient = false): number[] | null {
+  const raw = str(ds, tag);
+  if (raw === null) return null;
+  const parts = raw.split('\\');
+  if (lenient && !parts.every((p) => DECIMAL_STRING.test(p))) return null;
+  return parts.map((p) => {
+    if (!DECIMAL_STRING.test(p)) {
+      throw new MriIoError(
+        'BAD_DICOM_HEADER',
+        `${name} (${tagLabel(tag)}) holds "${p.slice(0, 32)}", not a decimal string; fix the header`,
+        file,
+      );
+    }
+    return Number(p);
+  });
+}
+
+function integer(ds: DataSet, tag: string, name: string, file: string | undefined): number | null {
+  const raw = str(ds, tag);
+  if (raw === null) return null;
+  if (!INT_STRING.test(raw)) {
+    throw new MriIoError(
+      'BAD_DICOM_HEADER',
+      `${name} (${tagLabel(tag)}) holds "${raw.slice(0, 32)}", not an integer string; fix the header`,
+      file,
+    );
+  }
+  return Number.parseInt(raw, 10);
+}
+
+function us(ds: DataSet, tag: string): number | null {
+  const el = ds.elements[tag];
+  if (!el || el.length < 2) return null;
+  return ds.uint16(tag) ?? null;
+}
+
+function tagLabel(tag: string): string {
+  return `${tag.slice(1, 5)},${tag.slice(5, 9)}`.toUpperCase();
+}
+
+function fixedLength<T extends number[]>(v: number[] | null, n: number): T | null {
+  return v && v.length >= n ? (v.slice(0, n) as T) : null;
+}
+
+export function readHeaderFields(
+  ds: DataSet,
+  meta: { transferSyntax: string; declaredTransferSyntax: string | null; noFileMeta: boolean },
+  file: string | undefined,
+): DicomHeader {
+  const pixel = ds.elements.x7fe00010;
+  const slope = decimals(ds, 'x00281053', 'RescaleSlope', file)?.[0];
+  const intercept = decimals(ds, 'x00281052', 'RescaleIntercept', file)?.[0];
+  const bitsAllocated = us(ds, 'x00280100') ?? 0;
+  const pixelRepresentation = us(ds, 'x00280103') === 1 ? 1 : 0;
+  return {
+    kind: 'dicom',
+    file,
+    transferSyntax: meta.transferSyntax,
+    declaredTransferSyntax: meta.declaredTransferSyntax,
+    noFileMeta: meta.noFileMeta,
+    sopClassUID: str(ds, 'x00080016'),
+    sopInstanceUID: str(ds, 'x00080018'),
+    studyInstanceUID: str(ds, 'x0020000d'),
+    seriesInstanceUID: str(ds, 'x0020000e'),
+    frameOfReferenceUID: str(ds, 'x00200052'),
+    modality: str(ds, 'x00080060'),
+    seriesDescription: str(ds, 'x0008103e'),
+    seriesNumber: integer(ds, 'x00200011', 'SeriesNumber', file),
+    instanceNumber: integer(ds, 'x00200013', 'InstanceNumber', file),
+    rows: us(ds, 'x00280010') ?? 0,
+    columns: us(ds, 'x00280011') ?? 0,
+    frames: integer(ds, 'x00280008', 'NumberOfFrames', file) ?? 1,
+    samplesPerPixel: us(ds, 'x00280002') ?? 1,
+    photometricInterpretation: str(ds, 'x00280004'),
+    bitsAllocated,
+    bitsStored: us(ds, 'x00280101') ?? bitsAllocated,
+    highBit: us(ds, 'x00280102') ?? (us(ds, 'x00280101') ?? bitsAllocated) - 1,
+    pixelRepresentation,
+    planarConfiguration: us(ds, 'x00280006') === 1 ? 1 : 0,
+    rescaleSlope: slope ?? 1,
+    rescaleIntercept: intercept ?? 0,
+    hasPixelData: pixel !== undefined,
+    geometry: {
+      imagePositionPatient: fixedLength(decimals(ds, 'x00200032', 'ImagePositionPatient', file, true), 3),
+      imageOrientationPatient: fixedLength(decimals(ds, 'x00200037', 'ImageOrientationPatient', file, true), 6),
+      pixelSpacing: fixedLength(decimals(ds, 'x00280030', 'PixelSpacing', file, true), 2),
+      sliceThickness: decimals(ds, 'x00180050', 'SliceThickness', file, true)?.[0] ?? null,
+      spacingBetweenSlices: decimals(ds, 'x00180088', 'SpacingBetweenSlices', file, true)?.[0] ?? null,
+    },
+  };
+}
