@@ -1,2 +1,2 @@
 // Training engine (fine-tuning, wasm gradient kernels, worker pool, checkpoints).
-export {};
+export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS } from '../kernels/index.js';

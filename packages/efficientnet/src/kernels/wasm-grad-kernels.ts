@@ -1,0 +1,556 @@
+// Gradient kernels for the wasm backend. tfjs-backend-wasm 4.22 ships no Conv2DBackpropFilter,
+// DepthwiseConv2dNativeBackpropInput or DepthwiseConv2dNativeBackpropFilter, and its
+// Conv2DBackpropInput is a naive loop (~10x slower than the forward conv). Each kernel below
+// rewrites the gradient as work the backend already does fast (XNNPACK convolutions and
+// matrix products), plus O(size) data movement in tight loops over the wasm heap:
+//   conv input grad      = conv(zero-dilated, padded dy, spatially flipped + transposed filter)
+//   conv filter grad     = im2col(x)^T (K x M) . dy (M x Co) through BatchMatMul
+//   depthwise input grad = depthwise conv(zero-dilated, padded dy, flipped filter)
+//   depthwise filter grad: one pass over x and dy (no matrix product exists for it)
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInput,
+  type Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNativeBackpropFilter,
+  type DepthwiseConv2dNativeBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropInput,
+  type DepthwiseConv2dNativeBackpropInputAttrs,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  registerKernel,
+  type TensorInfo,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
+
+/** The part of tfjs-backend-wasm's BackendWasm that the kernels use (public methods). */
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type Conv2DInfo = backend_util.Conv2DInfo;
+
+/** Upper bound (floats) for one im2col buffer; larger batches are processed in chunks. */
+const IM2COL_BUDGET = 1 << 25;
+
+function runWasm(
+  name: string,
+  backend: WasmBackendLike,
+  inputs: Record<string, TensorInfo>,
+  attrs: Record<string, unknown>,
+): TensorInfo {
+  const kernel = getKernel(name, 'wasm');
+  if (kernel == null) throw new Error(`wasm kernel ${name} is missing; is tfjs-backend-wasm loaded?`);
+  return kernel.kernelFunc({ inputs, backend, attrs } as never) as TensorInfo;
+}
+
+function free(backend: WasmBackendLike, info: TensorInfo): void {
+  backend.disposeData(info.dataId, true);
+}
+
+function view(info: TensorInfo, shape: number[]): TensorInfo {
+  return { dataId: info.dataId, shape, dtype: info.dtype };
+}
+
+const VALID_STRIDE1 = { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC' };
+
+/**
+ * Writes dy [N,Ho,Wo,C] into a zeroed [N,Hp,Wp,C] buffer at rows oh*sh+offT, cols ow*sw+offL
+ * (entries falling outside are dropped: they only ever met padding in the forward pass).
+ */
+function dilateInto(
+  dy: Float32Array,
+  out: Float32Array,
+  n: number,
+  ho: number,
+  wo: number,
+  c: number,
+  hp: number,
+  wp: number,
+  sh: number,
+  sw: number,
+  offT: number,
+  offL: number,
+): void {
+  out.fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < ho; i++) {
+      const r = i * sh + offT;
+      if (r < 0 || r >= hp) continue;
+      const rowBase = (b * hp + r) * wp;
+      const srcRow = (b * ho + i) * wo * c;
+      for (let j = 0; j < wo; j++) {
+        const col = j * sw + offL;
+        if (col < 0 || col >= wp) continue;
+        out.set(dy.subarray(srcRow + j * c, srcRow + j * c + c), (rowBase + col) * c);
+      }
+    }
+  }
+}
+
+/** Gradient w.r.t. the input of a (depthwise) convolution via a stride-1 'valid' convolution. */
+function inputGradViaConv(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  info: Conv2DInfo,
+  flippedFilter: (dst: Float32Array) => void,
+  flippedShape: number[],
+  convKernel: string,
+): TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw } = info;
+  const c = dy.shape[3] as number;
+  const hp = h + kh - 1;
+  const wp = w + kw - 1;
+  const buf = backend.makeOutput([n, hp, wp, c], 'float32');
+  const filt = backend.makeOutput(flippedShape, 'float32');
+  // Views are taken after every allocation: growing the wasm heap detaches older views.
+  dilateInto(
+    backend.typedArrayFromHeap(dy),
+    backend.typedArrayFromHeap(buf),
+    n,
+    info.outHeight,
+    info.outWidth,
+    c,
+    hp,
+    wp,
+    info.strideHeight,
+    info.strideWidth,
+    kh - 1 - info.padInfo.top,
+    kw - 1 - info.padInfo.left,
+  );
+  flippedFilter(backend.typedArrayFromHeap(filt));
+  const out = runWasm(convKernel, backend, { x: buf, filter: filt }, VALID_STRIDE1);
+  free(backend, buf);
+  free(backend, filt);
+  return out;
+}
+
+function isPointwiseUnpadded(info: Conv2DInfo): boolean {
+  return (
+    info.filterHeight === 1 &&
+    info.filterWidth === 1 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1
+  );
+}
+
+let originalConv2DBackpropInput: KernelConfig | undefined;
+
+function conv2DBackpropInput(args: {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: Conv2DBackpropInputAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs;
+  const dataFormat = backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  if (dataFormat !== 'channelsLast' && originalConv2DBackpropInput) {
+    return originalConv2DBackpropInput.kernelFunc(args as never) as TensorInfo;
+  }
+  const info = backend_util.computeConv2DInfo(
+    attrs.inputShape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const { inChannels: ci, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
+  if (isPointwiseUnpadded(info)) {
+    // 1x1: dx = dy . W^T at the sampled positions (all of them at stride 1).
+    const wt = backend.makeOutput([co, ci], 'float32');
+    const src = backend.typedArrayFromHeap(filter);
+    const dst = backend.typedArrayFromHeap(wt);
+    for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[o * ci + i] = src[i * co + o] as number;
+    const m = info.batchSize * info.outHeight * info.outWidth;
+    const prod = runWasm(
+      'BatchMatMul',
+      backend,
+      { a: view(dy, [1, m, co]), b: wt },
+      { transposeA: false, transposeB: false },
+    );
+    free(backend, wt);
+    if (
+      info.strideHeight === 1 &&
+      info.strideWidth === 1 &&
+      info.outHeight === info.inHeight &&
+      info.outWidth === info.inWidth
+    ) {
+      return view(prod, info.inShape);
+    }
+    const out = backend.makeOutput(info.inShape, 'float32');
+    dilateInto(
+      backend.typedArrayFromHeap(view(prod, [m * ci])),
+      backend.typedArrayFromHeap(out),
+      info.batchSize,
+      info.outHeight,
+      info.outWidth,
+      ci,
+      info.inHeight,
+      info.inWidth,
+      info.strideHeight,
+      info.strideWidth,
+      0,
+      0,
+    );
+    free(backend, prod);
+    return out;
+  }
+  return inputGradViaConv(
+    backend,
+    dy,
+    info,
+    (dst) => {
+      const s = backend.typedArrayFromHeap(filter);
+      // flipped[a][b][o][i] = W[kh-1-a][kw-1-b][i][o]
+      for (let a = 0; a < kh; a++)
+        for (let b = 0; b < kw; b++) {
+          const srcTap = ((kh - 1 - a) * kw + (kw - 1 - b)) * ci * co;
+          const dstTap = (a * kw + b) * co * ci;
+          for (let i = 0; i < ci; i++)
+            for (let o = 0; o < co; o++) dst[dstTap + o * ci + i] = s[srcTap + i * co + o] as number;
+        }
+    },
+    [kh, kw, co, ci],
+    'Conv2D',
+  );
+}
+
+/**
+ * Transposed im2col for images [b0, b1): row (a, q, c) in filter order, column m = (b, oh, ow).
+ * Transposed so that dy [M, Co], not the 9x larger patch matrix, is the operand BatchMatMul
+ * packs on every call.
+ */
+function im2colTransposed(
+  x: Float32Array,
+  out: Float32Array,
+  info: Conv2DInfo,
+  b0: number,
+  b1: number,
+): void {
+  const {
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: ho,
+    outWidth: wo,
+    filterHeight: kh,
+    filterWidth: kw,
+  } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const mTotal = (b1 - b0) * ho * wo;
+  for (let a = 0; a < kh; a++) {
+    for (let q = 0; q < kw; q++) {
+      const tapBase = (a * kw + q) * c * mTotal;
+      let m = 0;
+      for (let b = b0; b < b1; b++) {
+        for (let i = 0; i < ho; i++) {
+          const ih = i * sh + a * dh - pt;
+          const rowOk = ih >= 0 && ih < h;
+          for (let j = 0; j < wo; j++, m++) {
+            const iw = j * sw + q * dw - pl;
+            if (!rowOk || iw < 0 || iw >= w) {
+              for (let k = 0, o = tapBase + m; k < c; k++, o += mTotal) out[o] = 0;
+            } else {
+              const s = ((b * h + ih) * w + iw) * c;
+              for (let k = 0, o = tapBase + m; k < c; k++, o += mTotal) out[o] = x[s + k] as number;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function conv2DBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: Conv2DBackpropFilterAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const dataFormat = backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  if (dataFormat !== 'channelsLast') {
+    throw new Error('Conv2DBackpropFilter on wasm supports NHWC only; use dataFormat "NHWC".');
+  }
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const {
+    batchSize: n,
+    outHeight: ho,
+    outWidth: wo,
+    outChannels: co,
+    filterHeight: kh,
+    filterWidth: kw,
+    inChannels: ci,
+  } = info;
+  const k = kh * kw * ci;
+  const perImage = ho * wo;
+  // dW [K, Co] = im2col(x)^T [K, M] . dy [M, Co]; for an unpadded stride-1 1x1 conv im2col(x) is x.
+  const direct = isPointwiseUnpadded(info) && info.strideHeight === 1 && info.strideWidth === 1;
+  const chunk = direct ? n : Math.max(1, Math.min(n, Math.floor(IM2COL_BUDGET / (perImage * k))));
+  let acc: TensorInfo | undefined;
+  for (let b0 = 0; b0 < n; b0 += chunk) {
+    const b1 = Math.min(n, b0 + chunk);
+    const m = (b1 - b0) * perImage;
+    let dyPart: TensorInfo;
+    const whole = b0 === 0 && b1 === n;
+    if (whole) dyPart = view(dy, [1, m, co]);
+    else {
+      dyPart = backend.makeOutput([1, m, co], 'float32');
+      backend
+        .typedArrayFromHeap(dyPart)
+        .set(backend.typedArrayFromHeap(dy).subarray(b0 * perImage * co, b1 * perImage * co));
+    }
+    let patchesT: TensorInfo;
+    if (direct) patchesT = runWasm('Transpose', backend, { x: view(x, [m, k]) }, { perm: [1, 0] });
+    else {
+      patchesT = backend.makeOutput([k, m], 'float32');
+      im2colTransposed(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(patchesT), info, b0, b1);
+    }
+    const part = runWasm(
+      'BatchMatMul',
+      backend,
+      { a: view(patchesT, [1, k, m]), b: dyPart },
+      { transposeA: false, transposeB: false },
+    );
+    free(backend, patchesT);
+    if (!whole) free(backend, dyPart);
+    if (acc === undefined) acc = part;
+    else {
+      const sum = runWasm('Add', backend, { a: acc, b: part }, {});
+      free(backend, acc);
+      free(backend, part);
+      acc = sum;
+    }
+  }
+  return view(acc as TensorInfo, [kh, kw, ci, co]);
+}
+
+function depthwiseInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: {
+    strides: number | [number, number];
+    dilations: number | [number, number];
+    pad: unknown;
+    dimRoundingMode?: unknown;
+  },
+): Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+    true,
+  );
+}
+
+/** Reference-shaped loop for the cases the fast path does not cover (multiplier > 1, dilation). */
+function depthwiseInputGradLoop(dy: Float32Array, w: Float32Array, dx: Float32Array, info: Conv2DInfo): void {
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: wd,
+    inChannels: c,
+    outHeight: ho,
+    outWidth: wo,
+    outChannels: co,
+  } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dwl,
+  } = info;
+  const mult = co / c;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  dx.fill(0);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ho; i++)
+      for (let a = 0; a < kh; a++) {
+        const ih = i * sh + a * dh - pt;
+        if (ih < 0 || ih >= h) continue;
+        for (let j = 0; j < wo; j++) {
+          const dyBase = ((b * ho + i) * wo + j) * co;
+          for (let q = 0; q < kw; q++) {
+            const iw = j * sw + q * dwl - pl;
+            if (iw < 0 || iw >= wd) continue;
+            const dxBase = ((b * h + ih) * wd + iw) * c;
+            const wBase = (a * kw + q) * co;
+            for (let ch = 0; ch < c; ch++) {
+              let s = 0;
+              for (let m = 0; m < mult; m++)
+                s += (dy[dyBase + ch * mult + m] as number) * (w[wBase + ch * mult + m] as number);
+              dx[dxBase + ch] = (dx[dxBase + ch] as number) + s;
+            }
+          }
+        }
+      }
+}
+
+function depthwiseConv2dNativeBackpropInput(args: {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: DepthwiseConv2dNativeBackpropInputAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs;
+  const info = depthwiseInfo(attrs.inputShape, filter.shape, attrs);
+  const { filterHeight: kh, filterWidth: kw, inChannels: c } = info;
+  if (info.outChannels === c && info.dilationHeight === 1 && info.dilationWidth === 1) {
+    return inputGradViaConv(
+      backend,
+      dy,
+      info,
+      (dst) => {
+        const s = backend.typedArrayFromHeap(filter);
+        for (let a = 0; a < kh; a++)
+          for (let b = 0; b < kw; b++) {
+            const srcTap = ((kh - 1 - a) * kw + (kw - 1 - b)) * c;
+            dst.set(s.subarray(srcTap, srcTap + c), (a * kw + b) * c);
+          }
+      },
+      [kh, kw, c, 1],
+      'DepthwiseConv2dNative',
+    );
+  }
+  const out = backend.makeOutput(info.inShape, 'float32');
+  depthwiseInputGradLoop(
+    backend.typedArrayFromHeap(dy),
+    backend.typedArrayFromHeap(filter),
+    backend.typedArrayFromHeap(out),
+    info,
+  );
+  return out;
+}
+
+function depthwiseConv2dNativeBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: DepthwiseConv2dNativeBackpropFilterAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const info = depthwiseInfo(x.shape, attrs.filterShape, attrs);
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: wd,
+    inChannels: c,
+    outHeight: ho,
+    outWidth: wo,
+    outChannels: co,
+  } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dwl,
+  } = info;
+  const mult = co / c;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const out = backend.makeOutput(attrs.filterShape, 'float32');
+  const xs = backend.typedArrayFromHeap(x);
+  const dys = backend.typedArrayFromHeap(dy);
+  // Per-row float64 partial sums keep the long reductions (N*Ho*Wo terms) accurate.
+  const acc = new Float64Array(kh * kw * co);
+  const row = new Float32Array(kw * co);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ho; i++)
+      for (let a = 0; a < kh; a++) {
+        const ih = i * sh + a * dh - pt;
+        if (ih < 0 || ih >= h) continue;
+        row.fill(0);
+        for (let j = 0; j < wo; j++) {
+          const dyBase = ((b * ho + i) * wo + j) * co;
+          for (let q = 0; q < kw; q++) {
+            const iw = j * sw + q * dwl - pl;
+            if (iw < 0 || iw >= wd) continue;
+            const xBase = ((b * h + ih) * wd + iw) * c;
+            const rBase = q * co;
+            if (mult === 1) {
+              for (let ch = 0; ch < c; ch++)
+                row[rBase + ch] =
+                  (row[rBase + ch] as number) + (xs[xBase + ch] as number) * (dys[dyBase + ch] as number);
+            } else {
+              for (let ch = 0; ch < c; ch++) {
+                const xv = xs[xBase + ch] as number;
+                for (let m = 0; m < mult; m++) {
+                  const o = ch * mult + m;
+                  row[rBase + o] = (row[rBase + o] as number) + xv * (dys[dyBase + o] as number);
+                }
+              }
+            }
+          }
+        }
+        const accBase = a * kw * co;
+        for (let t = 0; t < kw * co; t++)
+          acc[accBase + t] = (acc[accBase + t] as number) + (row[t] as number);
+      }
+  const o = backend.typedArrayFromHeap(out);
+  for (let t = 0; t < acc.length; t++) o[t] = acc[t] as number;
+  return out;
+}
+
+/** Names of the kernels this module registers (or replaces) on the wasm backend. */
+export const WASM_GRADIENT_KERNELS = [
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter,
+] as const;
+
+let registered = false;
+
+/**
+ * Registers the training kernels for the `wasm` backend (idempotent). Conv2DBackpropInput
+ * replaces the backend's own (naive) kernel; the other three fill gaps. Call before training
+ * on wasm; `fineTune` calls it for you.
+ */
+export function registerWasmGradientKernels(): void {
+  if (registered) return;
+  registered = true;
+  const existing = getKernel(Conv2DBackpropInput, 'wasm');
+  if (existing) {
+    originalConv2DBackpropInput = existing;
+    unregisterKernel(Conv2DBackpropInput, 'wasm');
+  }
+  const configs: Array<[string, unknown]> = [
+    [Conv2DBackpropInput, conv2DBackpropInput],
+    [Conv2DBackpropFilter, conv2DBackpropFilter],
+    [DepthwiseConv2dNativeBackpropInput, depthwiseConv2dNativeBackpropInput],
+    [DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropFilter],
+  ];
+  for (const [kernelName, fn] of configs) {
+    if (kernelName !== Conv2DBackpropInput && getKernel(kernelName, 'wasm'))
+      unregisterKernel(kernelName, 'wasm');
+    registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as KernelFunc });
+  }
+}
