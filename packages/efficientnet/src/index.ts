@@ -21,6 +21,7 @@ export { cacheDir } from './cache.js';
 export { ZooError, type ZooErrorCode } from './errors.js';
 export { StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
+export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,
