@@ -1,0 +1,32 @@
+/** A source of uniform numbers in [0, 1); every random function here takes one explicitly. */
+export type Rng = () => number;
+
+/**
+ * Seeded PRNG (mulberry32, 32-bit state): small, fast and reproducible across platforms. Good
+ * enough for resampling and fold shuffles; not for cryptography.
+ */
+export function createRng(seed: number): Rng {
+  let a = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform integer in [0, n). */
+export function randomInt(rng: Rng, n: number): number {
+  return Math.min(n - 1, Math.floor(rng() * n));
+}
+
+/** Fisher-Yates shuffle in place. */
+export function shuffleInPlace<T>(arr: T[] | Int32Array, rng: Rng): void {
+  for (let i = arr.length - 1; i > 0; i--) {
+    const j = randomInt(rng, i + 1);
+    const t = arr[i];
+    arr[i] = arr[j];
+    arr[j] = t as never;
+  }
+}
