@@ -22,6 +22,7 @@ export { ZooError, type ZooErrorCode } from './errors.js';
 export { StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
+export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,

@@ -8,6 +8,8 @@ export interface DoctorReport {
   platform: string;
   cpus: number;
   packages: Record<string, string>;
+  /** The tfjs backend the model zoo uses (and why others were skipped), versions, SIMD/threads, CUDA, cache dir. */
+  backend: efficientnet.BackendInfo;
 }
 
 /** Versions and environment facts, printed by `op-screen doctor`. */
@@ -23,5 +25,6 @@ export async function doctor(): Promise<DoctorReport> {
       [efficientnet.PACKAGE_NAME]: efficientnet.VERSION,
       [metrics.PACKAGE_NAME]: metrics.VERSION,
     },
+    backend: await efficientnet.describeBackend(),
   };
 }

@@ -1,6 +1,53 @@
+import { forwardTorchvision, ZooError, zooListing } from '@op-screen/efficientnet';
 import type { Command } from 'commander';
+
+/** Library errors keep their code on the way out: `op-screen: [WEIGHT_SHAPE_MISMATCH] ...`, exit 1. */
+function typed(err: unknown): Error {
+  if (err instanceof ZooError) return new Error(`[${err.code}] ${err.message}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
 
 /** Registers `op-screen zoo` (owned by the library it wraps; see the facade README). */
 export function registerZooCommand(program: Command): void {
-  void program;
+  const zoo = program.command('zoo').description('model zoo: list architectures and ImageNet weight sources, run a forward pass');
+
+  zoo
+    .command('list')
+    .description('list the architectures of @op-screen/efficientnet with their weight sources')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const list = zooListing();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(list)}\n`);
+        return;
+      }
+      for (const e of list)
+        process.stdout.write(`${String(e.name).padEnd(20)} ${String(e.inputSize).padStart(4)}px  ${(Number(e.parameters) / 1e6).toFixed(1).padStart(6)}M params\n`);
+    });
+
+  zoo
+    .command('forward')
+    .description('run a torchvision-layout model (weights .safetensors) on the NCHW tensor named "input" (fed as is) in inference mode')
+    .requiredOption('--arch <name>', 'torchvision architecture name, e.g. efficientnet_b4, resnet50')
+    .requiredOption('--weights <file>', 'torchvision state_dict as .safetensors')
+    .requiredOption('--input <file>', '.safetensors holding an NCHW float32 tensor named "input"')
+    .option('--json', 'print {"arch","shape","logits"} as JSON')
+    .action(async (opts: { arch: string; weights: string; input: string; json?: boolean }) => {
+      let r: Awaited<ReturnType<typeof forwardTorchvision>>;
+      try {
+        r = await forwardTorchvision({ arch: opts.arch, weights: opts.weights, input: opts.input });
+      } catch (err) {
+        throw typed(err);
+      }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ arch: r.arch, shape: r.shape, logits: r.logits })}\n`);
+        return;
+      }
+      const [n, k] = r.shape;
+      for (let i = 0; i < n; i++) {
+        const row = r.logits.slice(i * k, (i + 1) * k);
+        const top = row.indexOf(Math.max(...row));
+        process.stdout.write(`sample ${i}: argmax ${top} (logit ${row[top]?.toFixed(4)})\n`);
+      }
+    });
 }

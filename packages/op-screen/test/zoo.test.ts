@@ -1,0 +1,130 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSafetensors } from '@op-screen/efficientnet';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerZooCommand } from '../src/commands/zoo.js';
+
+const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
+const ref = JSON.parse(readFileSync(`${SHARED}data/zoo/torchvision-formula-reference.json`, 'utf8'));
+const dir = mkdtempSync(join(tmpdir(), 'op-screen-zoo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** tools/make_zoo_refs.py's formula weights (see its docstring), written as a torchvision-layout file. */
+function formulaState(stateDict: Array<[string, number[]]>): Map<string, { shape: number[]; data: Float32Array }> {
+  const bn = new Set(stateDict.filter(([k]) => k.endsWith('running_mean')).map(([k]) => k.slice(0, k.lastIndexOf('.'))));
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  stateDict.forEach(([key, shape], t) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const prefix = key.slice(0, key.lastIndexOf('.'));
+    const leaf = key.slice(key.lastIndexOf('.') + 1);
+    const scale = Math.sqrt(3 / (shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1));
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = Math.sin(0.7 * i + 0.3 * t + 0.1);
+      if (bn.has(prefix)) data[i] = leaf === 'weight' ? 1 + 0.1 * u : leaf === 'running_var' ? 0.8 + 0.4 * Math.abs(u) : 0.1 * u;
+      else data[i] = shape.length >= 2 ? u * scale : 0.01 * u;
+    }
+    out.set(key, { shape, data });
+  });
+  return out;
+}
+
+async function run(args: string[]): Promise<{ stdout: string; error: Error | null }> {
+  const program = new Command().exitOverride();
+  registerZooCommand(program);
+  let stdout = '';
+  const orig = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['node', 'op-screen', ...args]);
+    return { stdout, error: null };
+  } catch (err) {
+    return { stdout, error: err as Error };
+  } finally {
+    process.stdout.write = orig;
+  }
+}
+
+describe('op-screen zoo', () => {
+  it('lists all 16 torchvision architectures with weight URLs and hash prefixes as JSON', async () => {
+    const { stdout, error } = await run(['zoo', 'list', '--json']);
+    expect(error).toBeNull();
+    const list = JSON.parse(stdout) as Array<{ name: string; parameters: number; weights: Array<{ url: string; sha256: string }> }>;
+    expect(list.map((e) => e.name)).toEqual([
+      ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `efficientnet_b${i}`),
+      'efficientnet_v2_s',
+      'efficientnet_v2_m',
+      'efficientnet_v2_l',
+      'resnet18',
+      'resnet34',
+      'resnet50',
+      'resnet101',
+      'resnet152',
+    ]);
+    const b4 = list.find((e) => e.name === 'efficientnet_b4');
+    expect(b4?.parameters).toBe(19341616);
+    expect(b4?.weights[0]?.url).toMatch(/^https:\/\/download\.pytorch\.org\/models\/efficientnet_b4_.*\.pth$/);
+    expect(b4?.weights[0]?.url).toContain(b4?.weights[0]?.sha256);
+  });
+
+  it('forward prints torchvision efficientnet_b0 logits (formula weights) within 1e-4 relative', async () => {
+    const m = ref.models.efficientnet_b0;
+    const size = m.inputSize as number;
+    const weights = join(dir, 'b0.safetensors');
+    const input = join(dir, 'b0.input.safetensors');
+    writeFileSync(weights, writeSafetensors(formulaState(m.stateDict)));
+    const x = new Float32Array(2 * 3 * size * size);
+    for (let j = 0; j < x.length; j++) x[j] = 1.5 * Math.sin(0.013 * j);
+    writeFileSync(input, writeSafetensors(new Map([['input', { shape: [2, 3, size, size], data: x }]])));
+    const { stdout, error } = await run(['zoo', 'forward', '--arch', 'efficientnet_b0', '--weights', weights, '--input', input, '--json']);
+    expect(error).toBeNull();
+    const out = JSON.parse(stdout) as { arch: string; shape: number[]; logits: number[] };
+    expect(out.arch).toBe('efficientnet_b0');
+    expect(out.shape).toEqual([2, 1000]);
+    const want = (m.logits as number[][]).flat();
+    let d = 0;
+    let mx = 0;
+    want.forEach((v, i) => {
+      d = Math.max(d, Math.abs((out.logits[i] as number) - v));
+      mx = Math.max(mx, Math.abs(v));
+    });
+    // float32 forward vs torchvision's float64 answer; see the efficientnet package's reference test
+    expect(d / mx).toBeLessThan(1e-4);
+  });
+
+  it('fails with the typed code when weights do not fit the architecture', async () => {
+    const weights = join(dir, 'b0.safetensors');
+    const input = join(dir, 'b0.input.safetensors');
+    const { error } = await run(['zoo', 'forward', '--arch', 'efficientnet_b1', '--weights', weights, '--input', input, '--json']);
+    expect(error?.message).toMatch(/^\[WEIGHT_(MISSING|SHAPE_MISMATCH)\] /);
+  });
+
+  it('fails with UNKNOWN_ARCH for a name torchvision does not have', async () => {
+    const { error } = await run(['zoo', 'forward', '--arch', 'efficientnet_b9', '--weights', 'x', '--input', 'y']);
+    expect(error?.message).toMatch(/^\[UNKNOWN_ARCH\] unknown architecture 'efficientnet_b9'/);
+  });
+});
+
+describe('op-screen doctor backend section', () => {
+  it('reports the chosen backend, a reason for each skipped one, versions, SIMD/threads, CUDA and the cache dir', async () => {
+    const { doctor } = await import('../src/doctor.js');
+    const r = await doctor();
+    const b = r.backend;
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(b.backend);
+    expect(b.attempts.at(-1)?.ok).toBe(true);
+    for (const a of b.attempts.slice(0, -1)) expect(a.reason.length).toBeGreaterThan(0);
+    expect(b.versions['tfjs-core']).toBe('4.22.0');
+    if (b.backend === 'wasm') {
+      expect(typeof b.simd).toBe('boolean');
+      expect(b.threads).toBeGreaterThanOrEqual(1);
+    }
+    expect(typeof b.cudaVisible).toBe('boolean');
+    expect(b.cacheDir.length).toBeGreaterThan(0);
+  });
+});
