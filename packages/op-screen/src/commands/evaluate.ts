@@ -1,6 +1,121 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import {
+  type EvaluationReport,
+  evaluatePredictions,
+  MetricsError,
+  parsePredictionsCsv,
+  renderEvaluationHtml,
+} from '@op-screen/metrics';
 import type { Command } from 'commander';
+
+export interface EvaluateCommandOptions {
+  input: string;
+  json?: boolean;
+  html?: string;
+}
+
+/** Where the command writes; the CLI passes the process streams, tests capture them. */
+export interface CommandOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processOutput: CommandOutput = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+interface CommandFailure {
+  code: string;
+  file: string;
+  message: string;
+}
+
+function describeIoError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory, expected a CSV file';
+  return (err as Error).message;
+}
+
+function summary(r: EvaluationReport): string {
+  const f = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(4));
+  const lines = [
+    `samples ${r.n} (positives ${r.positives})`,
+    `AUC ${f(r.auc)} [DeLong 95% CI ${f(r.aucCI95[0])}, ${f(r.aucCI95[1])}]`,
+    `average precision ${f(r.averagePrecision)}`,
+  ];
+  if (r.brier !== undefined) lines.push(`Brier ${f(r.brier)}`);
+  const y = r.youden;
+  lines.push(
+    `Youden threshold ${y.threshold}: sensitivity ${f(y.sensitivity)}, specificity ${f(y.specificity)}, PPV ${f(y.ppv)}, NPV ${f(y.npv)}, F1 ${f(y.f1)}`,
+  );
+  if (r.pairedDeLong) lines.push(`paired DeLong vs score2: z ${f(r.pairedDeLong.z)}, p ${f(r.pairedDeLong.p)}`);
+  if (r.patient) lines.push(`patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} [${f(r.patient.aucCI95[0])}, ${f(r.patient.aucCI95[1])}]`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `op-screen evaluate`: reads a predictions CSV (label, score[, score2][, group]), prints the
+ * evaluation of `@op-screen/metrics` and optionally writes an HTML report. Returns the exit code:
+ * 0 on success, 1 on bad input (a JSON `{ "error": { code, file, message } }` on stdout with
+ * `--json`, and always a one-line message on stderr).
+ */
+export async function runEvaluate(opts: EvaluateCommandOptions, out: CommandOutput = processOutput): Promise<number> {
+  const fail = (e: CommandFailure) => {
+    if (opts.json) out.stdout(`${JSON.stringify({ error: e })}\n`);
+    out.stderr(`op-screen evaluate: ${e.file}: ${e.message}\n`);
+    return 1;
+  };
+  let text: string;
+  try {
+    text = await readFile(opts.input, 'utf8');
+  } catch (err) {
+    return fail({ code: 'INPUT_UNREADABLE', file: opts.input, message: describeIoError(err) });
+  }
+  let report: EvaluationReport;
+  let html: string | null = null;
+  try {
+    const rows = parsePredictionsCsv(text, { file: opts.input });
+    if (opts.html) {
+      const r = await renderEvaluationHtml(rows, { title: 'op-screen evaluation' });
+      report = r.report;
+      html = r.html;
+    } else {
+      report = evaluatePredictions(rows);
+    }
+  } catch (err) {
+    if (err instanceof MetricsError) {
+      // the library prefixes the file when it knows it; report the bare reason
+      const prefix = `${opts.input}: `;
+      const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+      return fail({ code: err.code, file: opts.input, message });
+    }
+    throw err;
+  }
+  if (opts.html && html !== null) {
+    try {
+      await writeFile(opts.html, html);
+    } catch (err) {
+      return fail({ code: 'OUTPUT_UNWRITABLE', file: opts.html, message: describeIoError(err) });
+    }
+  }
+  out.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report));
+  return 0;
+}
 
 /** Registers `op-screen evaluate` (owned by the library it wraps; see the facade README). */
 export function registerEvaluateCommand(program: Command): void {
-  void program;
+  program
+    .command('evaluate')
+    .description(
+      'evaluate predictions from a CSV (columns label 0/1, score; optional score2, group): AUC with DeLong CI, AP, Brier, Youden point, paired DeLong, patient level',
+    )
+    .requiredOption('--input <file>', 'predictions CSV with a header')
+    .option('--json', 'print one JSON object (errors too)')
+    .option('--html <file>', 'also write an HTML report with ROC, PR, calibration, decision-curve and confusion-matrix plots')
+    .action(async (opts: EvaluateCommandOptions) => {
+      process.exitCode = await runEvaluate(opts);
+    });
 }
