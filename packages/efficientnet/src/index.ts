@@ -23,6 +23,7 @@ export { StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
 export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
+export { kerasMapping, loadKerasH5Weights } from './keras.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,
