@@ -24,6 +24,17 @@ export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
 export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
 export { kerasMapping, loadKerasH5Weights } from './keras.js';
+export {
+  cachedWeightsPath,
+  type DownloadOptions,
+  downloadSource,
+  downloadWeights,
+  type ResolveWeightsOptions,
+  resolveWeights,
+  sha256File,
+  type WeightsLocation,
+  weightSource,
+} from './weights.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,

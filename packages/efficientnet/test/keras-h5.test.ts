@@ -133,7 +133,7 @@ describe('Keras applications .h5 loader (EfficientNet-B0 layout written by the t
       expect(Buffer.from(new Uint8Array(got.buffer)).equals(Buffer.from(new Uint8Array((written.get(keras) as Float32Array).buffer))), keras).toBe(true);
     }
     // all weights: the multiset of loaded values equals the file's (no weight dropped or duplicated)
-    const sums = async () => Promise.all(model.weights.map(async (w) => (await w.read().data()).reduce((a, b) => a + b, 0)));
+    const sums = async () => Promise.all(model.weights.map(async (w) => (await w.read().data<"float32">()).reduce((a: number, b: number) => a + b, 0)));
     const fileSums = [...written].filter(([n]) => !n.startsWith('normalization')).map(([, v]) => v.reduce((a, b) => a + b, 0));
     const modelSums = await sums();
     expect(modelSums.length).toBe(fileSums.length);
