@@ -22,6 +22,8 @@ export type MriIoErrorCode =
   | 'EMPTY_SERIES'
   | 'INCONSISTENT_SERIES'
   | 'MISSING_GEOMETRY'
+  | 'ROI_OUT_OF_BOUNDS'
+  | 'EMPTY_MASK'
   | 'BAD_ARGUMENT';
 
 export class MriIoError extends Error {

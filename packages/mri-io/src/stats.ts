@@ -1,13 +1,4 @@
-/** A typed array of numbers (no BigInt arrays). */
-export type NumericArray =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float32Array
-  | Float64Array;
+import type { NumericArray } from './arrays.js';
 
 export interface ValueStats {
   min: number;

@@ -1,13 +1,11 @@
 import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
 import { readFileBounded } from '../files.js';
-import type { NumericArray } from '../stats.js';
+import { type Dtype, dtypeOf, type NumericArray } from '../arrays.js';
 import { type DecodedFrame, decodeJpeg2000, decodeJpegFamily, decodeJpegLs } from './codecs.js';
 import { type DicomHeader, readHeaderFields } from './header.js';
 import { type DataSet, dicomParser, type Element, parseDicomBytes } from './parse.js';
 import { decodeRleFrame } from './rle.js';
 import { transferSyntaxInfo } from './transfer-syntax.js';
-
-export type Dtype = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 
 export interface ReadOptions {
   /** Refuse images/volumes whose decoded size (or whose file) exceeds this many bytes. Default 1 GiB. */
@@ -254,13 +252,3 @@ function fixBitsStored(a: NumericArray, bitsAllocated: number, bitsStored: numbe
   }
 }
 
-function dtypeOf(a: NumericArray): Dtype {
-  if (a instanceof Uint8Array) return 'uint8';
-  if (a instanceof Int8Array) return 'int8';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Int16Array) return 'int16';
-  if (a instanceof Uint32Array) return 'uint32';
-  if (a instanceof Int32Array) return 'int32';
-  if (a instanceof Float32Array) return 'float32';
-  return 'float64';
-}

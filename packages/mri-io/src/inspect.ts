@@ -1,0 +1,145 @@
+import { stat } from 'node:fs/promises';
+import { isMriIoError } from './errors.js';
+import { readDicomHeader } from './dicom/read.js';
+import { readImage } from './image.js';
+import { readSeriesDirectory } from './series.js';
+import type { ReadOptions } from './dicom/read.js';
+import { computeStats, type ValueStats } from './stats.js';
+
+/** `op-screen inspect --json` output for a file that was read. */
+export interface InspectFile {
+  path: string;
+  kind: 'dicom' | 'nifti';
+  [key: string]: unknown;
+}
+
+/** `op-screen inspect --json` output for a directory. */
+export interface InspectSeries {
+  path: string;
+  kind: 'series';
+  series: Array<{
+    seriesInstanceUID: string;
+    modality: string | null;
+    files: string[];
+    midSagittal: string;
+    shape: [number, number, number];
+    sliceSpacing: number | null;
+    issues: Array<{ kind: string; message: string; files: string[] }>;
+  }>;
+  skipped: Array<{ path: string; code: string; message: string }>;
+}
+
+/** `op-screen inspect --json` output for a path that could not be read. */
+export interface InspectError {
+  path: string;
+  error: { code: string; message: string };
+}
+
+export type InspectResult = InspectFile | InspectSeries | InspectError;
+
+/**
+ * What `op-screen inspect PATH --json` prints: shape, real-world value statistics, transfer
+ * syntax, spacing and affine of a DICOM or NIfTI file, or the series found in a directory. Never
+ * throws for unreadable input: it returns `{ path, error: { code, message } }` instead.
+ * Contains no patient identifiers.
+ */
+export async function inspectPath(path: string, options: ReadOptions = {}): Promise<InspectResult> {
+  try {
+    let isDir = false;
+    try {
+      isDir = (await stat(path)).isDirectory();
+    } catch {
+      isDir = false; // readImage reports NOT_FOUND
+    }
+    if (isDir) {
+      const dir = await readSeriesDirectory(path, options);
+      return {
+        path,
+        kind: 'series',
+        series: dir.series.map((s) => ({
+          seriesInstanceUID: s.seriesInstanceUID,
+          modality: s.modality,
+          files: s.files,
+          midSagittal: s.midSagittal,
+          shape: s.shape,
+          sliceSpacing: s.sliceSpacing,
+          issues: s.issues,
+        })),
+        skipped: dir.skipped,
+      };
+    }
+    let image: Awaited<ReturnType<typeof readImage>>;
+    try {
+      image = await readImage(path, options);
+    } catch (err) {
+      if (isMriIoError(err) && err.code === 'NO_PIXEL_DATA') {
+        const h = await readDicomHeader(path, options);
+        return {
+          path,
+          kind: 'dicom',
+          hasPixelData: false,
+          transferSyntax: h.declaredTransferSyntax,
+          ...(h.declaredTransferSyntax ? {} : { inferredTransferSyntax: h.transferSyntax }),
+          modality: h.modality,
+          sopClassUID: h.sopClassUID,
+          seriesInstanceUID: h.seriesInstanceUID,
+        };
+      }
+      throw err;
+    }
+    if (image.kind === 'nifti') {
+      const s = image.scaling;
+      return {
+        path,
+        kind: 'nifti',
+        version: image.header.version,
+        shape: image.shape,
+        dtype: image.dtype,
+        stats: jsonStats(computeStats(image.data, s?.slope ?? 1, s?.inter ?? 0)),
+        spacing: image.zooms,
+        affine: image.affine,
+        affineSource: image.affineSource,
+        sclSlope: s?.slope ?? null,
+        sclInter: s?.inter ?? null,
+      };
+    }
+    const gray = image.samplesPerPixel === 1;
+    const g = image.geometry;
+    return {
+      path,
+      kind: 'dicom',
+      hasPixelData: true,
+      transferSyntax: image.declaredTransferSyntax,
+      ...(image.declaredTransferSyntax ? {} : { inferredTransferSyntax: image.transferSyntax }),
+      transferSyntaxName: image.transferSyntaxName,
+      lossy: image.lossy,
+      shape: image.shape,
+      dtype: image.dtype,
+      stats: jsonStats(gray ? computeStats(image.stored, image.rescaleSlope, image.rescaleIntercept) : computeStats(image.stored)),
+      storedStats: jsonStats(computeStats(image.stored)),
+      rescaleSlope: image.rescaleSlope,
+      rescaleIntercept: image.rescaleIntercept,
+      spacing: g.pixelSpacing,
+      sliceThickness: g.sliceThickness,
+      imagePositionPatient: g.imagePositionPatient,
+      imageOrientationPatient: g.imageOrientationPatient,
+      modality: image.modality,
+      seriesInstanceUID: image.seriesInstanceUID,
+      instanceNumber: image.instanceNumber,
+      frames: image.frames,
+      samplesPerPixel: image.samplesPerPixel,
+      photometricInterpretation: image.photometricInterpretation,
+      bitsAllocated: image.bitsAllocated,
+      bitsStored: image.bitsStored,
+      pixelRepresentation: image.pixelRepresentation,
+    };
+  } catch (err) {
+    if (isMriIoError(err)) return { path, error: { code: err.code, message: err.message } };
+    throw err;
+  }
+}
+
+function jsonStats(s: ValueStats): Record<keyof ValueStats, number | null> {
+  const f = (v: number) => (Number.isFinite(v) ? v : null);
+  return { min: f(s.min), max: f(s.max), sum: s.sum, mean: f(s.mean), nanCount: s.nanCount };
+}

@@ -1,0 +1,278 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DicomHeader } from './dicom/header.js';
+import { type DicomImage, type ReadOptions, readDicom, readDicomHeader } from './dicom/read.js';
+import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, isMriIoError, MriIoError, type MriIoErrorCode } from './errors.js';
+import { add, affineFromColumns, affineLpsToRas, cross, dot, scale, type Vec3 } from './geometry.js';
+
+export interface SkippedFile {
+  path: string;
+  code: MriIoErrorCode;
+  message: string;
+}
+
+export interface SeriesIssue {
+  kind: 'duplicate-position' | 'missing-position' | 'missing-geometry' | 'orientation-mismatch' | 'size-mismatch';
+  message: string;
+  files: string[];
+}
+
+/** One DICOM series, slices ordered along the normal of ImageOrientationPatient (ascending). */
+export interface DicomSeries {
+  seriesInstanceUID: string;
+  modality: string | null;
+  seriesDescription: string | null;
+  /** Paths in slice order. */
+  files: string[];
+  /** Headers in slice order (no pixels). */
+  headers: DicomHeader[];
+  /** Position of each slice along `normal` (mm, LPS), ascending. */
+  positions: number[];
+  /** Row direction x column direction: the slice normal (LPS). */
+  normal: Vec3;
+  /** Distance between the first two slices along the normal (mm); null for a single slice. */
+  sliceSpacing: number | null;
+  /** `[slices, rows, columns]`. */
+  shape: [number, number, number];
+  /** Index (in slice order) and path of the middle slice: `files[floor(n / 2)]`. */
+  midSagittalIndex: number;
+  midSagittal: string;
+  issues: SeriesIssue[];
+}
+
+export interface SeriesDirectory {
+  series: DicomSeries[];
+  skipped: SkippedFile[];
+}
+
+export interface SeriesReadOptions extends ReadOptions {
+  /** Descend into sub-directories (default true). */
+  recursive?: boolean;
+  /** Files read at once (default 8). */
+  concurrency?: number;
+}
+
+async function listFiles(dir: string, recursive: boolean): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new MriIoError('NOT_FOUND', 'cannot list the directory; check the path', dir, { cause: err });
+  }
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (recursive) out.push(...(await listFiles(p, true)));
+    } else if (e.isFile() || (e.isSymbolicLink() && (await stat(p)).isFile())) {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * Reads every file under `dir` (headers only), groups DICOM images by SeriesInstanceUID and
+ * orders each series along its slice normal. Files that cannot be used are listed in `skipped`
+ * with a typed code; they never abort the directory.
+ */
+export async function readSeriesDirectory(dir: string, options: SeriesReadOptions = {}): Promise<SeriesDirectory> {
+  const files = await listFiles(dir, options.recursive ?? true);
+  const skipped: SkippedFile[] = [];
+  const headers = await mapLimit(files, options.concurrency ?? 8, async (path) => {
+    try {
+      const h = await readDicomHeader(path, options);
+      if (!h.hasPixelData) {
+        skipped.push({ path, code: 'NO_PIXEL_DATA', message: `no Pixel Data (modality ${h.modality ?? 'unknown'}); not an image` });
+        return null;
+      }
+      if (!h.seriesInstanceUID) {
+        skipped.push({ path, code: 'BAD_DICOM_HEADER', message: 'no SeriesInstanceUID (0020,000E); cannot be grouped' });
+        return null;
+      }
+      return h;
+    } catch (err) {
+      if (!isMriIoError(err)) throw err;
+      skipped.push({ path, code: err.code, message: err.message });
+      return null;
+    }
+  });
+  const groups = new Map<string, DicomHeader[]>();
+  for (const h of headers) {
+    if (!h) continue;
+    const key = h.seriesInstanceUID as string;
+    const list = groups.get(key);
+    if (list) list.push(h);
+    else groups.set(key, [h]);
+  }
+  const series: DicomSeries[] = [];
+  for (const [uid, list] of groups) {
+    try {
+      series.push(orderSeries(uid, list));
+    } catch (err) {
+      if (!isMriIoError(err)) throw err;
+      for (const h of list) skipped.push({ path: h.file ?? '', code: err.code, message: err.message });
+    }
+  }
+  series.sort((a, b) => (a.files[0] < b.files[0] ? -1 : 1));
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { series, skipped };
+}
+
+function byPath(a: DicomHeader, b: DicomHeader): number {
+  const x = a.file ?? '';
+  const y = b.file ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Orders the headers of one series along the normal of ImageOrientationPatient (ties by path),
+ * the way pydicom users do it: not by file name or InstanceNumber, which scanners and PACS
+ * exports do not keep in spatial order.
+ */
+export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): DicomSeries {
+  if (headers.length === 0) throw new MriIoError('EMPTY_SERIES', `series ${seriesInstanceUID} has no images`);
+  const first = headers[0];
+  const issues: SeriesIssue[] = [];
+  const iop = first.geometry.imageOrientationPatient;
+  let normal: Vec3 = [0, 0, 1];
+  let keyed: Array<{ h: DicomHeader; pos: number }>;
+  const missing = headers.filter((h) => !h.geometry.imagePositionPatient || !h.geometry.imageOrientationPatient);
+  if (iop && missing.length === 0) {
+    normal = cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]);
+    keyed = headers.map((h) => ({ h, pos: dot(normal, h.geometry.imagePositionPatient as Vec3) }));
+    keyed.sort((a, b) => a.pos - b.pos || byPath(a.h, b.h));
+  } else {
+    // Without geometry there is no spatial order; InstanceNumber is the only hint left.
+    keyed = [...headers]
+      .sort((a, b) => (a.instanceNumber ?? Number.MAX_SAFE_INTEGER) - (b.instanceNumber ?? Number.MAX_SAFE_INTEGER) || byPath(a, b))
+      .map((h, i) => ({ h, pos: i }));
+    if (headers.length > 1) {
+      issues.push({
+        kind: 'missing-geometry',
+        message: `${missing.length} of ${headers.length} images lack ImagePositionPatient/ImageOrientationPatient; ordered by InstanceNumber, spacing unknown`,
+        files: missing.map((h) => h.file ?? ''),
+      });
+    }
+  }
+  const ordered = keyed.map((k) => k.h);
+  const positions = keyed.map((k) => k.pos);
+
+  for (const h of ordered) {
+    const o = h.geometry.imageOrientationPatient;
+    if (iop && o && o.some((v, i) => Math.abs(v - iop[i]) > 1e-4)) {
+      issues.push({ kind: 'orientation-mismatch', message: 'ImageOrientationPatient differs from the first image', files: [h.file ?? ''] });
+    }
+    if (h.rows !== first.rows || h.columns !== first.columns) {
+      issues.push({ kind: 'size-mismatch', message: `${h.rows}x${h.columns} differs from ${first.rows}x${first.columns}`, files: [h.file ?? ''] });
+    }
+  }
+  const spatial = Boolean(iop) && missing.length === 0;
+  const gaps = (spatial ? positions : []).slice(1).map((p, i) => p - positions[i]);
+  const positive = gaps.filter((g) => g > 1e-3).sort((a, b) => a - b);
+  const typical = positive.length ? positive[Math.floor(positive.length / 2)] : 0;
+  gaps.forEach((g, i) => {
+    const pair = [ordered[i].file ?? '', ordered[i + 1].file ?? ''];
+    if (g <= 1e-3) {
+      issues.push({ kind: 'duplicate-position', message: `two images at ${positions[i].toFixed(3)} mm along the normal`, files: pair });
+    } else if (typical > 0 && g > 1.5 * typical) {
+      const n = Math.round(g / typical) - 1;
+      issues.push({
+        kind: 'missing-position',
+        message: `gap of ${g.toFixed(3)} mm where slices are ${typical.toFixed(3)} mm apart: about ${n} slice(s) missing`,
+        files: pair,
+      });
+    }
+  });
+  const mid = Math.floor(ordered.length / 2);
+  return {
+    seriesInstanceUID,
+    modality: first.modality,
+    seriesDescription: first.seriesDescription,
+    files: ordered.map((h) => h.file ?? ''),
+    headers: ordered,
+    positions,
+    normal,
+    sliceSpacing: spatial && ordered.length > 1 ? Math.round((positions[1] - positions[0]) * 1e6) / 1e6 : null,
+    shape: [ordered.length, first.rows, first.columns],
+    midSagittalIndex: mid,
+    midSagittal: ordered[mid].file ?? '',
+    issues,
+  };
+}
+
+/** A series as one volume of real-world values. */
+export interface Volume {
+  /** Real-world values (modality LUT applied), C order `[slices, rows, columns]`. */
+  data: Float32Array;
+  shape: [number, number, number];
+  /** Millimetres between slices, rows and columns. */
+  spacing: [number, number, number];
+  /**
+   * Maps voxel indices `[slice, row, column, 1]` to DICOM patient coordinates (LPS, mm).
+   * `affineRas` is the same in RAS (NIfTI's convention: x and y negated).
+   */
+  affineLps: number[][];
+  affineRas: number[][];
+  files: string[];
+}
+
+/**
+ * Decodes every slice of an ordered series into one volume with its affine. Refuses series whose
+ * slices differ in size, and (before allocating) volumes above `maxDecodedBytes`.
+ */
+export async function assembleVolume(series: DicomSeries, options: ReadOptions = {}): Promise<Volume> {
+  const [n, rows, cols] = series.shape;
+  const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
+  assertWithinLimit(n * rows * cols * 4, maxDecodedBytes, `volume ${n}x${rows}x${cols} (float32)`, series.files[0]);
+  if (n > 1 && series.issues.some((i) => i.kind === 'missing-geometry')) {
+    throw new MriIoError(
+      'MISSING_GEOMETRY',
+      'the series has images without ImagePositionPatient/ImageOrientationPatient; a volume cannot be placed in space',
+      series.files[0],
+    );
+  }
+  const data = new Float32Array(n * rows * cols);
+  for (let k = 0; k < n; k++) {
+    const img: DicomImage = await readDicom(series.files[k], options);
+    if (img.rows !== rows || img.columns !== cols || img.samplesPerPixel !== 1 || img.frames !== 1) {
+      throw new MriIoError(
+        'INCONSISTENT_SERIES',
+        `slice ${k} is ${img.shape.join('x')}, the series is ${rows}x${cols} single-frame grayscale`,
+        series.files[k],
+      );
+    }
+    data.set(img.rescaled(), k * rows * cols);
+  }
+  const first = series.headers[0];
+  const iop = first.geometry.imageOrientationPatient ?? [1, 0, 0, 0, 1, 0];
+  const ps = first.geometry.pixelSpacing ?? [1, 1];
+  const origin = first.geometry.imagePositionPatient ?? [0, 0, 0];
+  const last = series.headers[n - 1].geometry.imagePositionPatient ?? origin;
+  const thickness = first.geometry.spacingBetweenSlices ?? first.geometry.sliceThickness ?? 1;
+  const step = n > 1 ? scale(add(last, scale(origin, -1)), 1 / (n - 1)) : scale(series.normal, thickness);
+  const rowStep = scale([iop[3], iop[4], iop[5]], ps[0]); // moving down one row
+  const colStep = scale([iop[0], iop[1], iop[2]], ps[1]); // moving right one column
+  const affineLps = affineFromColumns(step, rowStep, colStep, origin);
+  return {
+    data,
+    shape: [n, rows, cols],
+    spacing: [Math.hypot(...step), ps[0], ps[1]],
+    affineLps,
+    affineRas: affineLpsToRas(affineLps),
+    files: series.files,
+  };
+}
