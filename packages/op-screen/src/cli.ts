@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerInspectCommand } from './commands/inspect.js';
+import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerZooCommand } from './commands/zoo.js';
 import { doctor } from './doctor.js';
@@ -28,6 +29,7 @@ registerInspectCommand(program);
 registerEvaluateCommand(program);
 registerZooCommand(program);
 registerSynthCommand(program);
+registerReproduceCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`op-screen: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -51,8 +51,12 @@ function summary(r: EvaluationReport): string {
   lines.push(
     `Youden threshold ${y.threshold}: sensitivity ${f(y.sensitivity)}, specificity ${f(y.specificity)}, PPV ${f(y.ppv)}, NPV ${f(y.npv)}, F1 ${f(y.f1)}`,
   );
-  if (r.pairedDeLong) lines.push(`paired DeLong vs score2: z ${f(r.pairedDeLong.z)}, p ${f(r.pairedDeLong.p)}`);
-  if (r.patient) lines.push(`patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} [${f(r.patient.aucCI95[0])}, ${f(r.patient.aucCI95[1])}]`);
+  if (r.pairedDeLong)
+    lines.push(`paired DeLong vs score2: z ${f(r.pairedDeLong.z)}, p ${f(r.pairedDeLong.p)}`);
+  if (r.patient)
+    lines.push(
+      `patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} [${f(r.patient.aucCI95[0])}, ${f(r.patient.aucCI95[1])}]`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -62,7 +66,10 @@ function summary(r: EvaluationReport): string {
  * 0 on success, 1 on bad input (a JSON `{ "error": { code, file, message } }` on stdout with
  * `--json`, and always a one-line message on stderr).
  */
-export async function runEvaluate(opts: EvaluateCommandOptions, out: CommandOutput = processOutput): Promise<number> {
+export async function runEvaluate(
+  opts: EvaluateCommandOptions,
+  out: CommandOutput = processOutput,
+): Promise<number> {
   const fail = (e: CommandFailure) => {
     if (opts.json) out.stdout(`${JSON.stringify({ error: e })}\n`);
     out.stderr(`op-screen evaluate: ${e.file}: ${e.message}\n`);
@@ -114,7 +121,10 @@ export function registerEvaluateCommand(program: Command): void {
     )
     .requiredOption('--input <file>', 'predictions CSV with a header')
     .option('--json', 'print one JSON object (errors too)')
-    .option('--html <file>', 'also write an HTML report with ROC, PR, calibration, decision-curve and confusion-matrix plots')
+    .option(
+      '--html <file>',
+      'also write an HTML report with ROC, PR, calibration, decision-curve and confusion-matrix plots',
+    )
     .action(async (opts: EvaluateCommandOptions) => {
       process.exitCode = await runEvaluate(opts);
     });

@@ -9,7 +9,9 @@ function typed(err: unknown): Error {
 
 /** Registers `op-screen zoo` (owned by the library it wraps; see the facade README). */
 export function registerZooCommand(program: Command): void {
-  const zoo = program.command('zoo').description('model zoo: list architectures and ImageNet weight sources, run a forward pass');
+  const zoo = program
+    .command('zoo')
+    .description('model zoo: list architectures and ImageNet weight sources, run a forward pass');
 
   zoo
     .command('list')
@@ -22,12 +24,16 @@ export function registerZooCommand(program: Command): void {
         return;
       }
       for (const e of list)
-        process.stdout.write(`${String(e.name).padEnd(20)} ${String(e.inputSize).padStart(4)}px  ${(Number(e.parameters) / 1e6).toFixed(1).padStart(6)}M params\n`);
+        process.stdout.write(
+          `${String(e.name).padEnd(20)} ${String(e.inputSize).padStart(4)}px  ${(Number(e.parameters) / 1e6).toFixed(1).padStart(6)}M params\n`,
+        );
     });
 
   zoo
     .command('forward')
-    .description('run a torchvision-layout model (weights .safetensors) on the NCHW tensor named "input" (fed as is) in inference mode')
+    .description(
+      'run a torchvision-layout model (weights .safetensors) on the NCHW tensor named "input" (fed as is) in inference mode',
+    )
     .requiredOption('--arch <name>', 'torchvision architecture name, e.g. efficientnet_b4, resnet50')
     .requiredOption('--weights <file>', 'torchvision state_dict as .safetensors')
     .requiredOption('--input <file>', '.safetensors holding an NCHW float32 tensor named "input"')

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { runConfigSchema } from '../reproduce/config.js';
+
+const nullableNumber = z.number().nullable();
+
+/** Metrics of one scorer at one level (image or patient), at the Youden threshold chosen on validation data. */
+export const metricBlockSchema = z.object({
+  n: z.number().int().nonnegative(),
+  positives: z.number().int().nonnegative(),
+  auc: z.number().min(0).max(1),
+  aucCI95: z.tuple([z.number(), z.number()]),
+  /** Probability threshold chosen by Youden's J on the out-of-fold validation predictions. */
+  threshold: z.number(),
+  sensitivity: nullableNumber,
+  specificity: nullableNumber,
+  ppv: nullableNumber,
+  npv: nullableNumber,
+  confusion: z.object({
+    tp: z.number().int(),
+    fp: z.number().int(),
+    tn: z.number().int(),
+    fn: z.number().int(),
+  }),
+  averagePrecision: nullableNumber,
+  brier: nullableNumber,
+  /** AUC of each fold's model on the hold-out test set (fold order). */
+  folds: z.array(nullableNumber),
+  /** AUC of each fold's model on its own validation fold. */
+  validationFolds: z.array(nullableNumber),
+});
+export type MetricBlock = z.infer<typeof metricBlockSchema>;
+
+const sequenceResultSchema = z.object({ image: metricBlockSchema, patient: metricBlockSchema });
+
+const historyEntrySchema = z.object({
+  epoch: z.number().int(),
+  loss: z.number(),
+  valLoss: z.number(),
+  learningRate: z.number(),
+});
+
+export const reportSchema = z.object({
+  title: z.string(),
+  synthetic: z.boolean(),
+  split: z.enum(['patient', 'image']),
+  splitNote: z.string().nullable(),
+  config: runConfigSchema,
+  versions: z.object({
+    node: z.string(),
+    packages: z.record(z.string(), z.string()),
+    backend: z.record(z.string(), z.unknown()),
+  }),
+  leakage: z.object({
+    groupsInMultipleSplits: z.number().int().nonnegative(),
+    unit: z.enum(['patient', 'image']),
+  }),
+  skipped: z.number().int().nonnegative(),
+  skippedRows: z.array(z.object({ line: z.number().int(), code: z.string(), reason: z.string() })),
+  counts: z.object({
+    patients: z.number().int(),
+    images: z.number().int(),
+    testPatients: z.number().int(),
+    testImages: z.number().int(),
+  }),
+  results: z.object({
+    T1: sequenceResultSchema.optional(),
+    T2: sequenceResultSchema.optional(),
+    both: sequenceResultSchema.optional(),
+  }),
+  baselines: z.object({
+    vbq: z
+      .object({
+        level: z.literal('patient'),
+        n: z.number().int(),
+        auc: z.number(),
+        aucCI95: z.tuple([z.number(), z.number()]),
+        pairedDeLong: z.object({ cnnAuc: z.number(), z: nullableNumber, p: nullableNumber }),
+      })
+      .optional(),
+  }),
+  training: z.record(
+    z.string(),
+    z.array(
+      z.object({
+        fold: z.number().int(),
+        epochs: z.number().int(),
+        bestEpoch: z.number().int(),
+        stoppedEarly: z.boolean(),
+        history: z.array(historyEntrySchema),
+      }),
+    ),
+  ),
+  preprocessing: z.unknown(),
+  wallTimeSeconds: z.number(),
+  createdAt: z.string(),
+});
+export type Report = z.infer<typeof reportSchema>;

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { OpScreenError } from '../errors.js';
+
+export type PresetName = 'quick' | 'study' | 'tiny';
+export type SplitMode = 'patient' | 'image';
+export type SequenceChoice = 'T1' | 'T2' | 'both';
+
+/** Every parameter of a run; recorded in report.json and checked on --resume. */
+export const runConfigSchema = z.object({
+  preset: z.enum(['quick', 'study', 'tiny']),
+  seed: z.number().int(),
+  split: z.enum(['patient', 'image']),
+  sequences: z.array(z.enum(['T1', 'T2'])).min(1),
+  arch: z.string(),
+  /** Width/depth override of the architecture (quick preset: a narrow, shallow EfficientNet built from the zoo's builder). */
+  archScale: z.object({ width: z.number(), depth: z.number() }).nullable(),
+  inputSize: z.number().int().positive(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  weights: z.string().nullable(),
+  epochs: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  learningRate: z.number().positive(),
+  reduceLrOnPlateau: z.object({ factor: z.number(), patience: z.number().int() }),
+  earlyStopping: z.object({ patience: z.number().int() }),
+  folds: z.number().int().min(2),
+  holdOutFraction: z.number().gt(0).lt(1),
+  tScoreThreshold: z.number(),
+  preprocessPreset: z.string(),
+  augmentation: z.boolean(),
+  synthPatients: z.number().int().positive(),
+  gradcamSamples: z.number().int().nonnegative(),
+  workers: z.number().int().nonnegative(),
+  predictTrain: z.boolean(),
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** The paper's parameters (EfficientNet-B4 @380, Adam 1e-4, batch 16, plateau 0.5/5, early stop 10, 100 epochs). */
+const STUDY: RunConfig = {
+  preset: 'study',
+  seed: 1,
+  split: 'patient',
+  sequences: ['T1', 'T2'],
+  arch: 'efficientnet_b4',
+  archScale: null,
+  inputSize: 380,
+  channels: 3,
+  weights: null,
+  epochs: 100,
+  batchSize: 16,
+  learningRate: 1e-4,
+  reduceLrOnPlateau: { factor: 0.5, patience: 5 },
+  earlyStopping: { patience: 10 },
+  folds: 5,
+  holdOutFraction: 0.2,
+  tScoreThreshold: -2.5,
+  preprocessPreset: 'study-efficientnet-b4',
+  augmentation: true,
+  synthPatients: 218,
+  gradcamSamples: 8,
+  workers: 0,
+  predictTrain: true,
+};
+
+/**
+ * The same pipeline scaled to 2 CPU cores and 10 minutes: a narrow, shallow EfficientNet (the zoo's
+ * B0 block table at width 0.25 / depth 0.34) on 64x64 crops, trained from scratch at a higher
+ * learning rate, 3 folds, fewer epochs with proportionally shorter patience.
+ */
+const QUICK: RunConfig = {
+  ...STUDY,
+  preset: 'quick',
+  arch: 'efficientnet_b0',
+  archScale: { width: 0.25, depth: 0.34 },
+  inputSize: 64,
+  channels: 1,
+  epochs: 12,
+  batchSize: 16,
+  learningRate: 2e-3,
+  reduceLrOnPlateau: { factor: 0.5, patience: 2 },
+  earlyStopping: { patience: 4 },
+  folds: 3,
+  preprocessPreset: 'quick-64',
+  synthPatients: 120,
+  gradcamSamples: 6,
+  predictTrain: false,
+};
+
+/** For tests: the smallest run that still exercises every stage. */
+const TINY: RunConfig = {
+  ...QUICK,
+  preset: 'tiny',
+  inputSize: 32,
+  archScale: { width: 0.125, depth: 0.2 },
+  epochs: 2,
+  folds: 2,
+  holdOutFraction: 0.25,
+  preprocessPreset: 'quick-32',
+  synthPatients: 12,
+  gradcamSamples: 2,
+  predictTrain: true,
+};
+
+export const PRESETS: Readonly<Record<PresetName, RunConfig>> = { study: STUDY, quick: QUICK, tiny: TINY };
+
+export interface ConfigOverrides {
+  preset?: string;
+  seed?: number;
+  split?: string;
+  sequence?: string;
+  arch?: string;
+  weights?: string;
+  epochs?: number;
+  patients?: number;
+  workers?: number;
+}
+
+export function resolveConfig(o: ConfigOverrides): RunConfig {
+  const presetName = (o.preset ?? 'quick') as PresetName;
+  const base = PRESETS[presetName];
+  if (!base) throw new OpScreenError('BAD_OPTION', `unknown --preset "${o.preset}"; use quick or study.`);
+  const cfg: RunConfig = { ...base };
+  if (o.seed !== undefined) cfg.seed = o.seed;
+  if (o.split !== undefined) {
+    if (o.split !== 'patient' && o.split !== 'image')
+      throw new OpScreenError('BAD_OPTION', `--split must be patient or image (got "${o.split}").`);
+    cfg.split = o.split;
+  }
+  if (o.sequence !== undefined) {
+    const s = o.sequence.toUpperCase();
+    if (s === 'BOTH') cfg.sequences = ['T1', 'T2'];
+    else if (s === 'T1' || s === 'T2') cfg.sequences = [s];
+    else throw new OpScreenError('BAD_OPTION', `--sequence must be T1, T2 or both (got "${o.sequence}").`);
+  }
+  if (o.arch !== undefined && o.arch !== cfg.arch) {
+    cfg.arch = o.arch;
+    cfg.archScale = null;
+  }
+  if (o.weights !== undefined) cfg.weights = o.weights;
+  if (o.epochs !== undefined) cfg.epochs = o.epochs;
+  if (o.patients !== undefined) cfg.synthPatients = o.patients;
+  if (o.workers !== undefined) cfg.workers = o.workers;
+  if (cfg.preset === 'study' && cfg.weights === null)
+    throw new OpScreenError(
+      'WEIGHTS_REQUIRED',
+      `the study preset fine-tunes ImageNet-initialised ${cfg.arch}; pass the torchvision weights file with --weights FILE (e.g. efficientnet_b4_rwightman-7eb33cd5 converted to .safetensors; see "op-screen zoo list").`,
+    );
+  return runConfigSchema.parse(cfg);
+}

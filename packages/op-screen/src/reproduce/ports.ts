@@ -1,0 +1,151 @@
+import { stat } from 'node:fs/promises';
+import * as effnet from '@op-screen/efficientnet';
+import * as metrics from '@op-screen/metrics';
+import * as mriIo from '@op-screen/mri-io';
+import * as pre from '@op-screen/preprocess';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { gradCam } from '../gradcam.js';
+import type { Region } from '../vbq.js';
+import type { RunConfig } from './config.js';
+import type { Cropper, SliceImage, SliceReader } from './data.js';
+import type { Engine, FineTuneData, FitSummary, Preparer, TrainBatch } from './engine.js';
+import type { ReproduceDeps } from './run.js';
+
+/** The study's preprocessing preset for the run's input size (the study presets at 380/224; the same steps resized otherwise). */
+export function pipelineSpec(cfg: RunConfig): pre.PipelineSpec {
+  const base = pre.getPreset('study-efficientnet-b4');
+  const steps = base.steps.map((s) =>
+    s.name === 'resize' ? { ...s, params: { ...s.params, height: cfg.inputSize, width: cfg.inputSize } } : s,
+  );
+  if (cfg.channels === 3) steps.push({ name: 'replicateChannels', params: { channels: 3 } });
+  return { name: cfg.inputSize === 380 ? base.name : cfg.preprocessPreset, steps };
+}
+
+export function createPreparer(cfg: RunConfig): Preparer {
+  const pipeline = pre.createPipeline(pipelineSpec(cfg));
+  const augmentationSpec = pre.getAugmentationPreset('study-train');
+  return {
+    prepare(crop: Region) {
+      return pipeline.run(
+        pre.imageFromData(crop.data, { height: crop.height, width: crop.width, channels: 1 }),
+      ).data;
+    },
+    augmenter(seed: number) {
+      const aug = pre.createAugmentation(augmentationSpec, pre.createRng(seed));
+      return (x: Float32Array) =>
+        aug.run(pre.imageFromData(x, { height: cfg.inputSize, width: cfg.inputSize, channels: cfg.channels }))
+          .data;
+    },
+    describe() {
+      return { pipeline: pipeline.spec, augmentation: cfg.augmentation ? augmentationSpec : null };
+    },
+  };
+}
+
+/** Reads one slice through @op-screen/mri-io: a DICOM file, a DICOM series directory (mid-sagittal by default) or a NIfTI volume. */
+export const mriIoSliceReader: SliceReader = async (
+  image: string,
+  slice: number | undefined,
+): Promise<SliceImage> => mriIo.readSlice(image, slice === undefined ? {} : { slice });
+
+/** ROI crop through @op-screen/mri-io (the slice must come from `mriIoSliceReader`). */
+export const roiCropper: Cropper = (slice, box) => {
+  const c = mriIo.cropRoi(slice as mriIo.Slice2D, { x: box.x, y: box.y, width: box.w, height: box.h });
+  return { data: c.data, width: c.columns, height: c.rows };
+};
+
+/** The training contract of @op-screen/efficientnet (fineTune / predictProbabilities). */
+interface TrainApi {
+  fineTune(
+    model: tfl.LayersModel,
+    data: FineTuneData,
+    options: Record<string, unknown>,
+  ): Promise<{ history: FitSummary['history']; bestEpoch: number; stoppedEarly: boolean }>;
+  predictProbabilities(model: tfl.LayersModel, batches: AsyncIterable<TrainBatch>): Promise<Float32Array>;
+}
+
+function trainApi(): TrainApi {
+  const api = effnet as unknown as Partial<TrainApi>;
+  if (typeof api.fineTune !== 'function' || typeof api.predictProbabilities !== 'function')
+    throw new Error('@op-screen/efficientnet does not export fineTune/predictProbabilities yet');
+  return api as TrainApi;
+}
+
+let backendReady: Promise<effnet.BackendInfo> | null = null;
+async function ready(): Promise<effnet.BackendInfo> {
+  if (!backendReady)
+    backendReady = effnet.initBackend().then((info) => {
+      if (info.backend === 'wasm') effnet.registerWasmGradientKernels();
+      return info;
+    });
+  return backendReady;
+}
+
+export const efficientnetEngine: Engine = {
+  async createModel(cfg, seed) {
+    await ready();
+    const model = effnet.createModel(cfg.arch, {
+      inputShape: [cfg.inputSize, cfg.inputSize, cfg.channels],
+      numClasses: 1,
+      seed,
+      init: cfg.weights ? 'zeros' : 'random',
+    });
+    if (cfg.weights) await effnet.loadTorchvisionWeights(model, cfg.weights, { head: 'skip' });
+    return model;
+  },
+  async fineTune(model, data, cfg, opts): Promise<FitSummary> {
+    const r = await trainApi().fineTune(model as tfl.LayersModel, data, {
+      epochs: cfg.epochs,
+      batchSize: cfg.batchSize,
+      learningRate: cfg.learningRate,
+      reduceLrOnPlateau: cfg.reduceLrOnPlateau,
+      earlyStopping: cfg.earlyStopping,
+      seed: opts.seed,
+      checkpointDir: opts.checkpointDir,
+      resume: opts.resume,
+      workers: cfg.workers,
+      progress: 'auto',
+      historyFile: opts.historyFile,
+      onEpoch: opts.onEpoch,
+    });
+    return { history: r.history, bestEpoch: r.bestEpoch, stoppedEarly: r.stoppedEarly };
+  },
+  async predict(model, batches: AsyncIterable<TrainBatch>) {
+    return trainApi().predictProbabilities(model as tfl.LayersModel, batches);
+  },
+  async save(model, dir) {
+    await effnet.saveModel(model as tfl.LayersModel, dir);
+  },
+  async load(dir) {
+    await ready();
+    return effnet.loadModel(dir);
+  },
+  async gradCam(model, x, size, channels) {
+    return gradCam(model as tfl.LayersModel, x, [size, size, channels]).heatmap;
+  },
+  async describe() {
+    return { ...(await ready()) } as unknown as Record<string, unknown>;
+  },
+  dispose(model) {
+    (model as tfl.LayersModel).dispose();
+  },
+};
+
+export async function packageVersions(): Promise<Record<string, string>> {
+  return {
+    [mriIo.PACKAGE_NAME]: mriIo.VERSION,
+    [pre.PACKAGE_NAME]: pre.VERSION,
+    [effnet.PACKAGE_NAME]: effnet.VERSION,
+    [metrics.PACKAGE_NAME]: metrics.VERSION,
+  };
+}
+
+export function defaultDeps(): ReproduceDeps {
+  return {
+    engine: efficientnetEngine,
+    read: mriIoSliceReader,
+    crop: roiCropper,
+    makePreparer: createPreparer,
+    versions: packageVersions,
+  };
+}

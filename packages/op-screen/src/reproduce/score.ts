@@ -1,0 +1,85 @@
+import {
+  aggregateByGroup,
+  averagePrecision,
+  brierScore,
+  deLong,
+  pairedDeLong,
+  rocAuc,
+  thresholdMetrics,
+  youdenThreshold,
+} from '@op-screen/metrics';
+import type { MetricBlock } from '../report/schema.js';
+
+export interface Scored {
+  labels: Uint8Array;
+  scores: Float64Array;
+  groups: string[];
+}
+
+function twoClasses(labels: ArrayLike<number>): boolean {
+  let p = 0;
+  for (let i = 0; i < labels.length; i++) p += labels[i] as number;
+  return p > 0 && p < labels.length;
+}
+
+export function safeAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): number | null {
+  return labels.length > 1 && twoClasses(labels) ? rocAuc(labels, scores) : null;
+}
+
+/** Patient-level view: mean of a patient's vertebra scores; patient positive if any vertebra is. */
+export function toPatientLevel(s: Scored): Scored {
+  const agg = aggregateByGroup(s.labels, s.scores, s.groups, { pooling: 'mean', labelPolicy: 'any' });
+  return {
+    labels: Uint8Array.from(agg.labels),
+    scores: Float64Array.from(agg.scores),
+    groups: agg.groups.map(String),
+  };
+}
+
+/** Youden threshold on validation predictions (falls back to 0.5 when validation has one class). */
+export function chooseThreshold(validation: Scored): number {
+  if (!twoClasses(validation.labels)) return 0.5;
+  return youdenThreshold(validation.labels, validation.scores).threshold;
+}
+
+/** The metric block of the report: AUC with DeLong CI, threshold metrics, AP, Brier, per-fold AUCs. */
+export function metricBlock(
+  test: Scored,
+  threshold: number,
+  folds: Array<number | null>,
+  validationFolds: Array<number | null>,
+): MetricBlock {
+  const d = deLong(test.labels, test.scores);
+  const m = thresholdMetrics(test.labels, test.scores, threshold);
+  let positives = 0;
+  for (const l of test.labels) positives += l;
+  const ci: [number, number] = [
+    Number.isFinite(d.ci[0]) ? d.ci[0] : 0,
+    Number.isFinite(d.ci[1]) ? d.ci[1] : 1,
+  ];
+  return {
+    n: test.labels.length,
+    positives,
+    auc: d.auc,
+    aucCI95: ci,
+    threshold,
+    sensitivity: m.sensitivity,
+    specificity: m.specificity,
+    ppv: m.ppv,
+    npv: m.npv,
+    confusion: { tp: m.tp, fp: m.fp, tn: m.tn, fn: m.fn },
+    averagePrecision: averagePrecision(test.labels, test.scores),
+    brier: test.scores.every((v) => v >= 0 && v <= 1) ? brierScore(test.labels, test.scores) : null,
+    folds,
+    validationFolds,
+  };
+}
+
+export function compareAucs(
+  labels: Uint8Array,
+  cnn: Float64Array,
+  other: Float64Array,
+): { cnnAuc: number; z: number | null; p: number | null } {
+  const r = pairedDeLong(labels, cnn, other);
+  return { cnnAuc: r.auc1, z: Number.isFinite(r.z) ? r.z : null, p: Number.isFinite(r.p) ? r.p : null };
+}

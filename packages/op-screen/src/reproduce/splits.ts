@@ -1,0 +1,85 @@
+import {
+  auditLeakage,
+  createRng,
+  type Fold,
+  groupedHoldout,
+  stratifiedGroupKFold,
+  stratifiedKFold,
+} from '@op-screen/metrics';
+import type { SplitMode } from './config.js';
+
+/** One vertebra (patient + level): the unit that is split, so T1 and T2 of a vertebra always share a role. */
+export interface SplitUnit {
+  key: string;
+  patientId: string;
+  label: 0 | 1;
+}
+
+export interface StudySplit {
+  mode: SplitMode;
+  /** Unit indices of the hold-out test set. */
+  test: number[];
+  /** Per fold: unit indices used for training and validation (disjoint, together the development set). */
+  folds: Array<{ train: number[]; val: number[] }>;
+  /** Patients that appear in more than one of {test, validation fold 0..k-1}: 0 for patient-level splits. */
+  groupsInMultipleSplits: number;
+}
+
+export const IMAGE_SPLIT_NOTE = 'image-level split: optimistic, patients shared between train and test';
+
+/**
+ * Hold-out test set plus stratified k-fold over the rest. Patient mode (default) groups every
+ * split by patient (grouped stratified hold-out, StratifiedGroupKFold); image mode reproduces the
+ * study's image-level split (stratified, ungrouped), which lets a patient's vertebrae land in
+ * both training and test.
+ */
+export function splitStudy(
+  units: SplitUnit[],
+  mode: SplitMode,
+  folds: number,
+  holdOutFraction: number,
+  seed: number,
+): StudySplit {
+  const rng = createRng(seed);
+  const labels = Uint8Array.from(units, (u) => u.label);
+  const groups = mode === 'patient' ? units.map((u) => u.patientId) : units.map((u) => u.key);
+  const hold = groupedHoldout(labels, groups, { testFraction: holdOutFraction, rng });
+  const test = Array.from(hold.test);
+  const dev = Array.from(hold.train);
+  const devLabels = Uint8Array.from(dev, (i) => labels[i] as number);
+  const devFolds: Fold[] =
+    mode === 'patient'
+      ? stratifiedGroupKFold(
+          devLabels,
+          dev.map((i) => groups[i] as string),
+          { nSplits: folds, shuffle: true, rng },
+        )
+      : stratifiedKFold(devLabels, { nSplits: folds, shuffle: true, rng });
+  const out = devFolds.map((f) => ({
+    train: Array.from(f.train, (j) => dev[j] as number),
+    val: Array.from(f.test, (j) => dev[j] as number),
+  }));
+  return { mode, test, folds: out, groupsInMultipleSplits: countSharedPatients(units, test, out) };
+}
+
+/**
+ * Leakage audit over patients (whatever the split unit): the hold-out split and every CV fold go
+ * through the metrics library's audit; it counts patients found on both sides of any split.
+ */
+export function countSharedPatients(
+  units: SplitUnit[],
+  test: number[],
+  folds: Array<{ train: number[]; val: number[] }>,
+): number {
+  const dev = folds.length
+    ? [...(folds[0] as { train: number[]; val: number[] }).train, ...(folds[0] as { val: number[] }).val]
+    : [];
+  const all: Fold[] = [
+    { train: Int32Array.from(dev), test: Int32Array.from(test) },
+    ...folds.map((f) => ({ train: Int32Array.from(f.train), test: Int32Array.from(f.val) })),
+  ];
+  return auditLeakage(
+    all,
+    units.map((u) => u.patientId),
+  ).leakedGroups;
+}

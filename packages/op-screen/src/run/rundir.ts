@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { OpScreenError } from '../errors.js';
+import type { RunConfig } from '../reproduce/config.js';
+
+/** Writes a file atomically (temp file, fsync, rename) so a kill never leaves a half-written marker. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(await readFile(path, 'utf8')) as T;
+}
+
+/** Paths of the run directory contract (see README, "Run directory"). */
+export function runPaths(root: string) {
+  return {
+    root,
+    config: join(root, 'config.json'),
+    cohort: join(root, 'cohort'),
+    report: join(root, 'report.json'),
+    html: join(root, 'report.html'),
+    predictions: join(root, 'predictions.csv'),
+    skipped: join(root, 'skipped.csv'),
+    checkpoints: join(root, 'checkpoints'),
+    model: join(root, 'model'),
+    foldDir: (seq: string, fold: number) => join(root, 'checkpoints', seq, `fold-${fold}`),
+    foldDone: (seq: string, fold: number) => join(root, 'checkpoints', seq, `fold-${fold}`, 'done.json'),
+    foldModel: (seq: string, fold: number) => join(root, 'model', seq, `fold-${fold}`),
+  };
+}
+export type RunPaths = ReturnType<typeof runPaths>;
+
+/** Stable JSON (sorted keys) so a config comparison does not depend on key order. */
+export function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+export interface PreparedRun {
+  paths: RunPaths;
+  resumed: boolean;
+}
+
+/**
+ * Claims a run directory. A non-empty directory is refused unless `resume` is set (never
+ * overwrite user files); on resume the stored config must match the requested one exactly.
+ */
+export async function prepareRunDir(
+  root: string,
+  config: RunConfig,
+  inputs: Record<string, unknown>,
+  resume: boolean,
+): Promise<PreparedRun> {
+  const paths = runPaths(root);
+  const exists = existsSync(root);
+  const entries = exists ? await readdir(root) : [];
+  if (entries.length > 0 && !resume)
+    throw new OpScreenError(
+      'OUT_NOT_EMPTY',
+      `${root} is not empty; op-screen never overwrites files. Pass --resume to continue that run, or choose a new --out directory.`,
+      root,
+    );
+  const stored = { config, inputs };
+  if (entries.length > 0 && resume) {
+    const prev = await readJson<typeof stored>(paths.config);
+    if (!prev)
+      throw new OpScreenError(
+        'RESUME_MISMATCH',
+        `${root} has no config.json, so it is not an op-screen run directory; refusing to write into it.`,
+        root,
+      );
+    if (stableStringify(prev) !== stableStringify(stored))
+      throw new OpScreenError(
+        'RESUME_MISMATCH',
+        `--resume with different parameters than the run in ${root} (stored in config.json). Resume with the same options, or start a new --out directory.`,
+        root,
+      );
+    return { paths, resumed: true };
+  }
+  await mkdir(root, { recursive: true });
+  await writeJsonAtomic(paths.config, stored);
+  return { paths, resumed: false };
+}
