@@ -56,7 +56,9 @@ function buildHead(model: tfl.LayersModel, cut: SymbolicTensor): tfl.LayersModel
       known.length === 1 ? (known[0] as SymbolicTensor) : (known as SymbolicTensor[]),
     ) as SymbolicTensor | SymbolicTensor[];
     const outs = Array.isArray(out) ? out : [out];
-    node.outputTensors.forEach((t, i) => mapped.set(t, outs[i] as SymbolicTensor));
+    node.outputTensors.forEach((t, i) => {
+      mapped.set(t, outs[i] as SymbolicTensor);
+    });
   }
   const final = mapped.get(model.outputs[0] as SymbolicTensor);
   if (!final) return undefined;
@@ -66,7 +68,10 @@ function buildHead(model: tfl.LayersModel, cut: SymbolicTensor): tfl.LayersModel
 function chooseSplit(model: tfl.LayersModel, opts: GradCamOptions): Split {
   const key = opts.layerName ?? `auto-${opts.minSize ?? 4}`;
   let perModel = cache.get(model);
-  if (!perModel) cache.set(model, (perModel = new Map()));
+  if (!perModel) {
+    perModel = new Map();
+    cache.set(model, perModel);
+  }
   const hit = perModel.get(key);
   if (hit) return hit;
   const candidates = model.layers

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import * as effnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';

@@ -276,9 +276,9 @@ export async function reproduce(opts: ReproduceOptions, deps: ReproduceDeps): Pr
   const ensembleTest = (done: FoldDone[]) => {
     const sums = new Map<string, number>();
     for (const d of done)
-      d.test.keys.forEach((k, i) =>
-        sums.set(k, (sums.get(k) ?? 0) + (d.test.scores[i] as number) / done.length),
-      );
+      d.test.keys.forEach((k, i) => {
+        sums.set(k, (sums.get(k) ?? 0) + (d.test.scores[i] as number) / done.length);
+      });
     return [...sums].map(([key, score]) => ({ key, score }));
   };
   const oof = (done: FoldDone[]) =>
@@ -352,7 +352,10 @@ export async function reproduce(opts: ReproduceOptions, deps: ReproduceDeps): Pr
     for (const e of t1) {
       const im = imageByKey.get(e.key) as VertebraImage;
       let p = testPatients.get(im.row.patientId);
-      if (!p) testPatients.set(im.row.patientId, (p = { marrow: [], csf: undefined, label: 0, cnn: [] }));
+      if (!p) {
+        p = { marrow: [], csf: undefined, label: 0, cnn: [] };
+        testPatients.set(im.row.patientId, p);
+      }
       p.marrow.push(im.marrowSignal);
       p.cnn.push(e.score);
       if (im.row.label === 1) p.label = 1;
@@ -385,7 +388,7 @@ export async function reproduce(opts: ReproduceOptions, deps: ReproduceDeps): Pr
         ['train', d.train],
         ['val', d.val],
       ] as const)
-        part.keys.forEach((key, i) =>
+        part.keys.forEach((key, i) => {
           predictionRows.push(
             predictionRow(
               imageByKey.get(key) as VertebraImage,
@@ -393,8 +396,8 @@ export async function reproduce(opts: ReproduceOptions, deps: ReproduceDeps): Pr
               split,
               part.scores[i] as number,
             ),
-          ),
-        );
+          );
+        });
     }
     for (const e of seqScores.get(seq)?.test ?? [])
       predictionRows.push(predictionRow(imageByKey.get(e.key) as VertebraImage, 'all', 'test', e.score));

@@ -94,7 +94,10 @@ export const linearEngine: Engine = {
   async gradCam(_model, x, size) {
     const out = new Float32Array(size * size);
     let max = 0;
-    for (let i = 0; i < out.length; i++) max = Math.max(max, (out[i] = Math.abs(x[i] as number)));
+    for (let i = 0; i < out.length; i++) {
+      out[i] = Math.abs(x[i] as number);
+      max = Math.max(max, out[i] as number);
+    }
     return out.map((v) => v / (max || 1));
   },
   async describe() {
