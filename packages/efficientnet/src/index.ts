@@ -35,6 +35,7 @@ export {
   type WeightsLocation,
   weightSource,
 } from './weights.js';
+export { foldBatchNorm } from './fold.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,

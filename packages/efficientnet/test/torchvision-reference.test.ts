@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countParameters, createModel, loadTorchvisionWeights, nchwToNhwc, selectBackend } from '../src/index.js';
+import { countParameters, createModel, foldBatchNorm, loadTorchvisionWeights, nchwToNhwc, selectBackend } from '../src/index.js';
 import { formulaInputNCHW, formulaStateDict, relError, zooReference } from './helpers/formula.js';
 
 // Tolerance: torchvision's float64 forward is the exact answer; float32 code lands within ~1e-6
@@ -34,6 +34,14 @@ describe.each(Object.keys(ref.models))('torchvision %s under formula weights', (
       return row.indexOf(Math.max(...row));
     });
     expect(argmax).toEqual(m.argmax);
+
+    // the BatchNorm-folded inference graph computes the same function
+    const folded = foldBatchNorm(model, arch);
+    expect(folded.layers.some((l) => l.getClassName() === 'BatchNormalization')).toBe(false);
+    const yf = tf.tidy(() => folded.predict(tf.tensor4d(x, [2, m.inputSize, m.inputSize, 3])) as tf.Tensor);
+    expect(relError(await yf.data(), want)).toBeLessThan(TOLERANCE);
+    yf.dispose();
+    folded.dispose();
     model.dispose();
   });
 });

@@ -12,12 +12,15 @@ export class GraphBuilder {
   readonly eps: number;
   readonly padding: 'torch' | 'tf';
   readonly zeros: boolean;
+  /** BatchNorm folded into convs (inference graph). */
+  readonly fold: boolean;
 
   constructor(opts: ModelOptions, defaultEps: number) {
     this.seed = opts.seed ?? 0;
     this.eps = opts.bnEpsilon ?? defaultEps;
     this.padding = opts.padding ?? 'torch';
     this.zeros = opts.init === 'zeros';
+    this.fold = opts.foldBatchNorm === true;
   }
 
   nextSeed(): number {
@@ -73,9 +76,28 @@ export class GraphBuilder {
     prefix: string,
     a: { filters: number; kernel: number; stride: number; depthwise?: boolean; activation: 'swish' | 'relu' | null },
   ): SymbolicTensor {
-    let y = this.conv(x, `${prefix}.0`, { filters: a.filters, kernel: a.kernel, stride: a.stride, depthwise: a.depthwise });
-    y = this.bn(y, `${prefix}.1`);
-    return a.activation ? this.act(y, `${prefix}.2`, a.activation) : y;
+    return this.convBn(x, `${prefix}.0`, `${prefix}.1`, a, a.activation ? `${prefix}.2` : null);
+  }
+
+  /**
+   * conv -> BN -> optional activation. In a folded graph the BN disappears (its affine map lives in
+   * the conv's kernel and bias) and a ReLU is fused into the conv kernel call.
+   */
+  convBn(
+    x: SymbolicTensor,
+    convName: string,
+    bnName: string,
+    a: { filters: number; kernel: number; stride: number; depthwise?: boolean; activation?: 'swish' | 'relu' | null },
+    actName: string | null,
+  ): SymbolicTensor {
+    const base = { filters: a.filters, kernel: a.kernel, stride: a.stride, depthwise: a.depthwise };
+    if (this.fold) {
+      const fuseRelu = a.activation === 'relu';
+      const y = this.conv(x, convName, { ...base, bias: true, activation: fuseRelu ? 'relu' : 'linear' });
+      return a.activation && !fuseRelu && actName ? this.act(y, actName, a.activation) : y;
+    }
+    const y = this.bn(this.conv(x, convName, base), bnName);
+    return a.activation && actName ? this.act(y, actName, a.activation) : y;
   }
 
   stochasticDepth(x: SymbolicTensor, name: string, rate: number): SymbolicTensor {

@@ -27,6 +27,11 @@ export interface ModelOptions {
   init?: 'random' | 'zeros';
   /** Seed of the random initialisers and stochastic depth (default 0). */
   seed?: number;
+  /**
+   * Inference-only graph: BatchNorm folded into the preceding conv (conv gets a bias, ReLU is fused
+   * into the conv). Fill it with `foldBatchNorm(trainedModel, ...)`. Not for training.
+   */
+  foldBatchNorm?: boolean;
   /** tfjs model name (default: the architecture name). */
   name?: string;
 }

@@ -20,9 +20,7 @@ export function buildResNet(cfg: ResNetConfig, defaultSize: number, opts: ModelO
   const g = new GraphBuilder(opts, cfg.bnEps);
   const shape = resolveInputShape(opts, defaultSize);
   const input = tfl.input({ shape, name: 'input' });
-  let x = g.conv(input, 'conv1', { filters: 64, kernel: 7, stride: 2 });
-  x = g.bn(x, 'bn1');
-  x = g.act(x, 'relu', 'relu');
+  let x = g.convBn(input, 'conv1', 'bn1', { filters: 64, kernel: 7, stride: 2, activation: 'relu' }, 'relu');
   // torch pads the max-pool symmetrically by 1; zero padding is exact here because inputs are post-ReLU (>= 0)
   if (g.padding === 'torch') {
     x = tfl.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: 'maxpool.pad' }).apply(x) as SymbolicTensor;
@@ -39,21 +37,16 @@ export function buildResNet(cfg: ResNetConfig, defaultSize: number, opts: ModelO
       const p = `layer${li + 1}.${j}`;
       let y: SymbolicTensor;
       if (cfg.block === 'basic') {
-        y = g.bn(g.conv(x, `${p}.conv1`, { filters: planes, kernel: 3, stride }), `${p}.bn1`);
-        y = g.act(y, `${p}.relu1`, 'relu');
-        y = g.bn(g.conv(y, `${p}.conv2`, { filters: planes, kernel: 3, stride: 1 }), `${p}.bn2`);
+        y = g.convBn(x, `${p}.conv1`, `${p}.bn1`, { filters: planes, kernel: 3, stride, activation: 'relu' }, `${p}.relu1`);
+        y = g.convBn(y, `${p}.conv2`, `${p}.bn2`, { filters: planes, kernel: 3, stride: 1 }, null);
       } else {
-        y = g.bn(g.conv(x, `${p}.conv1`, { filters: planes, kernel: 1, stride: 1 }), `${p}.bn1`);
-        y = g.act(y, `${p}.relu1`, 'relu');
-        y = g.bn(g.conv(y, `${p}.conv2`, { filters: planes, kernel: 3, stride }), `${p}.bn2`);
-        y = g.act(y, `${p}.relu2`, 'relu');
-        y = g.bn(g.conv(y, `${p}.conv3`, { filters: planes * expansion, kernel: 1, stride: 1 }), `${p}.bn3`);
+        y = g.convBn(x, `${p}.conv1`, `${p}.bn1`, { filters: planes, kernel: 1, stride: 1, activation: 'relu' }, `${p}.relu1`);
+        y = g.convBn(y, `${p}.conv2`, `${p}.bn2`, { filters: planes, kernel: 3, stride, activation: 'relu' }, `${p}.relu2`);
+        y = g.convBn(y, `${p}.conv3`, `${p}.bn3`, { filters: planes * expansion, kernel: 1, stride: 1 }, null);
       }
       let shortcut = x;
-      if (stride !== 1 || inC !== planes * expansion) {
-        shortcut = g.conv(x, `${p}.downsample.0`, { filters: planes * expansion, kernel: 1, stride });
-        shortcut = g.bn(shortcut, `${p}.downsample.1`);
-      }
+      if (stride !== 1 || inC !== planes * expansion)
+        shortcut = g.convBn(x, `${p}.downsample.0`, `${p}.downsample.1`, { filters: planes * expansion, kernel: 1, stride }, null);
       x = g.act(g.add(y, shortcut, `${p}.add`), `${p}.relu`, 'relu');
       inC = planes * expansion;
     }
