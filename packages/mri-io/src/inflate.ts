@@ -2,7 +2,7 @@ import { Gunzip, Inflate } from 'fflate';
 import { formatBytes, MriIoError } from './errors.js';
 
 /** Compressed input is fed in slices this big, so one step can emit at most ~1032x that (deflate's ceiling). */
-const INPUT_SLICE = 16 * 1024;
+const INPUT_SLICE = 4 * 1024;
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -20,6 +20,8 @@ export class BoundedInflater {
   private filled = 0;
   private inPos = 0;
   private finished = false;
+  /** Decoded data went past the limit; what lies beyond it was dropped. */
+  private overflowed = false;
   private readonly stream: Gunzip | Inflate;
 
   constructor(
@@ -54,7 +56,7 @@ export class BoundedInflater {
 
   /** Inflates until at least `n` decoded bytes are held or the stream ends; returns the bytes held. */
   fill(n: number): Uint8Array {
-    while (this.filled < n && !this.finished && this.inPos < this.input.length) {
+    while (this.filled < n && !this.overflowed && !this.finished && this.inPos < this.input.length) {
       const end = Math.min(this.input.length, this.inPos + INPUT_SLICE);
       const chunk = this.input.subarray(this.inPos, end);
       this.inPos = end;
@@ -79,14 +81,20 @@ export class BoundedInflater {
         );
       }
     }
+    if (this.overflowed && this.filled < n) this.checkLimit(Number.POSITIVE_INFINITY);
     return this.out.subarray(0, this.filled);
   }
 
   private append(chunk: Uint8Array): void {
-    const need = this.filled + chunk.length;
-    this.checkLimit(need);
+    let part = chunk;
+    if (this.filled + part.length > this.limit) {
+      // Keep what fits; the caller is refused only if it needs bytes past the limit.
+      part = part.subarray(0, this.limit - this.filled);
+      this.overflowed = true;
+    }
+    const need = this.filled + part.length;
     if (need > this.out.length) this.grow(Math.min(this.limit, Math.max(need, this.out.length * 2, 64 * 1024)));
-    this.out.set(chunk, this.filled);
+    this.out.set(part, this.filled);
     this.filled = need;
   }
 
@@ -100,8 +108,8 @@ export class BoundedInflater {
     if (n > this.limit) {
       throw new MriIoError(
         'TOO_LARGE',
-        `compressed ${this.what} inflates past the limit of ${formatBytes(this.limit)} (refused while inflating, ` +
-          `${formatBytes(this.filled)} decoded so far); if the file is genuine, raise the maxDecodedBytes option`,
+        `compressed ${this.what} inflates past the limit of ${formatBytes(this.limit)} (refused while inflating); ` +
+          'if the file is genuine, raise the maxDecodedBytes option',
         this.file,
       );
     }
