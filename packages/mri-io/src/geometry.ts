@@ -22,7 +22,12 @@ export function lpsToRas(v: readonly number[]): Vec3 {
 }
 
 /** Builds a 4x4 row-major affine from its four columns (three axis steps and the origin). */
-export function affineFromColumns(c0: readonly number[], c1: readonly number[], c2: readonly number[], origin: readonly number[]): number[][] {
+export function affineFromColumns(
+  c0: readonly number[],
+  c1: readonly number[],
+  c2: readonly number[],
+  origin: readonly number[],
+): number[][] {
   return [
     [c0[0], c1[0], c2[0], origin[0]],
     [c0[1], c1[1], c2[1], origin[1]],

@@ -37,6 +37,11 @@ function looksNifti(b: Uint8Array): boolean {
 /** Reads a DICOM or NIfTI file, whichever its bytes say it is. */
 export async function readImage(input: string | Uint8Array, options: ReadOptions = {}): Promise<AnyImage> {
   const file = typeof input === 'string' ? input : undefined;
-  const bytes = typeof input === 'string' ? await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES) : input;
-  return detectFormat(bytes, file) === 'nifti' ? decodeNiftiBytes(bytes, file, options) : decodeDicomBytes(bytes, file, options);
+  const bytes =
+    typeof input === 'string'
+      ? await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES)
+      : input;
+  return detectFormat(bytes, file) === 'nifti'
+    ? decodeNiftiBytes(bytes, file, options)
+    : decodeDicomBytes(bytes, file, options);
 }

@@ -5,11 +5,21 @@ export const PACKAGE_NAME = '@op-screen/mri-io' as const;
 export { allocate, type Dtype, dtypeOf, type NumericArray } from './arrays.js';
 export type { DicomGeometry, DicomHeader } from './dicom/header.js';
 export { type DicomImage, type ReadOptions, readDicom, readDicomHeader } from './dicom/read.js';
-export { supportedTransferSyntaxes, type TransferSyntaxInfo, transferSyntaxInfo } from './dicom/transfer-syntax.js';
+export {
+  supportedTransferSyntaxes,
+  type TransferSyntaxInfo,
+  transferSyntaxInfo,
+} from './dicom/transfer-syntax.js';
 export { DEFAULT_MAX_DECODED_BYTES, isMriIoError, MriIoError, type MriIoErrorCode } from './errors.js';
 export { affineLpsToRas, lpsToRas, type Vec3 } from './geometry.js';
 export { type AnyImage, detectFormat, readImage } from './image.js';
-export { type InspectError, type InspectFile, type InspectResult, type InspectSeries, inspectPath } from './inspect.js';
+export {
+  type InspectError,
+  type InspectFile,
+  type InspectResult,
+  type InspectSeries,
+  inspectPath,
+} from './inspect.js';
 export { type Affine, type NiftiHeader, type NiftiImage, parseNiftiHeader, readNifti } from './nifti/read.js';
 export { encodeNifti1, type NiftiWriteInput, writeNifti1 } from './nifti/write.js';
 export {
@@ -31,10 +41,10 @@ export {
   type GrayscaleHook,
   niftiSagittalSlice,
   type Roi,
-  selectMidSagittalSlice,
   readSlice,
   type Slice2D,
   type SliceOptions,
+  selectMidSagittalSlice,
   sliceToNifti,
   toGrayscale,
 } from './slice.js';

@@ -93,7 +93,8 @@ export class BoundedInflater {
       this.overflowed = true;
     }
     const need = this.filled + part.length;
-    if (need > this.out.length) this.grow(Math.min(this.limit, Math.max(need, this.out.length * 2, 64 * 1024)));
+    if (need > this.out.length)
+      this.grow(Math.min(this.limit, Math.max(need, this.out.length * 2, 64 * 1024)));
     this.out.set(part, this.filled);
     this.filled = need;
   }

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { isMriIoError } from './errors.js';
+import type { ReadOptions } from './dicom/read.js';
 import { readDicomHeader } from './dicom/read.js';
+import { isMriIoError } from './errors.js';
 import { readImage } from './image.js';
 import { readSeriesDirectory } from './series.js';
-import type { ReadOptions } from './dicom/read.js';
 import { computeStats, type ValueStats } from './stats.js';
 
 /** `op-screen inspect --json` output for a file that was read. */
@@ -115,7 +115,11 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
       lossy: image.lossy,
       shape: image.shape,
       dtype: image.dtype,
-      stats: jsonStats(gray ? computeStats(image.stored, image.rescaleSlope, image.rescaleIntercept) : computeStats(image.stored)),
+      stats: jsonStats(
+        gray
+          ? computeStats(image.stored, image.rescaleSlope, image.rescaleIntercept)
+          : computeStats(image.stored),
+      ),
       storedStats: jsonStats(computeStats(image.stored)),
       rescaleSlope: image.rescaleSlope,
       rescaleIntercept: image.rescaleIntercept,

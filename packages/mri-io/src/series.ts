@@ -2,7 +2,13 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DicomHeader } from './dicom/header.js';
 import { type DicomImage, type ReadOptions, readDicom, readDicomHeader } from './dicom/read.js';
-import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, isMriIoError, MriIoError, type MriIoErrorCode } from './errors.js';
+import {
+  assertWithinLimit,
+  DEFAULT_MAX_DECODED_BYTES,
+  isMriIoError,
+  MriIoError,
+  type MriIoErrorCode,
+} from './errors.js';
 import { add, affineFromColumns, affineLpsToRas, cross, dot, scale, type Vec3 } from './geometry.js';
 
 export interface SkippedFile {
@@ -12,7 +18,12 @@ export interface SkippedFile {
 }
 
 export interface SeriesIssue {
-  kind: 'duplicate-position' | 'missing-position' | 'missing-geometry' | 'orientation-mismatch' | 'size-mismatch';
+  kind:
+    | 'duplicate-position'
+    | 'missing-position'
+    | 'missing-geometry'
+    | 'orientation-mismatch'
+    | 'size-mismatch';
   message: string;
   files: string[];
 }
@@ -89,18 +100,29 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
  * orders each series along its slice normal. Files that cannot be used are listed in `skipped`
  * with a typed code; they never abort the directory.
  */
-export async function readSeriesDirectory(dir: string, options: SeriesReadOptions = {}): Promise<SeriesDirectory> {
+export async function readSeriesDirectory(
+  dir: string,
+  options: SeriesReadOptions = {},
+): Promise<SeriesDirectory> {
   const files = await listFiles(dir, options.recursive ?? true);
   const skipped: SkippedFile[] = [];
   const headers = await mapLimit(files, options.concurrency ?? 8, async (path) => {
     try {
       const h = await readDicomHeader(path, options);
       if (!h.hasPixelData) {
-        skipped.push({ path, code: 'NO_PIXEL_DATA', message: `no Pixel Data (modality ${h.modality ?? 'unknown'}); not an image` });
+        skipped.push({
+          path,
+          code: 'NO_PIXEL_DATA',
+          message: `no Pixel Data (modality ${h.modality ?? 'unknown'}); not an image`,
+        });
         return null;
       }
       if (!h.seriesInstanceUID) {
-        skipped.push({ path, code: 'BAD_DICOM_HEADER', message: 'no SeriesInstanceUID (0020,000E); cannot be grouped' });
+        skipped.push({
+          path,
+          code: 'BAD_DICOM_HEADER',
+          message: 'no SeriesInstanceUID (0020,000E); cannot be grouped',
+        });
         return null;
       }
       return h;
@@ -150,7 +172,9 @@ export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): 
   const iop = first.geometry.imageOrientationPatient;
   let normal: Vec3 = [0, 0, 1];
   let keyed: Array<{ h: DicomHeader; pos: number }>;
-  const missing = headers.filter((h) => !h.geometry.imagePositionPatient || !h.geometry.imageOrientationPatient);
+  const missing = headers.filter(
+    (h) => !h.geometry.imagePositionPatient || !h.geometry.imageOrientationPatient,
+  );
   if (iop && missing.length === 0) {
     normal = cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]);
     keyed = headers.map((h) => ({ h, pos: dot(normal, h.geometry.imagePositionPatient as Vec3) }));
@@ -158,7 +182,11 @@ export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): 
   } else {
     // Without geometry there is no spatial order; InstanceNumber is the only hint left.
     keyed = [...headers]
-      .sort((a, b) => (a.instanceNumber ?? Number.MAX_SAFE_INTEGER) - (b.instanceNumber ?? Number.MAX_SAFE_INTEGER) || byPath(a, b))
+      .sort(
+        (a, b) =>
+          (a.instanceNumber ?? Number.MAX_SAFE_INTEGER) - (b.instanceNumber ?? Number.MAX_SAFE_INTEGER) ||
+          byPath(a, b),
+      )
       .map((h, i) => ({ h, pos: i }));
     if (headers.length > 1) {
       issues.push({
@@ -173,11 +201,19 @@ export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): 
 
   for (const h of ordered) {
     const o = h.geometry.imageOrientationPatient;
-    if (iop && o && o.some((v, i) => Math.abs(v - iop[i]) > 1e-4)) {
-      issues.push({ kind: 'orientation-mismatch', message: 'ImageOrientationPatient differs from the first image', files: [h.file ?? ''] });
+    if (iop && o?.some((v, i) => Math.abs(v - iop[i]) > 1e-4)) {
+      issues.push({
+        kind: 'orientation-mismatch',
+        message: 'ImageOrientationPatient differs from the first image',
+        files: [h.file ?? ''],
+      });
     }
     if (h.rows !== first.rows || h.columns !== first.columns) {
-      issues.push({ kind: 'size-mismatch', message: `${h.rows}x${h.columns} differs from ${first.rows}x${first.columns}`, files: [h.file ?? ''] });
+      issues.push({
+        kind: 'size-mismatch',
+        message: `${h.rows}x${h.columns} differs from ${first.rows}x${first.columns}`,
+        files: [h.file ?? ''],
+      });
     }
   }
   const spatial = Boolean(iop) && missing.length === 0;
@@ -187,7 +223,11 @@ export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): 
   gaps.forEach((g, i) => {
     const pair = [ordered[i].file ?? '', ordered[i + 1].file ?? ''];
     if (g <= 1e-3) {
-      issues.push({ kind: 'duplicate-position', message: `two images at ${positions[i].toFixed(3)} mm along the normal`, files: pair });
+      issues.push({
+        kind: 'duplicate-position',
+        message: `two images at ${positions[i].toFixed(3)} mm along the normal`,
+        files: pair,
+      });
     } else if (typical > 0 && g > 1.5 * typical) {
       const n = Math.round(g / typical) - 1;
       issues.push({
@@ -206,7 +246,8 @@ export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): 
     headers: ordered,
     positions,
     normal,
-    sliceSpacing: spatial && ordered.length > 1 ? Math.round((positions[1] - positions[0]) * 1e6) / 1e6 : null,
+    sliceSpacing:
+      spatial && ordered.length > 1 ? Math.round((positions[1] - positions[0]) * 1e6) / 1e6 : null,
     shape: [ordered.length, first.rows, first.columns],
     midSagittalIndex: mid,
     midSagittal: ordered[mid].file ?? '',
@@ -237,7 +278,12 @@ export interface Volume {
 export async function assembleVolume(series: DicomSeries, options: ReadOptions = {}): Promise<Volume> {
   const [n, rows, cols] = series.shape;
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
-  assertWithinLimit(n * rows * cols * 4, maxDecodedBytes, `volume ${n}x${rows}x${cols} (float32)`, series.files[0]);
+  assertWithinLimit(
+    n * rows * cols * 4,
+    maxDecodedBytes,
+    `volume ${n}x${rows}x${cols} (float32)`,
+    series.files[0],
+  );
   if (n > 1 && series.issues.some((i) => i.kind === 'missing-geometry')) {
     throw new MriIoError(
       'MISSING_GEOMETRY',

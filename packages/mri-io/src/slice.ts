@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { NumericArray } from './arrays.js';
-import type { DicomImage, ReadOptions } from './dicom/read.js';
+import type { DicomImage } from './dicom/read.js';
 import { readDicom } from './dicom/read.js';
 import { MriIoError } from './errors.js';
 import { affineFromColumns, cross, dot, lpsToRas, scale, type Vec3 } from './geometry.js';
@@ -34,12 +34,17 @@ export type GrayscaleHook = (rgb: Float32Array, pixels: number) => Float32Array;
 /** ITU-R BT.601 luma, 0.299 R + 0.587 G + 0.114 B (what Pillow's "L" conversion uses). */
 export const bt601Grayscale: GrayscaleHook = (rgb, pixels) => {
   const out = new Float32Array(pixels);
-  for (let i = 0, j = 0; i < pixels; i++, j += 3) out[i] = 0.299 * rgb[j] + 0.587 * rgb[j + 1] + 0.114 * rgb[j + 2];
+  for (let i = 0, j = 0; i < pixels; i++, j += 3)
+    out[i] = 0.299 * rgb[j] + 0.587 * rgb[j + 1] + 0.114 * rgb[j + 2];
   return out;
 };
 
 /** Converts interleaved colour samples (3 per pixel) to grayscale with `hook` (default BT.601). */
-export function toGrayscale(rgb: ArrayLike<number>, pixels: number, hook: GrayscaleHook = bt601Grayscale): Float32Array {
+export function toGrayscale(
+  rgb: ArrayLike<number>,
+  pixels: number,
+  hook: GrayscaleHook = bt601Grayscale,
+): Float32Array {
   if (rgb.length !== pixels * 3) {
     throw new MriIoError('BAD_ARGUMENT', `expected ${pixels * 3} interleaved RGB samples, got ${rgb.length}`);
   }
@@ -74,7 +79,8 @@ export async function readSlice(path: string, options: SliceOptions = {}): Promi
   if (isDir) {
     const dir = await readSeriesDirectory(path, options);
     let candidates = dir.series;
-    if (options.seriesInstanceUID) candidates = candidates.filter((s) => s.seriesInstanceUID === options.seriesInstanceUID);
+    if (options.seriesInstanceUID)
+      candidates = candidates.filter((s) => s.seriesInstanceUID === options.seriesInstanceUID);
     if (candidates.length === 0) {
       const why = dir.skipped[0] ? ` (first skipped file: ${dir.skipped[0].code})` : '';
       throw new MriIoError('EMPTY_SERIES', `no readable DICOM image series in the directory${why}`, path);
@@ -91,7 +97,10 @@ export async function readSlice(path: string, options: SliceOptions = {}): Promi
     checkIndex(index, series.files.length, path);
     const img = await readDicom(series.files[index], options);
     const slice = dicomSlice(img, 0, options.grayscale);
-    return { ...slice, source: { path: series.files[index], kind: 'series', index, count: series.files.length } };
+    return {
+      ...slice,
+      source: { path: series.files[index], kind: 'series', index, count: series.files.length },
+    };
   }
   const image = await readImage(path, options);
   if (image.kind === 'dicom') {
@@ -104,7 +113,11 @@ export async function readSlice(path: string, options: SliceOptions = {}): Promi
 
 function checkIndex(index: number, count: number, path: string): void {
   if (!(Number.isInteger(index) && index >= 0 && index < count)) {
-    throw new MriIoError('BAD_ARGUMENT', `slice ${index} does not exist; there are ${count} (0..${count - 1})`, path);
+    throw new MriIoError(
+      'BAD_ARGUMENT',
+      `slice ${index} does not exist; there are ${count} (0..${count - 1})`,
+      path,
+    );
   }
 }
 
@@ -141,9 +154,14 @@ export function niftiSagittalSlice(img: NiftiImage, index?: number): Slice2D {
   const dims = [0, 1, 2].map((k) => img.shape[k] ?? 1);
   const col = (k: number): Vec3 => [A[0][k], A[1][k], A[2][k]];
   const axes = [0, 1, 2];
-  const sAxis = axes.reduce((best, k) => (Math.abs(A[0][k]) / norm(col(k)) > Math.abs(A[0][best]) / norm(col(best)) ? k : best));
+  const sAxis = axes.reduce((best, k) =>
+    Math.abs(A[0][k]) / norm(col(k)) > Math.abs(A[0][best]) / norm(col(best)) ? k : best,
+  );
   const inPlane = axes.filter((k) => k !== sAxis);
-  const rAxis = Math.abs(A[2][inPlane[0]]) / norm(col(inPlane[0])) >= Math.abs(A[2][inPlane[1]]) / norm(col(inPlane[1])) ? inPlane[0] : inPlane[1];
+  const rAxis =
+    Math.abs(A[2][inPlane[0]]) / norm(col(inPlane[0])) >= Math.abs(A[2][inPlane[1]]) / norm(col(inPlane[1]))
+      ? inPlane[0]
+      : inPlane[1];
   const cAxis = inPlane[0] === rAxis ? inPlane[1] : inPlane[0];
   const flipR = A[2][rAxis] > 0; // rows must go towards the feet (RAS z decreasing)
   const flipC = A[1][cAxis] > 0; // columns must go towards posterior (RAS y decreasing)
@@ -159,7 +177,11 @@ export function niftiSagittalSlice(img: NiftiImage, index?: number): Slice2D {
   const flipS = dot(normal, lps(col(sAxis))) < 0;
   const k = index ?? Math.floor(count / 2);
   if (!(Number.isInteger(k) && k >= 0 && k < count)) {
-    throw new MriIoError('BAD_ARGUMENT', `slice ${k} does not exist; there are ${count} (0..${count - 1})`, img.file);
+    throw new MriIoError(
+      'BAD_ARGUMENT',
+      `slice ${k} does not exist; there are ${count} (0..${count - 1})`,
+      img.file,
+    );
   }
   const sv = flipS ? count - 1 - k : k;
   const stride = [1, dims[0], dims[0] * dims[1]];
@@ -178,7 +200,9 @@ export function niftiSagittalSlice(img: NiftiImage, index?: number): Slice2D {
   }
   voxel[rAxis] = flipR ? rows - 1 : 0;
   voxel[cAxis] = flipC ? columns - 1 : 0;
-  const ras = [0, 1, 2].map((i) => A[i][0] * voxel[0] + A[i][1] * voxel[1] + A[i][2] * voxel[2] + A[i][3]) as Vec3;
+  const ras = [0, 1, 2].map(
+    (i) => A[i][0] * voxel[0] + A[i][1] * voxel[1] + A[i][2] * voxel[2] + A[i][3],
+  ) as Vec3;
   return {
     data,
     rows,
@@ -212,7 +236,11 @@ export interface Roi {
 export function cropRoi(slice: Slice2D, roi: Roi, options: { clip?: boolean } = {}): Slice2D {
   let { x, y, width, height } = roi;
   if (![x, y, width, height].every(Number.isInteger)) {
-    throw new MriIoError('BAD_ARGUMENT', `ROI ${x},${y},${width},${height} must be integer pixels`, slice.source.path);
+    throw new MriIoError(
+      'BAD_ARGUMENT',
+      `ROI ${x},${y},${width},${height} must be integer pixels`,
+      slice.source.path,
+    );
   }
   if (options.clip) {
     const x1 = Math.min(slice.columns, x + width);
@@ -231,12 +259,20 @@ export function cropRoi(slice: Slice2D, roi: Roi, options: { clip?: boolean } = 
   }
   const data = new Float32Array(width * height);
   for (let r = 0; r < height; r++) {
-    data.set(slice.data.subarray((y + r) * slice.columns + x, (y + r) * slice.columns + x + width), r * width);
+    data.set(
+      slice.data.subarray((y + r) * slice.columns + x, (y + r) * slice.columns + x + width),
+      r * width,
+    );
   }
   let origin = slice.origin;
   if (origin && slice.rowCosines && slice.columnCosines) {
     const [dr, dc] = slice.pixelSpacing;
-    origin = [0, 1, 2].map((i) => (origin as Vec3)[i] + x * dc * (slice.rowCosines as Vec3)[i] + y * dr * (slice.columnCosines as Vec3)[i]) as Vec3;
+    origin = [0, 1, 2].map(
+      (i) =>
+        (origin as Vec3)[i] +
+        x * dc * (slice.rowCosines as Vec3)[i] +
+        y * dr * (slice.columnCosines as Vec3)[i],
+    ) as Vec3;
   }
   return { ...slice, data, rows: height, columns: width, origin };
 }
@@ -251,7 +287,11 @@ export function cropMaskBoundingBox(
   options: { margin?: number } = {},
 ): { crop: Slice2D; roi: Roi } {
   if (mask.length !== slice.rows * slice.columns) {
-    throw new MriIoError('BAD_ARGUMENT', `mask has ${mask.length} pixels, the slice ${slice.rows}x${slice.columns}`, slice.source.path);
+    throw new MriIoError(
+      'BAD_ARGUMENT',
+      `mask has ${mask.length} pixels, the slice ${slice.rows}x${slice.columns}`,
+      slice.source.path,
+    );
   }
   let r0 = Number.POSITIVE_INFINITY;
   let r1 = -1;
@@ -267,7 +307,8 @@ export function cropMaskBoundingBox(
       }
     }
   }
-  if (r1 < 0) throw new MriIoError('EMPTY_MASK', 'the mask has no non-zero pixel; nothing to crop', slice.source.path);
+  if (r1 < 0)
+    throw new MriIoError('EMPTY_MASK', 'the mask has no non-zero pixel; nothing to crop', slice.source.path);
   const m = options.margin ?? 0;
   const roi = { x: c0 - m, y: r0 - m, width: c1 - c0 + 1 + 2 * m, height: r1 - r0 + 1 + 2 * m };
   const crop = cropRoi(slice, roi, { clip: true });

@@ -1,5 +1,3 @@
-import type { NumericArray } from './arrays.js';
-
 export interface ValueStats {
   min: number;
   max: number;

@@ -46,6 +46,11 @@ declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
 }
 declare module 'jpeg-lossless-decoder-js' {
   export class Decoder {
-    decode(buffer: ArrayBuffer, offset?: number, length?: number, numBytes?: number): Uint8Array | Uint16Array;
+    decode(
+      buffer: ArrayBuffer,
+      offset?: number,
+      length?: number,
+      numBytes?: number,
+    ): Uint8Array | Uint16Array;
   }
 }

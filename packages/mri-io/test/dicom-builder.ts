@@ -10,7 +10,10 @@ function encodeValue(vr: string, value: ElementValue, le: boolean): Uint8Array {
     const vals = Array.isArray(value) ? value : [value as number];
     const out = new Uint8Array(2 * vals.length);
     const v = new DataView(out.buffer);
-    vals.forEach((x, i) => (vr === 'US' ? v.setUint16(2 * i, x, le) : v.setInt16(2 * i, x, le)));
+    for (const [i, x] of vals.entries()) {
+      if (vr === 'US') v.setUint16(2 * i, x, le);
+      else v.setInt16(2 * i, x, le);
+    }
     return out;
   }
   if (vr === 'UL') {
@@ -112,6 +115,6 @@ export function imageElements(o: {
 export function u16le(values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 2);
   const v = new DataView(out.buffer);
-  values.forEach((x, i) => v.setUint16(2 * i, x & 0xffff, true));
+  for (const [i, x] of values.entries()) v.setUint16(2 * i, x & 0xffff, true);
   return out;
 }

@@ -18,7 +18,15 @@ function dataSetStart(b: Uint8Array): number {
 
 describe('pixel layouts', () => {
   it('clears bits above BitsStored in unsigned 12-bit data', async () => {
-    const file = buildDicom(imageElements({ rows: 1, columns: 3, bitsAllocated: 16, bitsStored: 12, pixels: u16le([0xf123, 0x0fff, 0x8000]) }));
+    const file = buildDicom(
+      imageElements({
+        rows: 1,
+        columns: 3,
+        bitsAllocated: 16,
+        bitsStored: 12,
+        pixels: u16le([0xf123, 0x0fff, 0x8000]),
+      }),
+    );
     const img = await readDicom(file);
     expect(img.dtype).toBe('uint16');
     expect([...img.stored]).toEqual([0x123, 0xfff, 0]);
@@ -26,7 +34,14 @@ describe('pixel layouts', () => {
 
   it('sign-extends signed 12-bit data from bit 11', async () => {
     const file = buildDicom(
-      imageElements({ rows: 1, columns: 4, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 1, pixels: u16le([0x0fff, 0x0800, 0x07ff, 0xf001]) }),
+      imageElements({
+        rows: 1,
+        columns: 4,
+        bitsAllocated: 16,
+        bitsStored: 12,
+        pixelRepresentation: 1,
+        pixels: u16le([0x0fff, 0x0800, 0x07ff, 0xf001]),
+      }),
     );
     const img = await readDicom(file);
     expect(img.dtype).toBe('int16');
@@ -34,14 +49,33 @@ describe('pixel layouts', () => {
   });
 
   it('reads signed 8-bit samples as int8', async () => {
-    const img = await readDicom(buildDicom(imageElements({ rows: 2, columns: 2, bitsAllocated: 8, pixelRepresentation: 1, pixels: new Uint8Array([0, 127, 128, 255]) })));
+    const img = await readDicom(
+      buildDicom(
+        imageElements({
+          rows: 2,
+          columns: 2,
+          bitsAllocated: 8,
+          pixelRepresentation: 1,
+          pixels: new Uint8Array([0, 127, 128, 255]),
+        }),
+      ),
+    );
     expect(img.dtype).toBe('int8');
     expect([...img.stored]).toEqual([0, 127, -128, -1]);
   });
 
   it('applies RescaleSlope and RescaleIntercept to give real-world values', async () => {
     const img = await readDicom(
-      buildDicom(imageElements({ rows: 1, columns: 3, bitsAllocated: 16, slope: '0.5', intercept: '-1024', pixels: u16le([0, 2048, 4096]) })),
+      buildDicom(
+        imageElements({
+          rows: 1,
+          columns: 3,
+          bitsAllocated: 16,
+          slope: '0.5',
+          intercept: '-1024',
+          pixels: u16le([0, 2048, 4096]),
+        }),
+      ),
     );
     expect([img.rescaleSlope, img.rescaleIntercept]).toEqual([0.5, -1024]);
     expect([...img.rescaled()]).toEqual([-1024, 0, 1024]);
@@ -59,7 +93,17 @@ describe('pixel layouts', () => {
   it('interleaves RGB with planar configuration 1 and converts it to grayscale with BT.601', async () => {
     // two pixels: red (255,0,0) and white (255,255,255), stored plane by plane
     const planes = new Uint8Array([255, 255, 0, 255, 0, 255]);
-    const file = buildDicom(imageElements({ rows: 1, columns: 2, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'RGB', planar: 1, pixels: planes }));
+    const file = buildDicom(
+      imageElements({
+        rows: 1,
+        columns: 2,
+        bitsAllocated: 8,
+        samplesPerPixel: 3,
+        photometric: 'RGB',
+        planar: 1,
+        pixels: planes,
+      }),
+    );
     const img = await readDicom(file);
     expect(img.shape).toEqual([1, 2, 3]);
     expect([...img.stored]).toEqual([255, 0, 0, 255, 255, 255]);
@@ -74,20 +118,29 @@ describe('pixel layouts', () => {
   it('reads explicit VR big endian written by another writer the same as little endian', async () => {
     const values = [1, 256, 65535, 4660];
     const be = new Uint8Array(8);
-    values.forEach((x, i) => new DataView(be.buffer).setUint16(2 * i, x, false));
-    const img = await readDicom(buildDicom(imageElements({ rows: 2, columns: 2, bitsAllocated: 16, pixels: be }), { transferSyntax: '1.2.840.10008.1.2.2' }));
+    for (const [i, x] of values.entries()) new DataView(be.buffer).setUint16(2 * i, x, false);
+    const img = await readDicom(
+      buildDicom(imageElements({ rows: 2, columns: 2, bitsAllocated: 16, pixels: be }), {
+        transferSyntax: '1.2.840.10008.1.2.2',
+      }),
+    );
     expect([...img.stored]).toEqual(values);
   });
 
   it('refuses a transfer syntax it cannot decode with UNSUPPORTED_TRANSFER_SYNTAX', async () => {
-    const file = buildDicom(imageElements({ rows: 1, columns: 1, bitsAllocated: 8, pixels: new Uint8Array(2) }), {
-      transferSyntax: '1.2.840.10008.1.2.4.100',
-    });
+    const file = buildDicom(
+      imageElements({ rows: 1, columns: 1, bitsAllocated: 8, pixels: new Uint8Array(2) }),
+      {
+        transferSyntax: '1.2.840.10008.1.2.4.100',
+      },
+    );
     await expectMriIoError(readDicom(file), ['UNSUPPORTED_TRANSFER_SYNTAX']);
   });
 
   it('refuses pixel data shorter than Rows x Columns x BitsAllocated with TRUNCATED', async () => {
-    const file = buildDicom(imageElements({ rows: 4, columns: 4, bitsAllocated: 16, pixels: u16le([1, 2, 3]) }));
+    const file = buildDicom(
+      imageElements({ rows: 4, columns: 4, bitsAllocated: 16, pixels: u16le([1, 2, 3]) }),
+    );
     await expectMriIoError(readDicom(file), ['TRUNCATED']);
   });
 });
@@ -151,7 +204,10 @@ describe('robustness', () => {
     const headerEnd = full.length - 256 * 224 * 2;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: 128, max: headerEnd - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.integer({ min: 128, max: headerEnd - 1 }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         async (edits) => {
           const b = full.slice();
           for (const [i, v] of edits) b[i] = v;
@@ -173,14 +229,21 @@ describe('12-bit-capable sequential JPEG decoder', () => {
     const b = bytesOf(`${DATA}dicom/pydicom/SC_rgb_jpeg_dcmtk.dcm`);
     const ds = dicomParser.parseDicom(b);
     const pe = ds.elements.x7fe00010;
-    const stream = dicomParser.readEncapsulatedPixelDataFromFragments(ds, pe, 0, pe.fragments?.length ?? 1) as Uint8Array;
+    const stream = dicomParser.readEncapsulatedPixelDataFromFragments(
+      ds,
+      pe,
+      0,
+      pe.fragments?.length ?? 1,
+    ) as Uint8Array;
     const ours = decodeJpegSequential(stream);
     expect([ours.width, ours.height, ours.components, ours.precision]).toEqual([100, 100, 3, 8]);
     const lib = (await readDicom(b)).stored; // libjpeg-turbo output, RGB
     let worst = 0;
     for (let i = 0; i < 100 * 100; i++) {
       const [y, cb, cr] = [ours.data[3 * i], ours.data[3 * i + 1] - 128, ours.data[3 * i + 2] - 128];
-      const rgb = [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb].map((v) => Math.min(255, Math.max(0, Math.round(v))));
+      const rgb = [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb].map((v) =>
+        Math.min(255, Math.max(0, Math.round(v))),
+      );
       for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(rgb[c] - lib[3 * i + c]));
     }
     expect(worst).toBeLessThanOrEqual(2);
@@ -231,7 +294,10 @@ describe('readSlice on a single file', () => {
   it('returns the real-world slice of a DICOM file with its geometry', async () => {
     const s = await readSlice(`${DATA}dicom/pydicom/CT_small.dcm`);
     expect([s.rows, s.columns]).toEqual([128, 128]);
-    expect(computeStats(s.data).mean).toBeCloseTo(REFERENCE.files['dicom/pydicom/CT_small.dcm'].rescaled?.mean ?? 0, 6);
+    expect(computeStats(s.data).mean).toBeCloseTo(
+      REFERENCE.files['dicom/pydicom/CT_small.dcm'].rescaled?.mean ?? 0,
+      6,
+    );
     expect(s.origin).toEqual([-158.135803, -179.035797, -75.699997]);
   });
 });

@@ -61,7 +61,10 @@ export const REFERENCE: { files: Record<string, RefFile>; series: Record<string,
 /** |actual - expected| <= rel * max(|expected|, 1). */
 export function expectClose(actual: number, expected: number, rel: number, what: string): void {
   const tol = rel * Math.max(Math.abs(expected), 1);
-  expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected} (tolerance ${tol})`).toBeLessThanOrEqual(tol);
+  expect(
+    Math.abs(actual - expected),
+    `${what}: ${actual} vs ${expected} (tolerance ${tol})`,
+  ).toBeLessThanOrEqual(tol);
 }
 
 export async function expectMriIoError(p: Promise<unknown>, codes?: MriIoErrorCode[]): Promise<string> {

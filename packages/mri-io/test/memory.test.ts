@@ -13,7 +13,9 @@ describe('decode limits', () => {
     await readNifti(`${DATA}nifti/generated/sag_t1.nii.gz`);
     (globalThis as { gc?: () => void }).gc?.();
     const before = process.memoryUsage();
-    const code = await expectMriIoError(readNifti(`${DATA}nifti/generated/bad/gzip_bomb_2GiB.nii.gz`), ['TOO_LARGE']);
+    const code = await expectMriIoError(readNifti(`${DATA}nifti/generated/bad/gzip_bomb_2GiB.nii.gz`), [
+      'TOO_LARGE',
+    ]);
     const peak = process.resourceUsage().maxRSS * 1024; // bytes; the highest RSS this process ever had
     const after = process.memoryUsage();
     // An upper bound on how far RSS rose above where it stood before the bomb was read.

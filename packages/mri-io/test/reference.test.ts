@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   computeStats,
+  type InspectError,
   inspectPath,
   type MriIoErrorCode,
   readDicom,
@@ -16,8 +17,12 @@ import { DATA, expectClose, expectMriIoError, REFERENCE } from './helpers.js';
 
 const entries = Object.entries(REFERENCE.files);
 const dicomImages = entries.filter(([, r]) => r.kind === 'dicom' && r.ok && r.shape && !r.expectError);
-const dicomNoPixels = entries.filter(([, r]) => r.kind === 'dicom' && r.ok && r.hasPixelData === false && !r.expectError);
-const dicomPixelErrors = entries.filter(([, r]) => r.kind === 'dicom' && r.ok && r.pixelError && !r.expectError);
+const dicomNoPixels = entries.filter(
+  ([, r]) => r.kind === 'dicom' && r.ok && r.hasPixelData === false && !r.expectError,
+);
+const dicomPixelErrors = entries.filter(
+  ([, r]) => r.kind === 'dicom' && r.ok && r.pixelError && !r.expectError,
+);
 const niftiImages = entries.filter(([, r]) => r.kind === 'nifti' && r.ok);
 const mustRefuse = entries.filter(([, r]) => r.expectError);
 const refusedByReference = entries.filter(([, r]) => !r.ok && !r.expectError);
@@ -38,7 +43,14 @@ const EXPECTED_CODES: Record<string, MriIoErrorCode[]> = {
 describe('io-reference coverage', () => {
   it('classifies every reference entry into exactly one check below', () => {
     const covered = new Set(
-      [...dicomImages, ...dicomNoPixels, ...dicomPixelErrors, ...niftiImages, ...mustRefuse, ...refusedByReference].map(([k]) => k),
+      [
+        ...dicomImages,
+        ...dicomNoPixels,
+        ...dicomPixelErrors,
+        ...niftiImages,
+        ...mustRefuse,
+        ...refusedByReference,
+      ].map(([k]) => k),
     );
     expect([...covered].sort()).toEqual(entries.map(([k]) => k).sort());
     expect(dicomImages.length).toBeGreaterThan(50);
@@ -77,10 +89,15 @@ describe('DICOM images match pydicom/dcmtk', () => {
       }
     }
     if (ref.imagePositionPatient) expect(img.geometry.imagePositionPatient).toEqual(ref.imagePositionPatient);
-    if (ref.imageOrientationPatient) expect(img.geometry.imageOrientationPatient).toEqual(ref.imageOrientationPatient);
+    if (ref.imageOrientationPatient)
+      expect(img.geometry.imageOrientationPatient).toEqual(ref.imageOrientationPatient);
     if (ref.pixelSpacing) expect(img.geometry.pixelSpacing).toEqual(ref.pixelSpacing);
     if (ref.seriesInstanceUID) expect(img.seriesInstanceUID).toBe(ref.seriesInstanceUID);
-    expect([img.rows, img.columns, img.samplesPerPixel]).toEqual([ref.rows, ref.columns, ref.samplesPerPixel]);
+    expect([img.rows, img.columns, img.samplesPerPixel]).toEqual([
+      ref.rows,
+      ref.columns,
+      ref.samplesPerPixel,
+    ]);
     expect([img.bitsAllocated, img.bitsStored, img.pixelRepresentation]).toEqual([
       ref.bitsAllocated,
       ref.bitsStored,
@@ -113,9 +130,16 @@ describe('DICOM files without pixels', () => {
     await expectMriIoError(readDicom(`${DATA}${rel}`), ['NO_PIXEL_DATA']);
   });
 
-  it.each(dicomPixelErrors)('%s: the reference could not decode it; we refuse with a typed code', async (rel) => {
-    await expectMriIoError(readDicom(`${DATA}${rel}`), ['BAD_DICOM_HEADER', 'UNSUPPORTED_TRANSFER_SYNTAX', 'TRUNCATED']);
-  });
+  it.each(dicomPixelErrors)(
+    '%s: the reference could not decode it; we refuse with a typed code',
+    async (rel) => {
+      await expectMriIoError(readDicom(`${DATA}${rel}`), [
+        'BAD_DICOM_HEADER',
+        'UNSUPPORTED_TRANSFER_SYNTAX',
+        'TRUNCATED',
+      ]);
+    },
+  );
 });
 
 describe('NIfTI images match nibabel', () => {
@@ -133,7 +157,8 @@ describe('NIfTI images match nibabel', () => {
     expectClose(st.sum, want.sum, 1e-10, 'sum');
     expectClose(st.mean, want.mean, 1e-10, 'mean');
     const affine = ref.affine as number[][];
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expectClose(img.affine[i][j], affine[i][j], 1e-5, `affine[${i}][${j}]`);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) expectClose(img.affine[i][j], affine[i][j], 1e-5, `affine[${i}][${j}]`);
     expect(img.zooms).toEqual(ref.zooms);
     // scaled() is what callers use: float32 (float64 data stays float64).
     expectClose(computeStats(img.scaled()).mean, want.mean, 1e-6, 'scaled() mean');
@@ -144,8 +169,10 @@ describe('broken files are refused with a typed code', () => {
   it.each(mustRefuse)('%s', async (rel) => {
     const codes = EXPECTED_CODES[basename(rel)];
     await expectMriIoError(readImage(`${DATA}${rel}`), codes);
-    const out = await inspectPath(`${DATA}${rel}`);
-    expect('error' in out && out.error.code).toBeTruthy();
+    const out = (await inspectPath(`${DATA}${rel}`)) as InspectError;
+    expect(out.path).toBe(`${DATA}${rel}`);
+    if (codes) expect(codes).toContain(out.error.code);
+    expect(out.error.message.length).toBeGreaterThan(10);
   });
 
   it.each(refusedByReference)('%s: refused by the reference tool, refused here too', async (rel) => {

@@ -25,7 +25,9 @@ function factoryOf<T>(mod: unknown): (o: typeof quiet) => Promise<T> {
 }
 
 function loadCharls(): Promise<CharlsModule> {
-  charls ??= import('@cornerstonejs/codec-charls/decodewasmjs').then((m) => factoryOf<CharlsModule>(m)(quiet));
+  charls ??= import('@cornerstonejs/codec-charls/decodewasmjs').then((m) =>
+    factoryOf<CharlsModule>(m)(quiet),
+  );
   return charls;
 }
 function loadLibjpeg(): Promise<LibJpegTurboModule> {
@@ -35,7 +37,9 @@ function loadLibjpeg(): Promise<LibJpegTurboModule> {
   return libjpeg;
 }
 function loadOpenjpeg(): Promise<OpenJpegModule> {
-  openjpeg ??= import('@cornerstonejs/codec-openjpeg/decodewasmjs').then((m) => factoryOf<OpenJpegModule>(m)(quiet));
+  openjpeg ??= import('@cornerstonejs/codec-openjpeg/decodewasmjs').then((m) =>
+    factoryOf<OpenJpegModule>(m)(quiet),
+  );
   return openjpeg;
 }
 
@@ -52,14 +56,23 @@ function runWasm(
     try {
       decoder.decode();
     } catch (err) {
-      throw new MriIoError('DECODE_FAILED', `${name} decoder rejected the frame; the pixel data is corrupt or not ${name}`, file, {
-        cause: err,
-      });
+      throw new MriIoError(
+        'DECODE_FAILED',
+        `${name} decoder rejected the frame; the pixel data is corrupt or not ${name}`,
+        file,
+        {
+          cause: err,
+        },
+      );
     }
     const info = decoder.getFrameInfo();
     const decoded = decoder.getDecodedBuffer();
     if (decoded.length > maxDecodedBytes) {
-      throw new MriIoError('TOO_LARGE', `${name} frame decodes to ${decoded.length} bytes, above maxDecodedBytes`, file);
+      throw new MriIoError(
+        'TOO_LARGE',
+        `${name} frame decodes to ${decoded.length} bytes, above maxDecodedBytes`,
+        file,
+      );
     }
     return {
       bytes: decoded.slice(), // copy out of the WebAssembly heap before the decoder is freed
@@ -73,12 +86,20 @@ function runWasm(
   }
 }
 
-export async function decodeJpegLs(encoded: Uint8Array, maxDecodedBytes: number, file?: string): Promise<DecodedFrame> {
+export async function decodeJpegLs(
+  encoded: Uint8Array,
+  maxDecodedBytes: number,
+  file?: string,
+): Promise<DecodedFrame> {
   const m = await loadCharls();
   return runWasm(m.JpegLSDecoder, encoded, 'JPEG-LS', maxDecodedBytes, file);
 }
 
-export async function decodeJpeg2000(encoded: Uint8Array, maxDecodedBytes: number, file?: string): Promise<DecodedFrame> {
+export async function decodeJpeg2000(
+  encoded: Uint8Array,
+  maxDecodedBytes: number,
+  file?: string,
+): Promise<DecodedFrame> {
   const m = await loadOpenjpeg();
   return runWasm(m.J2KDecoder, encoded, 'JPEG 2000', maxDecodedBytes, file);
 }

@@ -53,7 +53,13 @@ function str(ds: DataSet, tag: string): string | null {
   return v === undefined || v === '' ? null : v;
 }
 
-function decimals(ds: DataSet, tag: string, name: string, file: string | undefined, lenient = false): number[] | null {
+function decimals(
+  ds: DataSet,
+  tag: string,
+  name: string,
+  file: string | undefined,
+  lenient = false,
+): number[] | null {
   const raw = str(ds, tag);
   if (raw === null) return null;
   const parts = raw.split('\\');
@@ -137,7 +143,10 @@ export function readHeaderFields(
     hasPixelData: pixel !== undefined,
     geometry: {
       imagePositionPatient: fixedLength(decimals(ds, 'x00200032', 'ImagePositionPatient', file, true), 3),
-      imageOrientationPatient: fixedLength(decimals(ds, 'x00200037', 'ImageOrientationPatient', file, true), 6),
+      imageOrientationPatient: fixedLength(
+        decimals(ds, 'x00200037', 'ImageOrientationPatient', file, true),
+        6,
+      ),
       pixelSpacing: fixedLength(decimals(ds, 'x00280030', 'PixelSpacing', file, true), 2),
       sliceThickness: decimals(ds, 'x00180050', 'SliceThickness', file, true)?.[0] ?? null,
       spacingBetweenSlices: decimals(ds, 'x00180088', 'SpacingBetweenSlices', file, true)?.[0] ?? null,

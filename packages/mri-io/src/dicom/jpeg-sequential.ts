@@ -19,16 +19,17 @@ export interface JpegSequentialImage {
 }
 
 const ZIGZAG = new Uint8Array([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55,
-  62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7,
+  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46,
+  53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
 /** COS[x * 8 + u] = C(u) cos((2x + 1) u pi / 16), C(0) = 1/sqrt(2). */
 const COS = (() => {
   const t = new Float64Array(64);
   for (let x = 0; x < 8; x++)
-    for (let u = 0; u < 8; u++) t[x * 8 + u] = (u === 0 ? Math.SQRT1_2 : 1) * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
+    for (let u = 0; u < 8; u++)
+      t[x * 8 + u] = (u === 0 ? Math.SQRT1_2 : 1) * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
   return t;
 })();
 
@@ -121,7 +122,10 @@ class BitReader {
     this.buf = 0;
     this.nbits = 0;
     const d = this.data;
-    while (this.pos + 1 < d.length && !(d[this.pos] === 0xff && d[this.pos + 1] >= 0xd0 && d[this.pos + 1] <= 0xd7)) {
+    while (
+      this.pos + 1 < d.length &&
+      !(d[this.pos] === 0xff && d[this.pos + 1] >= 0xd0 && d[this.pos + 1] <= 0xd7)
+    ) {
       this.pos++;
     }
     this.pos += 2;
@@ -213,7 +217,11 @@ export function decodeJpegSequential(data: Uint8Array, file?: string): JpegSeque
         hmax = Math.max(...components.map((c) => c.h));
         vmax = Math.max(...components.map((c) => c.v));
         if (n > 1 && components.some((c) => c.h !== hmax || c.v !== vmax)) {
-          throw new MriIoError('UNSUPPORTED_PIXEL_FORMAT', 'JPEG: subsampled colour components are not supported by the 12-bit decoder', file);
+          throw new MriIoError(
+            'UNSUPPORTED_PIXEL_FORMAT',
+            'JPEG: subsampled colour components are not supported by the 12-bit decoder',
+            file,
+          );
         }
         if (height === 0) fail('frames with height defined by DNL are not supported', file);
         for (const c of components) {
@@ -337,7 +345,7 @@ function decodeScan(
           let acc = 0;
           for (let v = 0; v < 8; v++) acc += COS[y * 8 + v] * tmp[v * 8 + x];
           const val = Math.round(acc / 4) + shift;
-          c.plane[base + x] = val < 0 ? 0 : val > maxVal ? maxVal : val;
+          c.plane[base + x] = Math.min(maxVal, Math.max(0, val));
         }
       }
     }

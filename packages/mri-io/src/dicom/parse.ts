@@ -1,5 +1,5 @@
-import * as dicomParserNs from 'dicom-parser';
 import type { DataSet } from 'dicom-parser';
+import * as dicomParserNs from 'dicom-parser';
 import { DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
 import { inflateAll, isGzip } from '../inflate.js';
 import {
@@ -31,7 +31,9 @@ export interface ParsedDicom {
 }
 
 const VRS = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
+  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(
+    ' ',
+  ),
 );
 const LONG_VRS = new Set('OB OD OF OL OV OW SQ UC UN UR UT SV UV'.split(' '));
 
@@ -90,7 +92,11 @@ function walkFileMeta(bytes: Uint8Array, file: string | undefined): MetaWalk {
     let length: number;
     if (LONG_VRS.has(vr)) {
       if (pos + 12 > bytes.length) {
-        throw new MriIoError('TRUNCATED', `file meta ends inside element (0002,${hex4(element)}) at byte ${pos}`, file);
+        throw new MriIoError(
+          'TRUNCATED',
+          `file meta ends inside element (0002,${hex4(element)}) at byte ${pos}`,
+          file,
+        );
       }
       header = 12;
       length = u32le(bytes, pos + 8);
@@ -135,7 +141,8 @@ function describeParserError(e: unknown): { message: string; truncated: boolean 
  */
 export function parseDicomBytes(bytes: Uint8Array, file?: string, options: ParseOptions = {}): ParsedDicom {
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
-  if (bytes.length === 0) throw new MriIoError('NOT_DICOM', 'the file is empty (0 bytes); it is not a DICOM file', file);
+  if (bytes.length === 0)
+    throw new MriIoError('NOT_DICOM', 'the file is empty (0 bytes); it is not a DICOM file', file);
   if (isGzip(bytes)) {
     throw new MriIoError(
       'NOT_DICOM',
@@ -219,13 +226,22 @@ export function parseDicomBytes(bytes: Uint8Array, file?: string, options: Parse
         { cause: e },
       );
     }
-    throw new MriIoError(noFileMeta ? 'NOT_DICOM' : 'BAD_DICOM_HEADER', `the data set cannot be parsed (${message})`, file, {
-      cause: e,
-    });
+    throw new MriIoError(
+      noFileMeta ? 'NOT_DICOM' : 'BAD_DICOM_HEADER',
+      `the data set cannot be parsed (${message})`,
+      file,
+      {
+        cause: e,
+      },
+    );
   }
   const nElements = Object.keys(dataSet.elements).filter((t) => !t.startsWith('x0002')).length;
   if (noFileMeta && nElements < 2) {
-    throw new MriIoError('NOT_DICOM', 'no file meta and fewer than two data elements; this is not a DICOM file', file);
+    throw new MriIoError(
+      'NOT_DICOM',
+      'no file meta and fewer than two data elements; this is not a DICOM file',
+      file,
+    );
   }
   if (transferSyntax === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN && !declared) {
     transferSyntax = EXPLICIT_VR_LITTLE_ENDIAN;
@@ -233,5 +249,5 @@ export function parseDicomBytes(bytes: Uint8Array, file?: string, options: Parse
   return { dataSet, transferSyntax, declaredTransferSyntax: declared, noFileMeta };
 }
 
-export { dp as dicomParser };
 export type { DataSet, Element } from 'dicom-parser';
+export { dp as dicomParser };

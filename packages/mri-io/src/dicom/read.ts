@@ -1,6 +1,6 @@
+import { type Dtype, dtypeOf, type NumericArray } from '../arrays.js';
 import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
 import { readFileBounded } from '../files.js';
-import { type Dtype, dtypeOf, type NumericArray } from '../arrays.js';
 import { type DecodedFrame, decodeJpeg2000, decodeJpegFamily, decodeJpegLs } from './codecs.js';
 import { type DicomHeader, readHeaderFields } from './header.js';
 import { type DataSet, dicomParser, type Element, parseDicomBytes } from './parse.js';
@@ -41,7 +41,10 @@ const SUPPORTED_PHOTOMETRIC = new Set([
 ]);
 
 /** Parses a DICOM file's header without decoding pixels (fast: used to group and sort series). */
-export async function readDicomHeader(input: string | Uint8Array, options: ReadOptions = {}): Promise<DicomHeader> {
+export async function readDicomHeader(
+  input: string | Uint8Array,
+  options: ReadOptions = {},
+): Promise<DicomHeader> {
   const { bytes, file } = await load(input, options);
   return headerOf(bytes, file, options).header;
 }
@@ -52,9 +55,15 @@ export async function readDicom(input: string | Uint8Array, options: ReadOptions
   return decodeDicomBytes(bytes, file, options);
 }
 
-async function load(input: string | Uint8Array, options: ReadOptions): Promise<{ bytes: Uint8Array; file?: string }> {
+async function load(
+  input: string | Uint8Array,
+  options: ReadOptions,
+): Promise<{ bytes: Uint8Array; file?: string }> {
   if (typeof input === 'string') {
-    return { bytes: await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES), file: input };
+    return {
+      bytes: await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES),
+      file: input,
+    };
   }
   return { bytes: input };
 }
@@ -64,7 +73,11 @@ function headerOf(bytes: Uint8Array, file: string | undefined, options: ReadOpti
   return { parsed, header: readHeaderFields(parsed.dataSet, parsed, file) };
 }
 
-export async function decodeDicomBytes(bytes: Uint8Array, file: string | undefined, options: ReadOptions = {}): Promise<DicomImage> {
+export async function decodeDicomBytes(
+  bytes: Uint8Array,
+  file: string | undefined,
+  options: ReadOptions = {},
+): Promise<DicomImage> {
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const { parsed, header } = headerOf(bytes, file, options);
   const ds = parsed.dataSet;
@@ -78,10 +91,18 @@ export async function decodeDicomBytes(bytes: Uint8Array, file: string | undefin
   }
   const { rows, columns, frames, samplesPerPixel: spp, bitsAllocated } = header;
   if (!(rows > 0 && columns > 0 && frames > 0)) {
-    throw new MriIoError('BAD_DICOM_HEADER', `Rows ${rows}, Columns ${columns}, NumberOfFrames ${frames} do not describe an image`, file);
+    throw new MriIoError(
+      'BAD_DICOM_HEADER',
+      `Rows ${rows}, Columns ${columns}, NumberOfFrames ${frames} do not describe an image`,
+      file,
+    );
   }
   if (![1, 8, 16, 32].includes(bitsAllocated)) {
-    throw new MriIoError('UNSUPPORTED_PIXEL_FORMAT', `BitsAllocated ${bitsAllocated} is not 1, 8, 16 or 32`, file);
+    throw new MriIoError(
+      'UNSUPPORTED_PIXEL_FORMAT',
+      `BitsAllocated ${bitsAllocated} is not 1, 8, 16 or 32`,
+      file,
+    );
   }
   if (spp !== 1 && spp !== 3) {
     throw new MriIoError('UNSUPPORTED_PIXEL_FORMAT', `SamplesPerPixel ${spp} is not 1 or 3`, file);
@@ -91,7 +112,11 @@ export async function decodeDicomBytes(bytes: Uint8Array, file: string | undefin
   }
   const pi = header.photometricInterpretation ?? (spp === 1 ? 'MONOCHROME2' : 'RGB');
   if (!SUPPORTED_PHOTOMETRIC.has(pi)) {
-    throw new MriIoError('UNSUPPORTED_PIXEL_FORMAT', `PhotometricInterpretation ${pi} is not supported`, file);
+    throw new MriIoError(
+      'UNSUPPORTED_PIXEL_FORMAT',
+      `PhotometricInterpretation ${pi} is not supported`,
+      file,
+    );
   }
   const ts = transferSyntaxInfo(parsed.transferSyntax);
   if (!ts) {
@@ -112,7 +137,11 @@ export async function decodeDicomBytes(bytes: Uint8Array, file: string | undefin
     raw = nativeSamples(ds, pixel, header, ts.littleEndian, file);
   } else {
     if (!pixel.encapsulatedPixelData) {
-      throw new MriIoError('BAD_DICOM_HEADER', `transfer syntax ${ts.name} needs encapsulated pixel data, found native`, file);
+      throw new MriIoError(
+        'BAD_DICOM_HEADER',
+        `transfer syntax ${ts.name} needs encapsulated pixel data, found native`,
+        file,
+      );
     }
     raw = new Uint8Array(samples * bytesPerSample);
     const frameBytes = pixelsPerFrame * spp * bytesPerSample;
@@ -131,7 +160,11 @@ export async function decodeDicomBytes(bytes: Uint8Array, file: string | undefin
         if (spp === 3 && ts.encoding === 'jpeg' && pi.startsWith('YBR')) photometric = 'RGB';
       }
       if (decoded.length < frameBytes) {
-        throw new MriIoError('TRUNCATED', `frame ${f} decodes to ${decoded.length} bytes, expected ${frameBytes}`, file);
+        throw new MriIoError(
+          'TRUNCATED',
+          `frame ${f} decodes to ${decoded.length} bytes, expected ${frameBytes}`,
+          file,
+        );
       }
       raw.set(decoded.subarray(0, frameBytes), f * frameBytes);
     }
@@ -162,7 +195,13 @@ export async function decodeDicomBytes(bytes: Uint8Array, file: string | undefin
   };
 }
 
-function nativeSamples(ds: DataSet, pixel: Element, h: DicomHeader, littleEndian: boolean, file?: string): Uint8Array {
+function nativeSamples(
+  ds: DataSet,
+  pixel: Element,
+  h: DicomHeader,
+  littleEndian: boolean,
+  file?: string,
+): Uint8Array {
   const { rows, columns, frames, samplesPerPixel: spp, bitsAllocated } = h;
   const count = rows * columns * frames * spp;
   const needed = bitsAllocated === 1 ? Math.ceil(count / 8) : (count * bitsAllocated) / 8;
@@ -194,30 +233,49 @@ function nativeSamples(ds: DataSet, pixel: Element, h: DicomHeader, littleEndian
       const base = f * ppf * spp * w;
       for (let s = 0; s < spp; s++)
         for (let p = 0; p < ppf; p++)
-          for (let b = 0; b < w; b++) out[base + (p * spp + s) * w + b] = planar[base + (s * ppf + p) * w + b];
+          for (let b = 0; b < w; b++)
+            out[base + (p * spp + s) * w + b] = planar[base + (s * ppf + p) * w + b];
     }
   }
   return out;
 }
 
-function encapsulatedFrame(ds: DataSet, pixel: Element, frame: number, frames: number, file?: string): Uint8Array {
+function encapsulatedFrame(
+  ds: DataSet,
+  pixel: Element,
+  frame: number,
+  frames: number,
+  file?: string,
+): Uint8Array {
   const fragments = pixel.fragments ?? [];
-  if (fragments.length === 0) throw new MriIoError('TRUNCATED', 'encapsulated Pixel Data has no fragments', file);
+  if (fragments.length === 0)
+    throw new MriIoError('TRUNCATED', 'encapsulated Pixel Data has no fragments', file);
   for (const f of fragments) {
     if (f.position + f.length > ds.byteArray.length) {
-      throw new MriIoError('TRUNCATED', 'an encapsulated pixel data fragment runs past the end of the file', file);
+      throw new MriIoError(
+        'TRUNCATED',
+        'an encapsulated pixel data fragment runs past the end of the file',
+        file,
+      );
     }
   }
   try {
     if (pixel.basicOffsetTable && pixel.basicOffsetTable.length > 0) {
       return dicomParser.readEncapsulatedImageFrame(ds, pixel, frame) as Uint8Array;
     }
-    if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, pixel, 0, fragments.length) as Uint8Array;
-    if (fragments.length === frames) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, pixel, frame, 1) as Uint8Array;
+    if (frames === 1)
+      return dicomParser.readEncapsulatedPixelDataFromFragments(ds, pixel, 0, fragments.length) as Uint8Array;
+    if (fragments.length === frames)
+      return dicomParser.readEncapsulatedPixelDataFromFragments(ds, pixel, frame, 1) as Uint8Array;
     const table = dicomParser.createJPEGBasicOffsetTable(ds, pixel);
     return dicomParser.readEncapsulatedImageFrame(ds, pixel, frame, table) as Uint8Array;
   } catch (err) {
-    throw new MriIoError('DECODE_FAILED', `cannot locate frame ${frame} in the encapsulated pixel data`, file, { cause: err });
+    throw new MriIoError(
+      'DECODE_FAILED',
+      `cannot locate frame ${frame} in the encapsulated pixel data`,
+      file,
+      { cause: err },
+    );
   }
 }
 
@@ -230,18 +288,28 @@ function widen(bytes: Uint8Array, samples: number, bytesPerSample: number, file?
     return out;
   }
   if (bytes.length >= samples * bytesPerSample) return bytes;
-  throw new MriIoError('TRUNCATED', `decoded frame holds ${bytes.length} bytes, expected ${samples * bytesPerSample}`, file);
+  throw new MriIoError(
+    'TRUNCATED',
+    `decoded frame holds ${bytes.length} bytes, expected ${samples * bytesPerSample}`,
+    file,
+  );
 }
 
 function typedSamples(raw: Uint8Array, bitsAllocated: number, pixelRepresentation: 0 | 1): NumericArray {
-  const buf = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw.buffer : raw.slice().buffer;
+  const buf =
+    raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw.buffer : raw.slice().buffer;
   if (bitsAllocated <= 8) return pixelRepresentation ? new Int8Array(buf) : new Uint8Array(buf);
   if (bitsAllocated === 16) return pixelRepresentation ? new Int16Array(buf) : new Uint16Array(buf);
   return pixelRepresentation ? new Int32Array(buf) : new Uint32Array(buf);
 }
 
 /** Clears bits above BitsStored (unsigned) or sign-extends from BitsStored (signed). */
-function fixBitsStored(a: NumericArray, bitsAllocated: number, bitsStored: number, pixelRepresentation: 0 | 1): void {
+function fixBitsStored(
+  a: NumericArray,
+  bitsAllocated: number,
+  bitsStored: number,
+  pixelRepresentation: 0 | 1,
+): void {
   if (bitsAllocated === 1 || !(bitsStored > 0 && bitsStored < bitsAllocated)) return;
   const mask = bitsStored >= 32 ? 0xffffffff : 2 ** bitsStored - 1;
   if (pixelRepresentation === 0) {
@@ -251,4 +319,3 @@ function fixBitsStored(a: NumericArray, bitsAllocated: number, bitsStored: numbe
     for (let i = 0; i < a.length; i++) a[i] = ((a[i] & mask) << shift) >> shift;
   }
 }
-

@@ -19,7 +19,8 @@ export function decodeRleFrame(
   const pixels = rows * columns;
   const bytesPerSample = bitsAllocated / 8;
   const segments = samplesPerPixel * bytesPerSample;
-  if (frame.length < 64) throw new MriIoError('TRUNCATED', 'RLE frame is shorter than its 64-byte header', file);
+  if (frame.length < 64)
+    throw new MriIoError('TRUNCATED', 'RLE frame is shorter than its 64-byte header', file);
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const count = view.getUint32(0, true);
   if (count !== segments) {

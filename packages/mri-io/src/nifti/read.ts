@@ -1,8 +1,8 @@
+import { allocate, type Dtype, type NumericArray } from '../arrays.js';
+import type { ReadOptions } from '../dicom/read.js';
 import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
 import { readFileBounded } from '../files.js';
 import { BoundedInflater, isGzip } from '../inflate.js';
-import { allocate, type Dtype, type NumericArray } from '../arrays.js';
-import type { ReadOptions } from '../dicom/read.js';
 
 /** 4x4 row-major matrix mapping (i, j, k, 1) voxel indices to RAS+ millimetres (NIfTI convention). */
 export type Affine = number[][];
@@ -119,7 +119,12 @@ export function decodeNiftiBytes(bytes: Uint8Array, file?: string, options: Read
 function dataBytes(h: NiftiHeader, maxDecodedBytes: number, file?: string): number {
   const voxels = h.shape.reduce((a, b) => a * b, 1);
   const nbytes = voxels * (h.bitpix / 8);
-  assertWithinLimit(nbytes, maxDecodedBytes, `voxel data of shape [${h.shape.join(', ')}] (${h.dtype})`, file);
+  assertWithinLimit(
+    nbytes,
+    maxDecodedBytes,
+    `voxel data of shape [${h.shape.join(', ')}] (${h.dtype})`,
+    file,
+  );
   return nbytes;
 }
 
@@ -136,13 +141,19 @@ export function parseNiftiHeader(b: Uint8Array, file?: string): NiftiHeader {
   const sizeBe = view.getInt32(0, false);
   const le = sizeLe === 348 || sizeLe === 540;
   if (!le && sizeBe !== 348 && sizeBe !== 540) {
-    throw new MriIoError('NOT_NIFTI', `sizeof_hdr is ${sizeLe}, not 348 (NIfTI-1) or 540 (NIfTI-2); this is not a NIfTI file`, file);
+    throw new MriIoError(
+      'NOT_NIFTI',
+      `sizeof_hdr is ${sizeLe}, not 348 (NIfTI-1) or 540 (NIfTI-2); this is not a NIfTI file`,
+      file,
+    );
   }
   const version: 1 | 2 = (le ? sizeLe : sizeBe) === 348 ? 1 : 2;
-  if (version === 2 && b.length < 540) throw new MriIoError('TRUNCATED', 'the file ends inside the NIfTI-2 header', file);
+  if (version === 2 && b.length < 540)
+    throw new MriIoError('TRUNCATED', 'the file ends inside the NIfTI-2 header', file);
   const magic = String.fromCharCode(...b.subarray(version === 1 ? 344 : 4, version === 1 ? 348 : 8));
   if (version === 1 && magic !== 'n+1\0') {
-    const hint = magic === 'ni1\0' ? ' (a two-file .hdr/.img pair, which is not supported; convert it to .nii)' : '';
+    const hint =
+      magic === 'ni1\0' ? ' (a two-file .hdr/.img pair, which is not supported; convert it to .nii)' : '';
     throw new MriIoError('BAD_NIFTI_HEADER', `magic is ${JSON.stringify(magic)}, not "n+1"${hint}`, file);
   }
   if (version === 2 && magic !== 'n+2\0') {
@@ -182,7 +193,11 @@ export function parseNiftiHeader(b: Uint8Array, file?: string): NiftiHeader {
     sformCode = i16(254);
     quatern = [f32(256), f32(260), f32(264)];
     qoffset = [f32(268), f32(272), f32(276)];
-    srow = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => f32(280 + 16 * r + 4 * c))) as [number[], number[], number[]];
+    srow = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => f32(280 + 16 * r + 4 * c))) as [
+      number[],
+      number[],
+      number[],
+    ];
   } else {
     datatype = i16(12);
     bitpix = i16(14);
@@ -195,15 +210,24 @@ export function parseNiftiHeader(b: Uint8Array, file?: string): NiftiHeader {
     sformCode = i32(348);
     quatern = [f64(352), f64(360), f64(368)];
     qoffset = [f64(376), f64(384), f64(392)];
-    srow = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => f64(400 + 32 * r + 8 * c))) as [number[], number[], number[]];
+    srow = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => f64(400 + 32 * r + 8 * c))) as [
+      number[],
+      number[],
+      number[],
+    ];
     xyztUnits = i32(500);
     intentCode = i32(504);
   }
   const ndim = dim[0];
-  if (!(ndim >= 1 && ndim <= 7)) throw new MriIoError('BAD_NIFTI_HEADER', `dim[0] is ${ndim}, not 1..7`, file);
+  if (!(ndim >= 1 && ndim <= 7))
+    throw new MriIoError('BAD_NIFTI_HEADER', `dim[0] is ${ndim}, not 1..7`, file);
   const shape = dim.slice(1, ndim + 1);
   if (shape.some((d) => !(Number.isInteger(d) && d >= 1))) {
-    throw new MriIoError('BAD_NIFTI_HEADER', `dimensions [${shape.join(', ')}] must be positive integers`, file);
+    throw new MriIoError(
+      'BAD_NIFTI_HEADER',
+      `dimensions [${shape.join(', ')}] must be positive integers`,
+      file,
+    );
   }
   const type = DATATYPES[datatype];
   if (!type) {
@@ -215,7 +239,11 @@ export function parseNiftiHeader(b: Uint8Array, file?: string): NiftiHeader {
     );
   }
   if (bitpix !== type.bytes * 8) {
-    throw new MriIoError('BAD_NIFTI_HEADER', `bitpix ${bitpix} does not match datatype ${datatype} (${type.dtype})`, file);
+    throw new MriIoError(
+      'BAD_NIFTI_HEADER',
+      `bitpix ${bitpix} does not match datatype ${datatype} (${type.dtype})`,
+      file,
+    );
   }
   const minOffset = version === 1 ? 352 : 544;
   voxOffset = Math.floor(voxOffset);
@@ -244,7 +272,13 @@ export function parseNiftiHeader(b: Uint8Array, file?: string): NiftiHeader {
   };
 }
 
-function assemble(h: NiftiHeader, bytes: Uint8Array, nbytes: number, ownBuffer: boolean, file?: string): NiftiImage {
+function assemble(
+  h: NiftiHeader,
+  bytes: Uint8Array,
+  nbytes: number,
+  ownBuffer: boolean,
+  file?: string,
+): NiftiImage {
   const size = h.bitpix / 8;
   const start = bytes.byteOffset + h.voxOffset;
   let buffer: ArrayBuffer;
@@ -294,7 +328,11 @@ function typedView(dtype: Dtype, buffer: ArrayBuffer, offset: number, count: num
 function slopeInter(h: NiftiHeader, file?: string): { slope: number; inter: number } | null {
   if (h.sclSlope === 0 || !Number.isFinite(h.sclSlope)) return null;
   if (!Number.isFinite(h.sclInter)) {
-    throw new MriIoError('BAD_NIFTI_HEADER', `scl_slope ${h.sclSlope} is valid but scl_inter is ${h.sclInter}`, file);
+    throw new MriIoError(
+      'BAD_NIFTI_HEADER',
+      `scl_slope ${h.sclSlope} is valid but scl_inter is ${h.sclInter}`,
+      file,
+    );
   }
   if (h.sclSlope === 1 && h.sclInter === 0) return null;
   return { slope: h.sclSlope, inter: h.sclInter };
@@ -324,7 +362,10 @@ export function qformAffine(h: NiftiHeader, file?: string): Affine {
   ];
 }
 
-function bestAffine(h: NiftiHeader, file?: string): { matrix: Affine; source: 'sform' | 'qform' | 'fallback' } {
+function bestAffine(
+  h: NiftiHeader,
+  file?: string,
+): { matrix: Affine; source: 'sform' | 'qform' | 'fallback' } {
   if (h.sformCode > 0) return { matrix: [...h.srow.map((r) => [...r]), [0, 0, 0, 1]], source: 'sform' };
   if (h.qformCode > 0) return { matrix: qformAffine(h, file), source: 'qform' };
   // nibabel's shape_zoom_affine: centred, x flipped (radiological voxel order assumed).

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'fflate';
-import { MriIoError } from '../errors.js';
 import { dtypeOf, type NumericArray } from '../arrays.js';
+import { MriIoError } from '../errors.js';
 import { type Affine, dtypeToNiftiDatatype } from './read.js';
 
 export interface NiftiWriteInput {
@@ -26,12 +26,22 @@ export interface NiftiWriteInput {
  */
 export function encodeNifti1(input: NiftiWriteInput): Uint8Array {
   const { data, shape } = input;
-  if (shape.length < 1 || shape.length > 7 || shape.some((d) => !(Number.isInteger(d) && d >= 1 && d <= 32767))) {
-    throw new MriIoError('BAD_ARGUMENT', `NIfTI-1 shape [${shape.join(', ')}] must have 1-7 dimensions of 1..32767`);
+  if (
+    shape.length < 1 ||
+    shape.length > 7 ||
+    shape.some((d) => !(Number.isInteger(d) && d >= 1 && d <= 32767))
+  ) {
+    throw new MriIoError(
+      'BAD_ARGUMENT',
+      `NIfTI-1 shape [${shape.join(', ')}] must have 1-7 dimensions of 1..32767`,
+    );
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) {
-    throw new MriIoError('BAD_ARGUMENT', `data has ${data.length} values but shape [${shape.join(', ')}] needs ${count}`);
+    throw new MriIoError(
+      'BAD_ARGUMENT',
+      `data has ${data.length} values but shape [${shape.join(', ')}] needs ${count}`,
+    );
   }
   const dtype = dtypeOf(data);
   const datatype = dtypeToNiftiDatatype(dtype);
@@ -86,8 +96,13 @@ function defaultAffine(zooms: number[]): Affine {
 }
 
 /** Quaternion (b, c, d) and qfac of the rotation in `affine` (NIfTI-1 method 2). */
-function affineToQuaternion(affine: Affine, cols: number[]): { b: number; c: number; d: number; qfac: number } {
-  const R = [0, 1, 2].map((r) => [0, 1, 2].map((c) => (cols[c] > 0 ? affine[r][c] / cols[c] : r === c ? 1 : 0)));
+function affineToQuaternion(
+  affine: Affine,
+  cols: number[],
+): { b: number; c: number; d: number; qfac: number } {
+  const R = [0, 1, 2].map((r) =>
+    [0, 1, 2].map((c) => (cols[c] > 0 ? affine[r][c] / cols[c] : r === c ? 1 : 0)),
+  );
   const det =
     R[0][0] * (R[1][1] * R[2][2] - R[1][2] * R[2][1]) -
     R[0][1] * (R[1][0] * R[2][2] - R[1][2] * R[2][0]) +
@@ -131,4 +146,3 @@ function affineToQuaternion(affine: Affine, cols: number[]): { b: number; c: num
   }
   return { b, c, d, qfac };
 }
-
