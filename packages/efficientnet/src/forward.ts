@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
 import { ZooError } from './errors.js';
-import { getArch, createModel, ZOO } from './registry.js';
+import { createModel, getArch, ZOO } from './registry.js';
 import { readSafetensors } from './safetensors.js';
 import { nchwToNhwc } from './tensor-utils.js';
-import { loadTorchvisionWeights } from './torchvision.js';
+import { loadTorchvisionWeights, readStateDict } from './torchvision.js';
 
 export interface ForwardResult {
   arch: string;
@@ -30,7 +30,7 @@ export async function forwardTorchvision(args: { arch: string; weights: string; 
   if (x.shape.length !== 4 || (x.shape[1] !== 1 && x.shape[1] !== 3))
     throw new ZooError('INPUT_INVALID', `tensor 'input' in ${args.input} must be NCHW with 1 or 3 channels, got [${x.shape.join(', ')}]`, args.input);
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const weights = readSafetensors(new Uint8Array(readFileSync(args.weights)), args.weights);
+  const weights = readStateDict(new Uint8Array(readFileSync(args.weights)), args.weights);
   const headKey = entry.config.family === 'resnet' ? 'fc.weight' : 'classifier.1.weight';
   const head = weights.get(headKey);
   if (!head || head.shape.length !== 2)

@@ -47,11 +47,13 @@ export {
   ZOO,
 } from './registry.js';
 export { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
+export { readTorchCheckpoint } from './torch-pickle.js';
 export {
   type LayoutTransform,
   type LoadOptions,
   type LoadReport,
   loadTorchvisionWeights,
+  readStateDict,
   sumInputChannels,
   toTfLayout,
   torchvisionMapping,

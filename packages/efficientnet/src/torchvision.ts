@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ZooError } from './errors.js';
 import { type NamedTensor, readSafetensors } from './safetensors.js';
+import { readTorchCheckpoint } from './torch-pickle.js';
 
 /** How a torch tensor becomes a tfjs weight. */
 export type LayoutTransform =
@@ -127,17 +128,27 @@ export function sumInputChannels(data: Float32Array, shape: number[]): { data: F
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-/** Either a path, the bytes of a .safetensors file, or tensors already read. */
+/**
+ * Reads a state_dict file: safetensors, or a zip-format torch checkpoint (`.pth` as torchvision
+ * publishes them), told apart by their first bytes.
+ */
+export function readStateDict(bytes: Uint8Array, file = '<buffer>'): Map<string, NamedTensor> {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04
+    ? readTorchCheckpoint(bytes, file)
+    : readSafetensors(bytes, file);
+}
+
+/** Either a path, the bytes of a .safetensors / torch zip file, or tensors already read. */
 export type WeightsInput = string | Uint8Array | Map<string, NamedTensor | { shape: number[]; data: Float32Array }>;
 
 function readInput(input: WeightsInput): { tensors: Map<string, { shape: number[]; data: Float32Array }>; file?: string } {
-  if (typeof input === 'string') return { tensors: readSafetensors(new Uint8Array(readFileSync(input)), input), file: input };
-  if (input instanceof Uint8Array) return { tensors: readSafetensors(input) };
+  if (typeof input === 'string') return { tensors: readStateDict(new Uint8Array(readFileSync(input)), input), file: input };
+  if (input instanceof Uint8Array) return { tensors: readStateDict(input) };
   return { tensors: input };
 }
 
 /**
- * Loads a torchvision `state_dict` (safetensors file, bytes or tensors) into a model built by
+ * Loads a torchvision `state_dict` (.safetensors or torchvision's .pth file, bytes, or tensors) into a model built by
  * `createModel` for the same architecture. Every tensor's shape is checked before anything is
  * written; the first mismatch is named (`WEIGHT_SHAPE_MISMATCH`), missing tensors give
  * `WEIGHT_MISSING`, leftovers `WEIGHT_UNEXPECTED`. Conv weights go OIHW -> HWIO, depthwise
