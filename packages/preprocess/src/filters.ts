@@ -127,42 +127,102 @@ export function laplacian(img: Image2D, options: LaplacianOptions = {}): Image2D
   const { mode, cval } = border(options);
   const neighbours = options.neighbours ?? 4;
   if (neighbours !== 4 && neighbours !== 8) throw invalidParameter('neighbours', neighbours, '4 or 8');
+  const data = neighbours === 4 ? laplace4(img, mode, cval, 0, false) : laplace8(img, mode, cval);
+  return { data, height: img.height, width: img.width, channels: img.channels };
+}
+
+// SciPy's laplace: f32(second difference along rows) + f32(along columns), rounded to f32.
+// Reads the image directly; only the first/last row and column go through the border tables.
+// With `sharpen`, stores x - k * lap instead (NumPy's float32 `img - k * lap`).
+function laplace4(img: Image2D, mode: BorderMode, cval: number, k: number, sharpen: boolean): Float32Array {
+  const { height: h, width: w, channels: c, data } = img;
+  const out = new Float32Array(data.length);
+  const rows = borderTable(h, 1, mode);
+  const cols = borderTable(w, 1, mode);
+  const rowLen = w * c;
+  const xl = cols[0];
+  const xr = cols[w + 1];
+  const f = Math.fround;
+  for (let y = 0; y < h; y++) {
+    const o = y * rowLen;
+    const ua = rows[y];
+    const da = rows[y + 2];
+    const u = ua * rowLen;
+    const d = da * rowLen;
+    if (c === 1 && ua >= 0 && da >= 0 && w > 2) {
+      // Fast path: one channel, both neighbour rows readable; edges columns outside the loop.
+      const l0 = xl < 0 ? cval : data[o + xl];
+      const r1 = xr < 0 ? cval : data[o + xr];
+      out[o] = laplaceAt(data[o], data[u], data[d], l0, data[o + 1], k, sharpen);
+      for (let x = 1; x < w - 1; x++) {
+        const i = o + x;
+        const v = data[i];
+        const lap = f(f(v * -2 + (data[u + x] + data[d + x])) + f(v * -2 + (data[i - 1] + data[i + 1])));
+        out[i] = sharpen ? v - k * lap : lap;
+      }
+      const e = o + w - 1;
+      out[e] = laplaceAt(data[e], data[u + w - 1], data[d + w - 1], data[e - 1], r1, k, sharpen);
+      continue;
+    }
+    for (let x = 0; x < w; x++) {
+      for (let ch = 0; ch < c; ch++) {
+        const j = x * c + ch;
+        const i = o + j;
+        const v = data[i];
+        const up = ua < 0 ? cval : data[u + j];
+        const dn = da < 0 ? cval : data[d + j];
+        const left = x > 0 ? data[i - c] : xl < 0 ? cval : data[o + xl * c + ch];
+        const right = x < w - 1 ? data[i + c] : xr < 0 ? cval : data[o + xr * c + ch];
+        const lap = f(f(v * -2 + (up + dn)) + f(v * -2 + (left + right)));
+        out[i] = sharpen ? v - k * lap : lap;
+      }
+    }
+  }
+  return out;
+}
+
+function laplaceAt(
+  v: number,
+  up: number,
+  dn: number,
+  left: number,
+  right: number,
+  k: number,
+  sharpen: boolean,
+) {
+  const f = Math.fround;
+  const lap = f(f(v * -2 + (up + dn)) + f(v * -2 + (left + right)));
+  return sharpen ? v - k * lap : lap;
+}
+
+// ndimage.convolve with [[1,1,1],[1,-8,1],[1,1,1]]: nine terms summed in double in kernel order.
+function laplace8(img: Image2D, mode: BorderMode, cval: number): Float32Array {
   const { height: h, width: w, channels: c } = img;
   const out = new Float32Array(img.data.length);
   const pw = w + 2;
   let plane: Float64Array | undefined;
-  const f = Math.fround;
   for (let ch = 0; ch < c; ch++) {
     plane = paddedPlane(img, ch, 1, mode, cval, plane);
     for (let y = 0; y < h; y++) {
       let p = (y + 1) * pw + 1;
       let o = y * w * c + ch;
-      if (neighbours === 4) {
-        for (let x = 0; x < w; x++, p++, o += c) {
-          const v = plane[p];
-          const dRows = f(v * -2 + (plane[p - pw] + plane[p + pw]));
-          const dCols = f(v * -2 + (plane[p - 1] + plane[p + 1]));
-          out[o] = dRows + dCols;
-        }
-      } else {
-        for (let x = 0; x < w; x++, p++, o += c) {
-          const up = p - pw;
-          const dn = p + pw;
-          out[o] =
-            plane[up - 1] +
-            plane[up] +
-            plane[up + 1] +
-            plane[p - 1] +
-            plane[p] * -8 +
-            plane[p + 1] +
-            plane[dn - 1] +
-            plane[dn] +
-            plane[dn + 1];
-        }
+      for (let x = 0; x < w; x++, p++, o += c) {
+        const up = p - pw;
+        const dn = p + pw;
+        out[o] =
+          plane[up - 1] +
+          plane[up] +
+          plane[up + 1] +
+          plane[p - 1] +
+          plane[p] * -8 +
+          plane[p + 1] +
+          plane[dn - 1] +
+          plane[dn] +
+          plane[dn + 1];
       }
     }
   }
-  return { data: out, height: h, width: w, channels: c };
+  return out;
 }
 
 export interface SharpenOptions extends LaplacianOptions {
@@ -177,6 +237,12 @@ export interface SharpenOptions extends LaplacianOptions {
  */
 export function laplacianSharpen(img: Image2D, options: SharpenOptions = {}): Image2D {
   const k = finiteNumber('amount', options.amount ?? 1);
+  if ((options.neighbours ?? 4) === 4) {
+    assertImage(img);
+    const { mode, cval } = border(options);
+    const data = laplace4(img, mode, cval, k, true);
+    return { data, height: img.height, width: img.width, channels: img.channels };
+  }
   const lap = laplacian(img, options);
   const src = img.data;
   const out = lap.data;
@@ -257,15 +323,17 @@ export function medianFilter(img: Image2D, options: MedianOptions = {}): Image2D
   const out = new Float32Array(img.data.length);
   let plane: Float64Array | undefined;
   const win = new Float64Array(25);
+  // Column-sorted triples of the current 3-row band, shared by the three windows that use them.
+  const lo = new Float64Array(pw);
+  const mid = new Float64Array(pw);
+  const hi = new Float64Array(pw);
   for (let ch = 0; ch < c; ch++) {
     plane = paddedPlane(img, ch, r, mode, cval, plane);
     for (let y = 0; y < h; y++) {
       let o = y * w * c + ch;
       if (size === 3) {
-        let p = (y + 1) * pw + 1;
-        for (let x = 0; x < w; x++, p++, o += c) {
-          out[o] = median9(plane, p, pw);
-        }
+        sortColumns3(plane, y * pw, pw, lo, mid, hi);
+        for (let x = 0; x < w; x++, o += c) out[o] = median9(lo, mid, hi, x);
       } else {
         for (let x = 0; x < w; x++, o += c) {
           let k = 0;
@@ -281,103 +349,64 @@ export function medianFilter(img: Image2D, options: MedianOptions = {}): Image2D
   return { data: out, height: h, width: w, channels: c };
 }
 
-// Paeth's 9-element median network (19 compare-exchanges).
-function median9(a: Float64Array, p: number, pw: number): number {
-  let p0 = a[p - pw - 1];
-  let p1 = a[p - pw];
-  let p2 = a[p - pw + 1];
-  let p3 = a[p - 1];
-  let p4 = a[p];
-  let p5 = a[p + 1];
-  let p6 = a[p + pw - 1];
-  let p7 = a[p + pw];
-  let p8 = a[p + pw + 1];
-  let t: number;
-  if (p1 > p2) {
-    t = p1;
-    p1 = p2;
-    p2 = t;
+function sortColumns3(
+  a: Float64Array,
+  start: number,
+  pw: number,
+  lo: Float64Array,
+  mid: Float64Array,
+  hi: Float64Array,
+) {
+  for (let x = 0; x < pw; x++) {
+    let p = a[start + x];
+    let q = a[start + pw + x];
+    let s = a[start + 2 * pw + x];
+    let t: number;
+    if (p > q) {
+      t = p;
+      p = q;
+      q = t;
+    }
+    if (q > s) {
+      t = q;
+      q = s;
+      s = t;
+      if (p > q) {
+        t = p;
+        p = q;
+        q = t;
+      }
+    }
+    lo[x] = p;
+    mid[x] = q;
+    hi[x] = s;
   }
-  if (p4 > p5) {
-    t = p4;
-    p4 = p5;
-    p5 = t;
-  }
-  if (p7 > p8) {
-    t = p7;
-    p7 = p8;
-    p8 = t;
-  }
-  if (p0 > p1) {
-    t = p0;
-    p0 = p1;
-    p1 = t;
-  }
-  if (p3 > p4) {
-    t = p3;
-    p3 = p4;
-    p4 = t;
-  }
-  if (p6 > p7) {
-    t = p6;
-    p6 = p7;
-    p7 = t;
-  }
-  if (p1 > p2) {
-    t = p1;
-    p1 = p2;
-    p2 = t;
-  }
-  if (p4 > p5) {
-    t = p4;
-    p4 = p5;
-    p5 = t;
-  }
-  if (p7 > p8) {
-    t = p7;
-    p7 = p8;
-    p8 = t;
-  }
-  if (p0 > p3) {
-    p3 = p0;
-  }
-  if (p5 > p8) {
-    p5 = p8;
-  }
-  if (p4 > p7) {
-    t = p4;
-    p4 = p7;
-    p7 = t;
-  }
-  if (p3 > p6) {
-    p6 = p3;
-  }
-  if (p1 > p4) {
-    p4 = p1;
-  }
-  if (p2 > p5) {
-    p2 = p5;
-  }
-  if (p4 > p7) {
-    p4 = p7;
-  }
-  if (p4 > p2) {
-    t = p4;
-    p4 = p2;
-    p2 = t;
-  }
-  if (p6 > p4) {
-    p4 = p6;
-  }
-  if (p4 > p2) {
-    p4 = p2;
-  }
-  return p4;
 }
 
-/** k-th smallest of a[0..n) (Hoare quickselect, median-of-three pivot); reorders a. */
-export function select(a: Float64Array | Float32Array, n: number, k: number): number {
-  let lo = 0;
+function med3(a: number, b: number, c: number): number {
+  if (a > b) {
+    const t = a;
+    a = b;
+    b = t;
+  }
+  // now a <= b
+  return c <= a ? a : c >= b ? b : c;
+}
+
+// Median of a 3x3 window from its column-sorted triples: the median of (largest column minimum,
+// median of column medians, smallest column maximum) — the selection network of Paeth (1990).
+function median9(lo: Float64Array, mid: Float64Array, hi: Float64Array, x: number): number {
+  const maxLo = Math.max(lo[x], lo[x + 1], lo[x + 2]);
+  const minHi = Math.min(hi[x], hi[x + 1], hi[x + 2]);
+  return med3(maxLo, med3(mid[x], mid[x + 1], mid[x + 2]), minHi);
+}
+
+/**
+ * k-th smallest of a[from..to) (Hoare quickselect, median-of-three pivot); reorders that range
+ * so that a[from..k) <= a[k] <= a(k..to).
+ */
+export function select(a: Float64Array | Float32Array, n: number, k: number, from = 0): number {
+  let lo = from;
   let hi = n - 1;
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;

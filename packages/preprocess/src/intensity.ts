@@ -1,5 +1,4 @@
 import { invalidParameter, PreprocessError } from './errors.js';
-import { select } from './filters.js';
 import { assertFinite, assertImage, finiteNumber, type Image2D } from './image.js';
 import type { Rng } from './rng.js';
 
@@ -13,19 +12,74 @@ export function percentiles(img: Image2D, ps: readonly number[]): number[] {
   assertImage(img);
   assertFinite(img);
   const n = img.data.length;
-  const work = img.data.slice();
-  return ps.map((p) => {
+  for (const p of ps) {
     if (typeof p !== 'number' || !(p >= 0 && p <= 100))
       throw invalidParameter('percentile', p, 'in [0, 100]');
+  }
+  const ranks: number[] = [];
+  const plan = ps.map((p) => {
     const vi = (p / 100) * (n - 1);
     const lo = Math.floor(vi);
-    const hi = Math.min(lo + 1, n - 1);
     const t = vi - lo;
-    const a = select(work, n, lo);
-    const b = hi === lo ? a : select(work, n, hi);
+    const hi = t > 0 && lo + 1 < n ? lo + 1 : lo;
+    ranks.push(lo, hi);
+    return { lo, hi, t };
+  });
+  const stats = orderStatistics(img.data, ranks);
+  return plan.map(({ lo, hi, t }) => {
+    const a = stats.get(lo)!;
+    const b = stats.get(hi)!;
     const diff = b - a;
     return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
   });
+}
+
+// Maps float32 bits to an unsigned key with the same order as the values.
+function sortKey(bits: number): number {
+  return (bits & 0x80000000) !== 0 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+}
+
+/**
+ * Exact order statistics (0-based ranks) of finite float32 data in two linear passes and no
+ * copy of the data: a 65536-bin histogram of the top 16 bits of each value's order-preserving
+ * bit key locates the bin of every wanted rank; the second pass gathers only those bins, which
+ * are sorted to read the ranks off.
+ */
+function orderStatistics(data: Float32Array, ranks: readonly number[]): Map<number, number> {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const n = data.length;
+  const hist = new Uint32Array(65536);
+  for (let i = 0; i < n; i++) hist[sortKey(bits[i]) >>> 16]++;
+  // Bin of each rank and the rank's offset inside it.
+  const sorted = [...new Set(ranks)].sort((a, b) => a - b);
+  const where = new Map<number, { bin: number; offset: number }>();
+  let cum = 0;
+  let r = 0;
+  for (let b = 0; b < 65536 && r < sorted.length; b++) {
+    const next = cum + hist[b];
+    while (r < sorted.length && sorted[r] < next) {
+      where.set(sorted[r], { bin: b, offset: sorted[r] - cum });
+      r++;
+    }
+    cum = next;
+  }
+  const bins = new Map<number, { values: Float64Array; fill: number }>();
+  for (const { bin } of where.values()) {
+    if (!bins.has(bin)) bins.set(bin, { values: new Float64Array(hist[bin]), fill: 0 });
+  }
+  const wanted = new Uint8Array(65536);
+  for (const bin of bins.keys()) wanted[bin] = 1;
+  for (let i = 0; i < n; i++) {
+    const bin = sortKey(bits[i]) >>> 16;
+    if (wanted[bin] === 1) {
+      const slot = bins.get(bin)!;
+      slot.values[slot.fill++] = data[i];
+    }
+  }
+  const out = new Map<number, number>();
+  for (const slot of bins.values()) slot.values.sort();
+  for (const [rank, { bin, offset }] of where) out.set(rank, bins.get(bin)!.values[offset]);
+  return out;
 }
 
 /** Clamps every value to [lo, hi] (float32). Value range: [lo, hi]. */
@@ -67,15 +121,17 @@ export function percentileClip(img: Image2D, options: PercentileClipOptions = {}
 /** Minimum and maximum over all values. */
 export function minMax(img: Image2D): { min: number; max: number } {
   assertImage(img);
-  assertFinite(img);
   const d = img.data;
   let min = d[0];
   let max = d[0];
-  for (let i = 1; i < d.length; i++) {
+  let probe = 0;
+  for (let i = 0; i < d.length; i++) {
     const v = d[i];
+    probe += v * 0; // becomes NaN on NaN or +-Infinity
     if (v < min) min = v;
-    else if (v > max) max = v;
+    if (v > max) max = v;
   }
+  if (probe !== 0) assertFinite(img);
   return { min, max };
 }
 

@@ -32,6 +32,8 @@ interface AxisTaps {
   count: number;
   index: Int32Array;
   weight: Float32Array;
+  /** Taps actually used per output (antialias: torch's xsize); absent means all `count`. */
+  used?: Int32Array;
 }
 
 // torch compute_indices_weights_linear (align_corners=False): half-pixel centres, negative
@@ -109,10 +111,12 @@ function antialiasTaps(inSize: number, outSize: number, cubic: boolean): AxisTap
   const count = Math.ceil(support) * 2 + 1;
   const index = new Int32Array(outSize * count);
   const weight = new Float32Array(outSize * count);
+  const used = new Int32Array(outSize);
   for (let i = 0; i < outSize; i++) {
     const center = f(scale * (i + 0.5));
     const xmin = Math.max(Math.trunc(f(center - support) + 0.5), 0);
     const xsize = Math.min(Math.trunc(f(center + support) + 0.5), inSize) - xmin;
+    used[i] = xsize;
     let total = 0;
     for (let j = 0; j < xsize; j++) {
       const w = filter(f((f(j + xmin - center) + 0.5) * invscale));
@@ -129,7 +133,7 @@ function antialiasTaps(inSize: number, outSize: number, cubic: boolean): AxisTap
       }
     }
   }
-  return { count, index, weight };
+  return { count, index, weight, used };
 }
 
 // One separable pass along `axis` with float32 accumulation in tap order (torch's loop).
@@ -139,16 +143,25 @@ function separablePass(img: Image2D, taps: AxisTaps, axis: 0 | 1, outSize: numbe
   const ow = axis === 1 ? outSize : w;
   const out = new Float32Array(oh * ow * c);
   const { count, index, weight } = taps;
+  const used = taps.used ?? new Int32Array(outSize).fill(count);
   if (axis === 1) {
     for (let y = 0; y < h; y++) {
       const rowIn = y * w * c;
       const rowOut = y * ow * c;
       for (let x = 0; x < ow; x++) {
         const t = x * count;
+        const n = used[x];
+        if (c === 1) {
+          // Taps are consecutive pixels starting at index[t].
+          const p = rowIn + index[t];
+          let acc = f(data[p] * weight[t]);
+          for (let j = 1; j < n; j++) acc = f(acc + f(data[p + j] * weight[t + j]));
+          out[rowOut + x] = acc;
+          continue;
+        }
         for (let ch = 0; ch < c; ch++) {
           let acc = f(data[rowIn + index[t] * c + ch] * weight[t]);
-          for (let j = 1; j < count; j++)
-            acc = f(acc + f(data[rowIn + index[t + j] * c + ch] * weight[t + j]));
+          for (let j = 1; j < n; j++) acc = f(acc + f(data[rowIn + index[t + j] * c + ch] * weight[t + j]));
           out[rowOut + x * c + ch] = acc;
         }
       }
@@ -161,7 +174,7 @@ function separablePass(img: Image2D, taps: AxisTaps, axis: 0 | 1, outSize: numbe
       const r0 = index[t] * rowLen;
       const w0 = weight[t];
       for (let i = 0; i < rowLen; i++) out[rowOut + i] = f(data[r0 + i] * w0);
-      for (let j = 1; j < count; j++) {
+      for (let j = 1; j < used[y]; j++) {
         const rj = index[t + j] * rowLen;
         const wj = weight[t + j];
         for (let i = 0; i < rowLen; i++) out[rowOut + i] = f(out[rowOut + i] + f(data[rj + i] * wj));

@@ -226,6 +226,58 @@ describe('normalisation output ranges', () => {
   });
 });
 
+describe('order statistics against a plain sort', () => {
+  const sortedOf = (img: Image2D) => Array.from(img.data).sort((a, b) => a - b);
+
+  it('3x3 and 5x5 medians equal the middle of the sorted window (reflect borders)', () => {
+    fc.assert(
+      fc.property(imageArb(9), fc.constantFrom(3 as const, 5 as const), (img, size) => {
+        const out = medianFilter(img, { size }).data;
+        const r = (size - 1) / 2;
+        const refl = (i: number, n: number) => {
+          const p = 2 * n;
+          let j = ((i % p) + p) % p;
+          if (j >= n) j = p - 1 - j;
+          return j;
+        };
+        for (let y = 0; y < img.height; y++) {
+          for (let x = 0; x < img.width; x++) {
+            const win: number[] = [];
+            for (let dy = -r; dy <= r; dy++)
+              for (let dx = -r; dx <= r; dx++)
+                win.push(img.data[refl(y + dy, img.height) * img.width + refl(x + dx, img.width)]);
+            win.sort((a, b) => a - b);
+            expect(out[y * img.width + x]).toBe(win[(win.length - 1) / 2]);
+          }
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('percentiles equal linear interpolation between sorted values (NumPy linear method)', () => {
+    fc.assert(
+      fc.property(
+        imageArb(12),
+        fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 5 }),
+        (img, qs) => {
+          const s = sortedOf(img);
+          const got = percentiles(img, qs);
+          qs.forEach((q, i) => {
+            const vi = (q / 100) * (s.length - 1);
+            const lo = Math.floor(vi);
+            const hi = Math.min(lo + 1, s.length - 1);
+            const t = vi - lo;
+            const want = t >= 0.5 ? s[hi] - (s[hi] - s[lo]) * (1 - t) : s[lo] + (s[hi] - s[lo]) * t;
+            expect(got[i]).toBeCloseTo(want, 6);
+          });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('kernels never mutate their inputs', () => {
   const rng = createRng(7);
   const kernels: Array<[string, (img: Image2D) => unknown]> = [
