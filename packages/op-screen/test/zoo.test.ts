@@ -13,8 +13,12 @@ const dir = mkdtempSync(join(tmpdir(), 'op-screen-zoo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** tools/make_zoo_refs.py's formula weights (see its docstring), written as a torchvision-layout file. */
-function formulaState(stateDict: Array<[string, number[]]>): Map<string, { shape: number[]; data: Float32Array }> {
-  const bn = new Set(stateDict.filter(([k]) => k.endsWith('running_mean')).map(([k]) => k.slice(0, k.lastIndexOf('.'))));
+function formulaState(
+  stateDict: Array<[string, number[]]>,
+): Map<string, { shape: number[]; data: Float32Array }> {
+  const bn = new Set(
+    stateDict.filter(([k]) => k.endsWith('running_mean')).map(([k]) => k.slice(0, k.lastIndexOf('.'))),
+  );
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   stateDict.forEach(([key, shape], t) => {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -24,7 +28,9 @@ function formulaState(stateDict: Array<[string, number[]]>): Map<string, { shape
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const u = Math.sin(0.7 * i + 0.3 * t + 0.1);
-      if (bn.has(prefix)) data[i] = leaf === 'weight' ? 1 + 0.1 * u : leaf === 'running_var' ? 0.8 + 0.4 * Math.abs(u) : 0.1 * u;
+      if (bn.has(prefix))
+        data[i] =
+          leaf === 'weight' ? 1 + 0.1 * u : leaf === 'running_var' ? 0.8 + 0.4 * Math.abs(u) : 0.1 * u;
       else data[i] = shape.length >= 2 ? u * scale : 0.01 * u;
     }
     out.set(key, { shape, data });
@@ -55,7 +61,11 @@ describe('op-screen zoo', () => {
   it('lists all 16 torchvision architectures with weight URLs and hash prefixes as JSON', async () => {
     const { stdout, error } = await run(['zoo', 'list', '--json']);
     expect(error).toBeNull();
-    const list = JSON.parse(stdout) as Array<{ name: string; parameters: number; weights: Array<{ url: string; sha256: string }> }>;
+    const list = JSON.parse(stdout) as Array<{
+      name: string;
+      parameters: number;
+      weights: Array<{ url: string; sha256: string }>;
+    }>;
     expect(list.map((e) => e.name)).toEqual([
       ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `efficientnet_b${i}`),
       'efficientnet_v2_s',
@@ -69,7 +79,9 @@ describe('op-screen zoo', () => {
     ]);
     const b4 = list.find((e) => e.name === 'efficientnet_b4');
     expect(b4?.parameters).toBe(19341616);
-    expect(b4?.weights[0]?.url).toMatch(/^https:\/\/download\.pytorch\.org\/models\/efficientnet_b4_.*\.pth$/);
+    expect(b4?.weights[0]?.url).toMatch(
+      /^https:\/\/download\.pytorch\.org\/models\/efficientnet_b4_.*\.pth$/,
+    );
     expect(b4?.weights[0]?.url).toContain(b4?.weights[0]?.sha256);
   });
 
@@ -82,7 +94,17 @@ describe('op-screen zoo', () => {
     const x = new Float32Array(2 * 3 * size * size);
     for (let j = 0; j < x.length; j++) x[j] = 1.5 * Math.sin(0.013 * j);
     writeFileSync(input, writeSafetensors(new Map([['input', { shape: [2, 3, size, size], data: x }]])));
-    const { stdout, error } = await run(['zoo', 'forward', '--arch', 'efficientnet_b0', '--weights', weights, '--input', input, '--json']);
+    const { stdout, error } = await run([
+      'zoo',
+      'forward',
+      '--arch',
+      'efficientnet_b0',
+      '--weights',
+      weights,
+      '--input',
+      input,
+      '--json',
+    ]);
     expect(error).toBeNull();
     const out = JSON.parse(stdout) as { arch: string; shape: number[]; logits: number[] };
     expect(out.arch).toBe('efficientnet_b0');
@@ -101,13 +123,49 @@ describe('op-screen zoo', () => {
   it('fails with the typed code when weights do not fit the architecture', async () => {
     const weights = join(dir, 'b0.safetensors');
     const input = join(dir, 'b0.input.safetensors');
-    const { error } = await run(['zoo', 'forward', '--arch', 'efficientnet_b1', '--weights', weights, '--input', input, '--json']);
+    const { error } = await run([
+      'zoo',
+      'forward',
+      '--arch',
+      'efficientnet_b1',
+      '--weights',
+      weights,
+      '--input',
+      input,
+      '--json',
+    ]);
     expect(error?.message).toMatch(/^\[WEIGHT_(MISSING|SHAPE_MISMATCH)\] /);
   });
 
   it('fails with UNKNOWN_ARCH for a name torchvision does not have', async () => {
-    const { error } = await run(['zoo', 'forward', '--arch', 'efficientnet_b9', '--weights', 'x', '--input', 'y']);
+    const { error } = await run([
+      'zoo',
+      'forward',
+      '--arch',
+      'efficientnet_b9',
+      '--weights',
+      'x',
+      '--input',
+      'y',
+    ]);
     expect(error?.message).toMatch(/^\[UNKNOWN_ARCH\] unknown architecture 'efficientnet_b9'/);
+  });
+});
+
+describe('op-screen zoo fetch', () => {
+  it('refuses to download in offline mode with WEIGHTS_NOT_CACHED', async () => {
+    const env = { ...process.env };
+    process.env.OP_SCREEN_OFFLINE = '1';
+    process.env.OP_SCREEN_CACHE = join(dir, 'cache');
+    try {
+      const { error } = await run(['zoo', 'fetch', '--arch', 'resnet18']);
+      expect(error?.message).toMatch(/^\[WEIGHTS_NOT_CACHED\] offline mode/);
+    } finally {
+      process.env.OP_SCREEN_OFFLINE = env.OP_SCREEN_OFFLINE;
+      process.env.OP_SCREEN_CACHE = env.OP_SCREEN_CACHE;
+      if (env.OP_SCREEN_OFFLINE === undefined) delete process.env.OP_SCREEN_OFFLINE;
+      if (env.OP_SCREEN_CACHE === undefined) delete process.env.OP_SCREEN_CACHE;
+    }
   });
 });
 

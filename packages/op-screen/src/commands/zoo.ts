@@ -1,4 +1,4 @@
-import { forwardTorchvision, ZooError, zooListing } from '@op-screen/efficientnet';
+import { downloadWeights, forwardTorchvision, ZooError, zooListing } from '@op-screen/efficientnet';
 import type { Command } from 'commander';
 
 /** Library errors keep their code on the way out: `op-screen: [WEIGHT_SHAPE_MISMATCH] ...`, exit 1. */
@@ -30,12 +30,31 @@ export function registerZooCommand(program: Command): void {
     });
 
   zoo
+    .command('fetch')
+    .description('download a registry weight file into the cache (the only command that downloads; honours OP_SCREEN_OFFLINE=1)')
+    .requiredOption('--arch <name>', 'architecture, e.g. efficientnet_b4')
+    .option('--tag <tag>', 'weight tag, e.g. IMAGENET1K_V2 (default: the first listed)')
+    .action(async (opts: { arch: string; tag?: string }) => {
+      try {
+        const path = await downloadWeights(opts.arch, {
+          tag: opts.tag,
+          onProgress: (r, t) => {
+            if (process.stderr.isTTY) process.stderr.write(`\r${(r / 1e6).toFixed(1)}${t ? ` / ${(t / 1e6).toFixed(1)}` : ''} MB`);
+          },
+        });
+        process.stdout.write(`${path}\n`);
+      } catch (err) {
+        throw typed(err);
+      }
+    });
+
+  zoo
     .command('forward')
     .description(
       'run a torchvision-layout model (weights .safetensors) on the NCHW tensor named "input" (fed as is) in inference mode',
     )
     .requiredOption('--arch <name>', 'torchvision architecture name, e.g. efficientnet_b4, resnet50')
-    .requiredOption('--weights <file>', 'torchvision state_dict as .safetensors')
+    .requiredOption('--weights <file>', 'torchvision state_dict: .safetensors or torchvision .pth')
     .requiredOption('--input <file>', '.safetensors holding an NCHW float32 tensor named "input"')
     .option('--json', 'print {"arch","shape","logits"} as JSON')
     .action(async (opts: { arch: string; weights: string; input: string; json?: boolean }) => {
