@@ -1,0 +1,342 @@
+// Data parallelism over worker_threads. Node's wasm backend computes on one thread, so each
+// extra core gets a worker holding a replica of the model (rebuilt from model.toJSON(); the
+// worker imports this package, which registers its custom layers and gradient kernels). The
+// main thread computes shard 0 itself; shards are contiguous slices of the batch and their
+// gradients are added in shard order, so a run is reproducible for a given number of replicas.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { registerWasmGradientKernels } from '../kernels/index.js';
+import { TrainError } from './errors.js';
+import {
+  computeShard,
+  evaluateShard,
+  type HeadKind,
+  headKind,
+  type ShardRequest,
+  type ShardResult,
+  type WeightPlan,
+  weightPlan,
+} from './replica.js';
+
+const WORKER_FLAG = '__opScreenTrainWorker';
+
+type Msg =
+  | { type: 'init'; backend: string; topology: string; weights: Float32Array[]; trainableNames: string[] }
+  | { type: 'weights'; indices: number[]; data: Float32Array[] }
+  | { type: 'step'; req: ShardRequest }
+  | { type: 'eval'; x: Float32Array; y: Float32Array | undefined; n: number }
+  | { type: 'close' };
+
+type Reply =
+  | { type: 'ready' }
+  | { type: 'step'; result: ShardResult }
+  | { type: 'eval'; probs: Float32Array; lossSum: number }
+  | { type: 'error'; message: string };
+
+function thisModuleFile(): string {
+  // CJS build: __filename; ESM build and sources: import.meta.url.
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/**
+ * The file a worker loads: the package's built entry (it registers layers and kernels and,
+ * seeing the worker flag, serves replica requests). From sources (tests) that is ../../dist.
+ */
+export function defaultWorkerEntry(): string {
+  const here = thisModuleFile();
+  if (/\.(c|m)?js$/.test(here) && !here.includes(`${join('src', 'train')}`)) return here;
+  const dist = join(dirname(here), '..', '..', 'dist', 'index.js');
+  if (!existsSync(dist)) {
+    throw new TrainError(
+      'WORKER_FAILED',
+      `training workers load the built package (${dist}), which is missing; run "npx tsup" in packages/efficientnet or use workers: 1`,
+    );
+  }
+  return dist;
+}
+
+async function setBackendLike(name: string): Promise<void> {
+  const { selectBackend } = await import('../backend.js');
+  if (name === 'wasm') registerWasmGradientKernels();
+  await selectBackend({ prefer: name as 'wasm' | 'cpu' });
+}
+
+function transferables(arrays: Float32Array[]): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  for (const a of arrays)
+    if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) seen.add(a.buffer as ArrayBuffer);
+  return [...seen];
+}
+
+function assignWeights(model: tfl.LayersModel, indices: number[], data: Float32Array[]): void {
+  tf.tidy(() => {
+    indices.forEach((wi, k) => {
+      const w = model.weights[wi] as tfl.LayerVariable;
+      w.write(tf.tensor(data[k] as Float32Array, w.shape as number[]));
+    });
+  });
+}
+
+/** Worker side: one replica, answering init / weights / step / eval messages in order. */
+async function serveReplica(): Promise<void> {
+  const port = parentPort;
+  if (!port) return;
+  let model: tfl.LayersModel | undefined;
+  let plan: WeightPlan | undefined;
+  let head: HeadKind | undefined;
+  const reply = (r: Reply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
+  const queue: Msg[] = [];
+  let busy = false;
+  const handle = async (msg: Msg): Promise<void> => {
+    if (msg.type === 'init') {
+      await setBackendLike(msg.backend);
+      model = await tfl.models.modelFromJSON({ modelTopology: JSON.parse(msg.topology) } as never);
+      plan = weightPlan(model);
+      head = headKind(model);
+      const names = plan.trainable.map((i) => (model as tfl.LayersModel).weights[i]?.originalName);
+      if (names.join('\n') !== msg.trainableNames.join('\n'))
+        throw new Error('replica trainable weights differ from the main model');
+      assignWeights(
+        model,
+        model.weights.map((_, i) => i),
+        msg.weights,
+      );
+      reply({ type: 'ready' });
+    } else if (msg.type === 'weights') {
+      assignWeights(model as tfl.LayersModel, msg.indices, msg.data);
+    } else if (msg.type === 'step') {
+      const result = computeShard(model as tfl.LayersModel, plan as WeightPlan, head as HeadKind, msg.req);
+      reply({ type: 'step', result }, transferables([...result.grads, ...result.state]));
+    } else if (msg.type === 'eval') {
+      const r = evaluateShard(model as tfl.LayersModel, head as HeadKind, msg.x, msg.y, msg.n);
+      reply({ type: 'eval', probs: r.probs, lossSum: r.lossSum }, transferables([r.probs]));
+    } else if (msg.type === 'close') {
+      port.close();
+    }
+  };
+  const pump = async () => {
+    if (busy) return;
+    busy = true;
+    while (queue.length > 0) {
+      const msg = queue.shift() as Msg;
+      try {
+        await handle(msg);
+      } catch (e) {
+        reply({ type: 'error', message: (e as Error).stack ?? String(e) });
+      }
+    }
+    busy = false;
+  };
+  port.on('message', (m: Msg) => {
+    queue.push(m);
+    void pump();
+  });
+}
+
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG] === true)
+  void serveReplica();
+
+class ReplicaWorker {
+  private readonly worker: Worker;
+  private pending: Array<{ resolve: (r: Reply) => void; reject: (e: Error) => void }> = [];
+  private failure: Error | undefined;
+
+  constructor(entry: string) {
+    this.worker = new Worker(entry, { workerData: { [WORKER_FLAG]: true } });
+    this.worker.on('message', (r: Reply) => {
+      const p = this.pending.shift();
+      if (!p) return;
+      if (r.type === 'error')
+        p.reject(new TrainError('WORKER_FAILED', `training worker failed: ${r.message}`));
+      else p.resolve(r);
+    });
+    const fail = (e: Error) => {
+      this.failure = new TrainError('WORKER_FAILED', `training worker stopped: ${e.message}`);
+      for (const p of this.pending.splice(0)) p.reject(this.failure);
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`exit code ${code}`));
+    });
+  }
+
+  request(msg: Msg, transfer: ArrayBuffer[] = []): Promise<Reply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.worker.postMessage(msg, transfer);
+    });
+  }
+
+  send(msg: Msg): void {
+    this.worker.postMessage(msg);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/** Splits n samples into `parts` contiguous shards as evenly as possible (earlier shards larger). */
+export function shardSizes(n: number, parts: number): number[] {
+  const base = Math.floor(n / parts);
+  const extra = n % parts;
+  return Array.from({ length: parts }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+/**
+ * A model plus `replicas - 1` worker replicas. `step` computes summed gradients of a batch,
+ * `evaluate` runs inference; both split the batch into contiguous shards.
+ */
+export class ReplicaPool {
+  readonly model: tfl.LayersModel;
+  readonly plan: WeightPlan;
+  readonly head: HeadKind;
+  readonly replicas: number;
+  private workers: ReplicaWorker[] = [];
+
+  private constructor(model: tfl.LayersModel, replicas: number) {
+    this.model = model;
+    this.plan = weightPlan(model);
+    this.head = headKind(model);
+    this.replicas = replicas;
+  }
+
+  static async create(model: tfl.LayersModel, replicas: number, workerEntry?: string): Promise<ReplicaPool> {
+    if (tf.getBackend() === 'wasm') registerWasmGradientKernels();
+    const pool = new ReplicaPool(model, Math.max(1, Math.floor(replicas)));
+    if (pool.replicas > 1) {
+      const backend = tf.getBackend();
+      if (backend !== 'wasm' && backend !== 'cpu') {
+        throw new TrainError(
+          'INVALID_OPTION',
+          `workers > 1 needs the wasm or cpu backend (in use: ${backend}, which already uses every core); set workers: 1`,
+        );
+      }
+      const entry = workerEntry ?? defaultWorkerEntry();
+      const topology = JSON.stringify(model.toJSON(null, false));
+      const weights = pool.readWeights(model.weights.map((_, i) => i));
+      const trainableNames = pool.plan.trainable.map((i) => model.weights[i]?.originalName as string);
+      pool.workers = Array.from({ length: pool.replicas - 1 }, () => new ReplicaWorker(entry));
+      try {
+        await Promise.all(
+          pool.workers.map((w) => w.request({ type: 'init', backend, topology, weights, trainableNames })),
+        );
+      } catch (e) {
+        await pool.close();
+        throw e;
+      }
+    }
+    return pool;
+  }
+
+  readWeights(indices: number[]): Float32Array[] {
+    return indices.map((i) =>
+      ((this.model.weights[i] as tfl.LayerVariable).read().dataSync() as Float32Array).slice(),
+    );
+  }
+
+  /** Sends the main model's current values of these weights to every worker. */
+  broadcast(indices: number[]): void {
+    if (this.workers.length === 0 || indices.length === 0) return;
+    const data = this.readWeights(indices);
+    for (const w of this.workers) w.send({ type: 'weights', indices, data });
+  }
+
+  /** Gradients of the mean weighted loss over the batch, summed over shards in shard order. */
+  async step(
+    x: Float32Array,
+    y: Float32Array,
+    n: number,
+    classWeights: [number, number],
+    seedOf: (shard: number) => number,
+  ): Promise<{ lossSum: number; grads: Float32Array[]; state: Float32Array[] }> {
+    const sizes = shardSizes(n, Math.min(this.replicas, n));
+    const per = x.length / n;
+    const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    const req = (k: number): ShardRequest => ({
+      x: x.subarray((starts[k] as number) * per, ((starts[k] as number) + (sizes[k] as number)) * per),
+      y: y.subarray(starts[k] as number, (starts[k] as number) + (sizes[k] as number)),
+      n: sizes[k] as number,
+      nTotal: n,
+      classWeights,
+      seed: seedOf(k),
+    });
+    const remote = sizes.slice(1).map((_, j) => {
+      const r = req(j + 1);
+      return (this.workers[j] as ReplicaWorker).request({
+        type: 'step',
+        req: { ...r, x: r.x.slice(), y: r.y.slice() },
+      });
+    });
+    const local = computeShard(this.model, this.plan, this.head, req(0));
+    const results: ShardResult[] = [local];
+    for (const r of await Promise.all(remote)) results.push((r as { result: ShardResult }).result);
+    if (results.length === 1) return local;
+    const grads = local.grads.map((g) => Float32Array.from(g));
+    let lossSum = local.lossSum;
+    for (const r of results.slice(1)) {
+      lossSum += r.lossSum;
+      r.grads.forEach((g, i) => {
+        const acc = grads[i] as Float32Array;
+        for (let t = 0; t < acc.length; t++) acc[t] = (acc[t] as number) + (g[t] as number);
+      });
+    }
+    // BatchNorm running statistics: the mean of the replicas' updates, in shard order.
+    const state = local.state.map((s, i) => {
+      const acc = new Float64Array(s);
+      for (const r of results.slice(1)) {
+        const o = r.state[i] as Float32Array;
+        for (let t = 0; t < acc.length; t++) acc[t] = (acc[t] as number) + (o[t] as number);
+      }
+      return Float32Array.from(acc, (v) => v / results.length);
+    });
+    return { lossSum, grads, state };
+  }
+
+  /** Inference over one batch: probabilities of class 1 and (with labels) the loss sum. */
+  async evaluate(
+    x: Float32Array,
+    y: Float32Array | undefined,
+    n: number,
+  ): Promise<{ probs: Float32Array; lossSum: number }> {
+    const sizes = shardSizes(n, Math.min(this.replicas, n));
+    const per = x.length / n;
+    const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    const part = (k: number) => ({
+      x: x.subarray((starts[k] as number) * per, ((starts[k] as number) + (sizes[k] as number)) * per),
+      y: y?.subarray(starts[k] as number, (starts[k] as number) + (sizes[k] as number)),
+      n: sizes[k] as number,
+    });
+    const remote = sizes.slice(1).map((_, j) => {
+      const p = part(j + 1);
+      return (this.workers[j] as ReplicaWorker).request({
+        type: 'eval',
+        x: p.x.slice(),
+        y: p.y?.slice(),
+        n: p.n,
+      });
+    });
+    const p0 = part(0);
+    const local = evaluateShard(this.model, this.head, p0.x, p0.y, p0.n);
+    const probs = new Float32Array(n);
+    probs.set(local.probs, 0);
+    let lossSum = local.lossSum;
+    const rs = await Promise.all(remote);
+    rs.forEach((r, j) => {
+      const e = r as { probs: Float32Array; lossSum: number };
+      probs.set(e.probs, starts[j + 1] as number);
+      lossSum += e.lossSum;
+    });
+    return { probs, lossSum };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    this.workers = [];
+  }
+}

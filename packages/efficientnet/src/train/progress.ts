@@ -1,0 +1,68 @@
+// Per-epoch progress: a cli-progress bar (images/s, loss, ETA) on a TTY, one line per epoch
+// otherwise, nothing when disabled.
+import { createRequire } from 'node:module';
+
+interface Bar {
+  start(total: number, value: number, payload?: Record<string, unknown>): void;
+  update(value: number, payload?: Record<string, unknown>): void;
+  setTotal(total: number): void;
+  stop(): void;
+}
+interface CliProgress {
+  SingleBar: new (opts: Record<string, unknown>, preset?: unknown) => Bar;
+  Presets: { shades_classic: unknown };
+}
+
+const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+
+export interface EpochProgress {
+  startEpoch(epoch: number, epochs: number, expectedImages: number | undefined): void;
+  update(images: number, loss: number, imagesPerSecond: number): void;
+  endEpoch(line: string): void;
+}
+
+export function createProgress(
+  mode: boolean | 'auto',
+  stream: NodeJS.WriteStream = process.stderr,
+): EpochProgress {
+  const tty = Boolean(stream.isTTY);
+  if (mode === false) return { startEpoch() {}, update() {}, endEpoch() {} };
+  if (mode === 'auto' && !tty) {
+    return {
+      startEpoch() {},
+      update() {},
+      endEpoch(line) {
+        stream.write(`${line}\n`);
+      },
+    };
+  }
+  const { SingleBar, Presets } = req('cli-progress') as CliProgress;
+  let bar: Bar | undefined;
+  let known = false;
+  return {
+    startEpoch(epoch, epochs, expected) {
+      bar = new SingleBar(
+        {
+          format: `epoch ${epoch + 1}/${epochs} {bar} {value}/{total} img | {ips} img/s | loss {loss} | ETA {eta_formatted}`,
+          stream,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50,
+        },
+        Presets.shades_classic,
+      );
+      known = expected !== undefined;
+      bar.start(expected ?? 1, 0, { ips: '-', loss: '-' });
+    },
+    update(images, loss, ips) {
+      if (!bar) return;
+      if (!known) bar.setTotal(images + 1);
+      bar.update(images, { ips: ips.toFixed(2), loss: loss.toFixed(4) });
+    },
+    endEpoch(line) {
+      bar?.stop();
+      bar = undefined;
+      stream.write(`${line}\n`);
+    },
+  };
+}

@@ -1,0 +1,196 @@
+// What one replica does with its share of a batch: forward in training mode, the weighted
+// binary loss, gradients of the trainable weights, and the BatchNorm statistics it updated.
+// The same code runs on the main thread and in every worker, so shards are computed alike.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { TrainError } from './errors.js';
+import { withSeededMathRandom } from './rng.js';
+
+/** How the model's output is read: one logit / probability unit, or two-class scores. */
+export interface HeadKind {
+  units: 1 | 2;
+  /** true when the last layer already applies sigmoid/softmax (loss then works on probabilities). */
+  probabilities: boolean;
+}
+
+const PROB_EPS = 1e-7;
+
+export function headKind(model: tfl.LayersModel): HeadKind {
+  const out = model.outputs[0];
+  const units = out?.shape[out.shape.length - 1];
+  if (model.outputs.length !== 1 || (units !== 1 && units !== 2)) {
+    throw new TrainError(
+      'UNSUPPORTED_HEAD',
+      `fineTune needs a binary head (one output with 1 logit or 2 class scores); model ${model.name} outputs ${JSON.stringify(model.outputs.map((o) => o.shape))}. Build it with numClasses: 1.`,
+    );
+  }
+  const last = model.layers[model.layers.length - 1];
+  const act = last ? (last.getConfig() as { activation?: string }).activation : undefined;
+  return { units, probabilities: act === 'sigmoid' || act === 'softmax' };
+}
+
+/** Per-sample binary cross-entropy [n] (numerically stable on logits). */
+export function perSampleLoss(out: tf.Tensor, y: tf.Tensor1D, head: HeadKind): tf.Tensor1D {
+  return tf.tidy(() => {
+    if (head.units === 1) {
+      const z = tf.reshape(out, [-1]);
+      if (head.probabilities) {
+        const p = tf.clipByValue(z, PROB_EPS, 1 - PROB_EPS);
+        return tf.neg(
+          tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))),
+        ) as tf.Tensor1D;
+      }
+      // max(z, 0) - z*y + log(1 + exp(-|z|))
+      return tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))) as tf.Tensor1D;
+    }
+    const oneHot = tf.stack([tf.sub(1, y), y], 1);
+    if (head.probabilities) {
+      const p = tf.clipByValue(out, PROB_EPS, 1 - PROB_EPS);
+      return tf.neg(tf.sum(tf.mul(oneHot, tf.log(p)), 1)) as tf.Tensor1D;
+    }
+    return tf.sub(tf.logSumExp(out, 1), tf.sum(tf.mul(oneHot, out), 1)) as tf.Tensor1D;
+  });
+}
+
+/** Probability of class 1 [n]. */
+export function positiveProbability(out: tf.Tensor, head: HeadKind): tf.Tensor1D {
+  return tf.tidy(() => {
+    if (head.units === 1) {
+      const z = tf.reshape(out, [-1]) as tf.Tensor1D;
+      return head.probabilities ? z : tf.sigmoid(z);
+    }
+    const p = head.probabilities ? out : tf.softmax(out);
+    return tf.reshape(tf.slice(p, [0, 1], [-1, 1]), [-1]) as tf.Tensor1D;
+  });
+}
+
+export function inputShapeOf(model: tfl.LayersModel): number[] {
+  const s = model.inputs[0]?.shape;
+  if (!s || s.slice(1).some((d) => d == null)) {
+    throw new TrainError(
+      'UNSUPPORTED_HEAD',
+      `model ${model.name} needs a fully defined input shape, got ${JSON.stringify(s)}`,
+    );
+  }
+  return s.slice(1) as number[];
+}
+
+/** Weights whose values change during a step: trainable ones and BN statistics of trainable layers. */
+export interface WeightPlan {
+  /** model.weights indices of the trainable weights, in gradient order. */
+  trainable: number[];
+  /** model.weights indices of non-trainable weights that training-mode forward updates. */
+  state: number[];
+  /** Non-trainable weights of frozen layers: restored after every step (tfjs BatchNorm would update them). */
+  frozen: number[];
+}
+
+export function weightPlan(model: tfl.LayersModel): WeightPlan {
+  const index = new Map(model.weights.map((w, i) => [w, i] as const));
+  const trainable = model.trainableWeights.map((w) => index.get(w) as number);
+  const state: number[] = [];
+  const frozen: number[] = [];
+  for (const layer of model.layers) {
+    for (const w of layer.nonTrainableWeights) {
+      const i = index.get(w);
+      if (i !== undefined) (layer.trainable ? state : frozen).push(i);
+    }
+  }
+  const sorted = (a: number[]) => [...new Set(a)].sort((x, y) => x - y);
+  const st = sorted(state);
+  return {
+    trainable,
+    state: st,
+    frozen: sorted(frozen).filter((i) => !st.includes(i) && !trainable.includes(i)),
+  };
+}
+
+export interface ShardRequest {
+  x: Float32Array;
+  y: Float32Array;
+  n: number;
+  /** Size of the whole batch: each shard's loss is a sum divided by this, so shards add up. */
+  nTotal: number;
+  classWeights: [number, number];
+  /** Seed of the shard's random stream (dropout, stochastic depth). */
+  seed: number;
+}
+
+export interface ShardResult {
+  /** Sum over the shard of weighted per-sample losses (not divided). */
+  lossSum: number;
+  grads: Float32Array[];
+  state: Float32Array[];
+}
+
+/** Sets counters of seeded StochasticDepth-like layers so their masks depend only on the seed. */
+function reseedLayers(model: tfl.LayersModel, seed: number): void {
+  for (const layer of model.layers) {
+    const l = layer as unknown as { calls?: unknown; seed?: unknown };
+    if (typeof l.calls === 'number' && typeof l.seed === 'number') l.calls = seed % 1_000_000_007;
+  }
+}
+
+export function computeShard(
+  model: tfl.LayersModel,
+  plan: WeightPlan,
+  head: HeadKind,
+  req: ShardRequest,
+): ShardResult {
+  const shape = inputShapeOf(model);
+  const vars = plan.trainable.map((i) => (model.weights[i] as unknown as { read(): tf.Variable }).read());
+  reseedLayers(model, req.seed);
+  const frozenVars = plan.frozen.map((i) => (model.weights[i] as unknown as { read(): tf.Variable }).read());
+  const frozenValues = frozenVars.map((v) => tf.clone(v));
+  try {
+    return step();
+  } finally {
+    frozenVars.forEach((v, k) => {
+      v.assign(frozenValues[k] as tf.Tensor);
+    });
+    tf.dispose(frozenValues);
+  }
+  function step(): ShardResult {
+    return withSeededMathRandom(req.seed, () => {
+      const { value, grads } = tf.tidy(() => {
+        const xs = tf.tensor(req.x, [req.n, ...shape]);
+        const ys = tf.tensor1d(req.y);
+        const w = tf.add(tf.mul(ys, req.classWeights[1] - req.classWeights[0]), req.classWeights[0]);
+        return tf.variableGrads(() => {
+          const out = model.apply(xs, { training: true }) as tf.Tensor;
+          return tf.div(tf.sum(tf.mul(perSampleLoss(out, ys, head), w)), req.nTotal) as tf.Scalar;
+        }, vars);
+      });
+      const lossSum = (value.dataSync()[0] as number) * req.nTotal;
+      value.dispose();
+      const out: Float32Array[] = vars.map((v) => {
+        const g = grads[v.name];
+        if (!g) return new Float32Array(v.size);
+        const d = g.dataSync() as Float32Array;
+        return d.buffer.byteLength === d.byteLength ? d : d.slice();
+      });
+      for (const g of Object.values(grads)) g.dispose();
+      const state = plan.state
+        .map((i) => (model.weights[i] as tfl.LayerVariable).read().dataSync() as Float32Array)
+        .map((d) => d.slice());
+      return { lossSum, grads: out, state };
+    });
+  }
+}
+
+/** Forward in inference mode: probabilities of class 1 and the unweighted per-sample loss sum. */
+export function evaluateShard(
+  model: tfl.LayersModel,
+  head: HeadKind,
+  x: Float32Array,
+  y: Float32Array | undefined,
+  n: number,
+): { probs: Float32Array; lossSum: number } {
+  const shape = inputShapeOf(model);
+  return tf.tidy(() => {
+    const out = model.predict(tf.tensor(x, [n, ...shape])) as tf.Tensor;
+    const probs = positiveProbability(out, head).dataSync() as Float32Array;
+    const lossSum = y ? (tf.sum(perSampleLoss(out, tf.tensor1d(y), head)).dataSync()[0] as number) : 0;
+    return { probs: probs.slice(), lossSum };
+  });
+}
