@@ -14,10 +14,13 @@ export { DEFAULT_MAX_DECODED_BYTES, isMriIoError, MriIoError, type MriIoErrorCod
 export { affineLpsToRas, lpsToRas, type Vec3 } from './geometry.js';
 export { type AnyImage, detectFormat, readImage } from './image.js';
 export {
+  type InspectDicom,
   type InspectError,
   type InspectFile,
+  type InspectNifti,
   type InspectResult,
   type InspectSeries,
+  type InspectStats,
   inspectPath,
 } from './inspect.js';
 export { type Affine, type NiftiHeader, type NiftiImage, parseNiftiHeader, readNifti } from './nifti/read.js';

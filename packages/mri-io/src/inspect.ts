@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import type { Dtype } from './arrays.js';
 import type { ReadOptions } from './dicom/read.js';
 import { readDicomHeader } from './dicom/read.js';
 import { isMriIoError } from './errors.js';
@@ -6,12 +7,68 @@ import { readImage } from './image.js';
 import { readSeriesDirectory } from './series.js';
 import { computeStats, type ValueStats } from './stats.js';
 
-/** `op-screen inspect --json` output for a file that was read. */
-export interface InspectFile {
-  path: string;
-  kind: 'dicom' | 'nifti';
-  [key: string]: unknown;
+/** Statistics over real-world values; null where no value is finite. */
+export interface InspectStats {
+  min: number | null;
+  max: number | null;
+  sum: number;
+  mean: number | null;
+  nanCount: number;
 }
+
+/** `op-screen inspect --json` output for a DICOM file (shape and statistics only when it has pixels). */
+export interface InspectDicom {
+  path: string;
+  kind: 'dicom';
+  hasPixelData: boolean;
+  /** As declared in the file meta; null when the file has none (then see inferredTransferSyntax). */
+  transferSyntax: string | null;
+  inferredTransferSyntax?: string;
+  transferSyntaxName?: string;
+  lossy?: boolean;
+  shape?: number[];
+  dtype?: Dtype;
+  /** Over real-world values (modality LUT applied in float64; colour: stored values). */
+  stats?: InspectStats;
+  storedStats?: InspectStats;
+  rescaleSlope?: number;
+  rescaleIntercept?: number;
+  /** PixelSpacing: [between rows, between columns] (mm). */
+  spacing?: [number, number] | null;
+  sliceThickness?: number | null;
+  imagePositionPatient?: number[] | null;
+  imageOrientationPatient?: number[] | null;
+  modality: string | null;
+  sopClassUID?: string | null;
+  seriesInstanceUID: string | null;
+  instanceNumber?: number | null;
+  frames?: number;
+  samplesPerPixel?: number;
+  photometricInterpretation?: string | null;
+  bitsAllocated?: number;
+  bitsStored?: number;
+  pixelRepresentation?: number;
+}
+
+/** `op-screen inspect --json` output for a NIfTI file. */
+export interface InspectNifti {
+  path: string;
+  kind: 'nifti';
+  version: 1 | 2;
+  shape: number[];
+  dtype: Dtype;
+  /** Over scl_slope/scl_inter-scaled values in float64 (nibabel's get_fdata). */
+  stats: InspectStats;
+  /** pixdim[1..ndim]. */
+  spacing: number[];
+  /** Voxel to RAS+ (mm), nibabel's sform/qform choice. */
+  affine: number[][];
+  affineSource: 'sform' | 'qform' | 'fallback';
+  sclSlope: number | null;
+  sclInter: number | null;
+}
+
+export type InspectFile = InspectDicom | InspectNifti;
 
 /** `op-screen inspect --json` output for a directory. */
 export interface InspectSeries {
@@ -143,7 +200,7 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
   }
 }
 
-function jsonStats(s: ValueStats): Record<keyof ValueStats, number | null> {
+function jsonStats(s: ValueStats): InspectStats {
   const f = (v: number) => (Number.isFinite(v) ? v : null);
   return { min: f(s.min), max: f(s.max), sum: s.sum, mean: f(s.mean), nanCount: s.nanCount };
 }

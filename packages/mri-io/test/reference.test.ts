@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   computeStats,
+  type InspectDicom,
   type InspectError,
   inspectPath,
   type MriIoErrorCode,
@@ -106,7 +107,7 @@ describe('DICOM images match pydicom/dcmtk', () => {
   });
 
   it.each(dicomImages)('%s: inspect reports the same shape and float64 statistics', async (rel, ref) => {
-    const out = (await inspectPath(`${DATA}${rel}`)) as Record<string, unknown>;
+    const out = (await inspectPath(`${DATA}${rel}`)) as InspectDicom;
     expect(out.kind).toBe('dicom');
     expect(out.shape).toEqual(ref.shape);
     const want = ref.rescaled ?? ref.stored;
