@@ -20,18 +20,19 @@ function border(options: BorderOptions): { mode: BorderMode; cval: number } {
  * Copies one channel of `img` into a (height + 2r) x (width + 2r) plane padded by the border
  * rule, so the stencil loops below read neighbours without any edge tests.
  */
-function paddedPlane(
+function paddedPlane<T extends Float32Array | Float64Array = Float64Array>(
   img: Image2D,
   ch: number,
   r: number,
   mode: BorderMode,
   cval: number,
-  out?: Float64Array,
-) {
+  out?: T,
+  make: (n: number) => T = (n) => new Float64Array(n) as T,
+): T {
   const { height: h, width: w, channels: c, data } = img;
   const pw = w + 2 * r;
   const ph = h + 2 * r;
-  const plane = out && out.length === pw * ph ? out : new Float64Array(pw * ph);
+  const plane = out && out.length === pw * ph ? out : make(pw * ph);
   const rows = borderTable(h, r, mode);
   const cols = borderTable(w, r, mode);
   for (let py = 0; py < ph; py++) {
@@ -321,14 +322,17 @@ export function medianFilter(img: Image2D, options: MedianOptions = {}): Image2D
   const r = (size - 1) / 2;
   const pw = w + 2 * r;
   const out = new Float32Array(img.data.length);
-  let plane: Float64Array | undefined;
+  // Medians only copy values, so a float32 plane is exact (cval is stored as float32, as SciPy's
+  // float32 output would round it).
+  let plane: Float32Array | undefined;
+  const make32 = (n: number) => new Float32Array(n);
   const win = new Float64Array(25);
   // Column-sorted triples of the current 3-row band, shared by the three windows that use them.
   const lo = new Float64Array(pw);
   const mid = new Float64Array(pw);
   const hi = new Float64Array(pw);
   for (let ch = 0; ch < c; ch++) {
-    plane = paddedPlane(img, ch, r, mode, cval, plane);
+    plane = paddedPlane<Float32Array>(img, ch, r, mode, cval, plane, make32);
     for (let y = 0; y < h; y++) {
       let o = y * w * c + ch;
       if (size === 3) {
@@ -350,7 +354,7 @@ export function medianFilter(img: Image2D, options: MedianOptions = {}): Image2D
 }
 
 function sortColumns3(
-  a: Float64Array,
+  a: Float32Array,
   start: number,
   pw: number,
   lo: Float64Array,
