@@ -43,3 +43,24 @@ export function allocate(dtype: Dtype, length: number): NumericArray {
       return new Float64Array(length);
   }
 }
+
+/** Reverses the byte order of each `width`-byte sample in place (big endian <-> little endian). */
+export function swapBytesInPlace(bytes: Uint8Array, width: number): void {
+  const n = bytes.length - (bytes.length % width);
+  if (width === 2) {
+    for (let i = 0; i < n; i += 2) {
+      const t = bytes[i];
+      bytes[i] = bytes[i + 1];
+      bytes[i + 1] = t;
+    }
+  } else if (width > 2) {
+    const half = width >> 1;
+    for (let i = 0; i < n; i += width) {
+      for (let k = 0; k < half; k++) {
+        const t = bytes[i + k];
+        bytes[i + k] = bytes[i + width - 1 - k];
+        bytes[i + width - 1 - k] = t;
+      }
+    }
+  }
+}

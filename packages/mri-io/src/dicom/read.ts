@@ -1,4 +1,4 @@
-import { type Dtype, dtypeOf, type NumericArray } from '../arrays.js';
+import { type Dtype, dtypeOf, type NumericArray, swapBytesInPlace } from '../arrays.js';
 import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
 import { readFileBounded } from '../files.js';
 import { type DecodedFrame, decodeJpeg2000, decodeJpegFamily, decodeJpegLs } from './codecs.js';
@@ -221,8 +221,7 @@ function nativeSamples(
   }
   const out = new Uint8Array(src); // copy: aligned, and independent of the file buffer
   if (!littleEndian && bitsAllocated > 8) {
-    const w = bitsAllocated / 8;
-    for (let i = 0; i < out.length; i += w) out.subarray(i, i + w).reverse();
+    swapBytesInPlace(out, bitsAllocated / 8);
   }
   if (spp > 1 && h.planarConfiguration === 1) {
     // colour-by-plane -> colour-by-pixel

@@ -1,4 +1,4 @@
-import { allocate, type Dtype, type NumericArray } from '../arrays.js';
+import { allocate, type Dtype, type NumericArray, swapBytesInPlace } from '../arrays.js';
 import type { ReadOptions } from '../dicom/read.js';
 import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
 import { readFileBounded } from '../files.js';
@@ -291,8 +291,7 @@ function assemble(
     offset = 0;
   }
   if (!h.littleEndian && size > 1) {
-    const raw = new Uint8Array(buffer, offset, nbytes);
-    for (let i = 0; i < nbytes; i += size) raw.subarray(i, i + size).reverse();
+    swapBytesInPlace(new Uint8Array(buffer, offset, nbytes), size);
   }
   const count = nbytes / size;
   const data = typedView(h.dtype, buffer, offset, count);
