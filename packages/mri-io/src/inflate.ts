@@ -1,8 +1,14 @@
 import { Gunzip, Inflate } from 'fflate';
 import { formatBytes, MriIoError } from './errors.js';
 
-/** Compressed input is fed in slices this big, so one step can emit at most ~1032x that (deflate's ceiling). */
-const INPUT_SLICE = 4 * 1024;
+/**
+ * Compressed input is fed in slices, so one step emits at most ~1032x the slice (deflate's
+ * ceiling) and fflate's working buffers stay below ~4x that. Small slices while the size is
+ * unknown (a bomb is refused after ~4 MiB); larger ones, which inflate about twice as fast, once a
+ * header has said how much data to expect.
+ */
+export const SMALL_SLICE = 4 * 1024;
+export const LARGE_SLICE = 16 * 1024;
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -55,9 +61,9 @@ export class BoundedInflater {
   }
 
   /** Inflates until at least `n` decoded bytes are held or the stream ends; returns the bytes held. */
-  fill(n: number): Uint8Array {
+  fill(n: number, slice: number = SMALL_SLICE): Uint8Array {
     while (this.filled < n && !this.overflowed && !this.finished && this.inPos < this.input.length) {
-      const end = Math.min(this.input.length, this.inPos + INPUT_SLICE);
+      const end = Math.min(this.input.length, this.inPos + slice);
       const chunk = this.input.subarray(this.inPos, end);
       this.inPos = end;
       try {

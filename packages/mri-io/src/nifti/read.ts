@@ -2,7 +2,7 @@ import { allocate, type Dtype, type NumericArray, swapBytesInPlace } from '../ar
 import type { ReadOptions } from '../dicom/read.js';
 import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
 import { readFileBounded } from '../files.js';
-import { BoundedInflater, isGzip } from '../inflate.js';
+import { BoundedInflater, isGzip, LARGE_SLICE } from '../inflate.js';
 
 /** 4x4 row-major matrix mapping (i, j, k, 1) voxel indices to RAS+ millimetres (NIfTI convention). */
 export type Affine = number[][];
@@ -94,7 +94,7 @@ export function decodeNiftiBytes(bytes: Uint8Array, file?: string, options: Read
     const nbytes = dataBytes(header, maxDecodedBytes, file);
     const needed = header.voxOffset + nbytes;
     inflater.reserve(needed);
-    head = inflater.fill(needed);
+    head = inflater.fill(needed, LARGE_SLICE);
     if (head.length < needed) {
       throw new MriIoError(
         'TRUNCATED',
