@@ -353,6 +353,8 @@ export function medianFilter(img: Image2D, options: MedianOptions = {}): Image2D
   return { data: out, height: h, width: w, channels: c };
 }
 
+// Sorts each column triple of a 3-row band; branch-free (min/max) because noisy images make
+// comparison branches unpredictable.
 function sortColumns3(
   a: Float32Array,
   start: number,
@@ -361,48 +363,29 @@ function sortColumns3(
   mid: Float64Array,
   hi: Float64Array,
 ) {
+  const { min, max } = Math;
   for (let x = 0; x < pw; x++) {
-    let p = a[start + x];
-    let q = a[start + pw + x];
-    let s = a[start + 2 * pw + x];
-    let t: number;
-    if (p > q) {
-      t = p;
-      p = q;
-      q = t;
-    }
-    if (q > s) {
-      t = q;
-      q = s;
-      s = t;
-      if (p > q) {
-        t = p;
-        p = q;
-        q = t;
-      }
-    }
-    lo[x] = p;
-    mid[x] = q;
-    hi[x] = s;
+    const p = a[start + x];
+    const q = a[start + pw + x];
+    const s = a[start + 2 * pw + x];
+    const pqLo = min(p, q);
+    const pqHi = max(p, q);
+    lo[x] = min(pqLo, s);
+    hi[x] = max(pqHi, s);
+    mid[x] = max(pqLo, min(pqHi, s));
   }
-}
-
-function med3(a: number, b: number, c: number): number {
-  if (a > b) {
-    const t = a;
-    a = b;
-    b = t;
-  }
-  // now a <= b
-  return c <= a ? a : c >= b ? b : c;
 }
 
 // Median of a 3x3 window from its column-sorted triples: the median of (largest column minimum,
 // median of column medians, smallest column maximum) — the selection network of Paeth (1990).
 function median9(lo: Float64Array, mid: Float64Array, hi: Float64Array, x: number): number {
-  const maxLo = Math.max(lo[x], lo[x + 1], lo[x + 2]);
-  const minHi = Math.min(hi[x], hi[x + 1], hi[x + 2]);
-  return med3(maxLo, med3(mid[x], mid[x + 1], mid[x + 2]), minHi);
+  const { min, max } = Math;
+  const maxLo = max(lo[x], lo[x + 1], lo[x + 2]);
+  const minHi = min(hi[x], hi[x + 1], hi[x + 2]);
+  const a = mid[x];
+  const b = mid[x + 1];
+  const medMid = max(min(a, b), min(max(a, b), mid[x + 2]));
+  return max(min(maxLo, medMid), min(max(maxLo, medMid), minHi));
 }
 
 /**
