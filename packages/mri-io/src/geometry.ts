@@ -16,7 +16,14 @@ export function add(a: readonly number[], b: readonly number[]): Vec3 {
   return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 }
 
-/** DICOM patient coordinates are LPS (+x left, +y posterior, +z superior); NIfTI's are RAS. */
+export function norm(a: readonly number[]): number {
+  return Math.hypot(a[0], a[1], a[2]);
+}
+
+/**
+ * DICOM patient coordinates are LPS (+x left, +y posterior, +z superior); NIfTI's are RAS. The
+ * conversion negates x and y, so the same function also maps RAS to LPS.
+ */
 export function lpsToRas(v: readonly number[]): Vec3 {
   return [-v[0], -v[1], v[2]];
 }

@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { Dtype } from './arrays.js';
 import type { ReadOptions } from './dicom/read.js';
-import { readDicomHeader } from './dicom/read.js';
-import { isMriIoError } from './errors.js';
-import { readImage } from './image.js';
+import { decodeParsedDicom, headerOf } from './dicom/read.js';
+import { DEFAULT_MAX_DECODED_BYTES, isMriIoError } from './errors.js';
+import { readFileBounded } from './files.js';
+import { type AnyImage, detectFormat } from './image.js';
+import { decodeNiftiBytes } from './nifti/read.js';
 import { readSeriesDirectory } from './series.js';
 import { computeStats, type ValueStats } from './stats.js';
 
@@ -125,12 +127,13 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
         skipped: dir.skipped,
       };
     }
-    let image: Awaited<ReturnType<typeof readImage>>;
-    try {
-      image = await readImage(path, options);
-    } catch (err) {
-      if (isMriIoError(err) && err.code === 'NO_PIXEL_DATA') {
-        const h = await readDicomHeader(path, options);
+    const bytes = await readFileBounded(path, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+    let image: AnyImage;
+    if (detectFormat(bytes, path) === 'nifti') {
+      image = decodeNiftiBytes(bytes, path, options);
+    } else {
+      const { parsed, header: h } = headerOf(bytes, path, options);
+      if (!h.hasPixelData) {
         return {
           path,
           kind: 'dicom',
@@ -142,7 +145,7 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
           seriesInstanceUID: h.seriesInstanceUID,
         };
       }
-      throw err;
+      image = await decodeParsedDicom(parsed, h, path, options);
     }
     if (image.kind === 'nifti') {
       const s = image.scaling;

@@ -3,7 +3,7 @@ import type { NumericArray } from './arrays.js';
 import type { DicomImage } from './dicom/read.js';
 import { readDicom } from './dicom/read.js';
 import { MriIoError } from './errors.js';
-import { affineFromColumns, cross, dot, lpsToRas, scale, type Vec3 } from './geometry.js';
+import { affineFromColumns, cross, dot, lpsToRas, norm, scale, type Vec3 } from './geometry.js';
 import { readImage } from './image.js';
 import type { NiftiImage } from './nifti/read.js';
 import type { NiftiWriteInput } from './nifti/write.js';
@@ -111,7 +111,7 @@ export async function readSlice(path: string, options: SliceOptions = {}): Promi
   return niftiSagittalSlice(image, options.slice);
 }
 
-function checkIndex(index: number, count: number, path: string): void {
+function checkIndex(index: number, count: number, path: string | undefined): void {
   if (!(Number.isInteger(index) && index >= 0 && index < count)) {
     throw new MriIoError(
       'BAD_ARGUMENT',
@@ -168,7 +168,7 @@ export function niftiSagittalSlice(img: NiftiImage, index?: number): Slice2D {
   const rows = dims[rAxis];
   const columns = dims[cAxis];
   const count = dims[sAxis];
-  const lps = (v: Vec3): Vec3 => [-v[0], -v[1], v[2]];
+  const lps = lpsToRas; // RAS -> LPS is the same negation of x and y
   const rowStep = lps(scale(col(rAxis), flipR ? -1 : 1)); // moving down one row
   const colStep = lps(scale(col(cAxis), flipC ? -1 : 1)); // moving right one column
   const columnCosines = scale(rowStep, 1 / norm(rowStep));
@@ -176,13 +176,7 @@ export function niftiSagittalSlice(img: NiftiImage, index?: number): Slice2D {
   const normal = cross(rowCosines, columnCosines);
   const flipS = dot(normal, lps(col(sAxis))) < 0;
   const k = index ?? Math.floor(count / 2);
-  if (!(Number.isInteger(k) && k >= 0 && k < count)) {
-    throw new MriIoError(
-      'BAD_ARGUMENT',
-      `slice ${k} does not exist; there are ${count} (0..${count - 1})`,
-      img.file,
-    );
-  }
+  checkIndex(k, count, img.file);
   const sv = flipS ? count - 1 - k : k;
   const stride = [1, dims[0], dims[0] * dims[1]];
   const scaled = img.scaling;
@@ -214,10 +208,6 @@ export function niftiSagittalSlice(img: NiftiImage, index?: number): Slice2D {
     sliceThickness: norm(col(sAxis)),
     source: { path: img.file ?? '', kind: 'nifti', index: k, count },
   };
-}
-
-function norm(v: readonly number[]): number {
-  return Math.hypot(v[0], v[1], v[2]);
 }
 
 /** A rectangle in pixel coordinates: `x` = first column, `y` = first row. */

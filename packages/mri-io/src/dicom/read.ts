@@ -3,7 +3,7 @@ import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../err
 import { readFileBounded } from '../files.js';
 import { type DecodedFrame, decodeJpeg2000, decodeJpegFamily, decodeJpegLs } from './codecs.js';
 import { type DicomHeader, readHeaderFields } from './header.js';
-import { type DataSet, dicomParser, type Element, parseDicomBytes } from './parse.js';
+import { type DataSet, dicomParser, type Element, type ParsedDicom, parseDicomBytes } from './parse.js';
 import { decodeRleFrame } from './rle.js';
 import { transferSyntaxInfo } from './transfer-syntax.js';
 
@@ -68,7 +68,12 @@ async function load(
   return { bytes: input };
 }
 
-function headerOf(bytes: Uint8Array, file: string | undefined, options: ReadOptions) {
+/** Parses a DICOM file once: the data set (pixel positions, not pixels) and the header fields. */
+export function headerOf(
+  bytes: Uint8Array,
+  file: string | undefined,
+  options: ReadOptions,
+): { parsed: ParsedDicom; header: DicomHeader } {
   const parsed = parseDicomBytes(bytes, file, options);
   return { parsed, header: readHeaderFields(parsed.dataSet, parsed, file) };
 }
@@ -78,8 +83,18 @@ export async function decodeDicomBytes(
   file: string | undefined,
   options: ReadOptions = {},
 ): Promise<DicomImage> {
-  const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const { parsed, header } = headerOf(bytes, file, options);
+  return decodeParsedDicom(parsed, header, file, options);
+}
+
+/** Decodes the pixels of an already parsed file (see `headerOf`). */
+export async function decodeParsedDicom(
+  parsed: ParsedDicom,
+  header: DicomHeader,
+  file: string | undefined,
+  options: ReadOptions = {},
+): Promise<DicomImage> {
+  const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const ds = parsed.dataSet;
   const pixel = ds.elements.x7fe00010;
   if (!pixel) {
