@@ -191,6 +191,26 @@ function interpolate2d(img: Image2D, ty: AxisTaps, tx: AxisTaps, oh: number, ow:
   const out = new Float32Array(oh * ow * c);
   const ny = ty.count;
   const nx = tx.count;
+  if (c === 1 && ny === 2 && nx === 2) {
+    // Bilinear, one channel: same float32 operations in the same order, without the tap loops.
+    for (let y = 0; y < oh; y++) {
+      const r0 = ty.index[2 * y] * w;
+      const r1 = ty.index[2 * y + 1] * w;
+      const wy0 = ty.weight[2 * y];
+      const wy1 = ty.weight[2 * y + 1];
+      const o = y * ow;
+      for (let x = 0; x < ow; x++) {
+        const x0 = tx.index[2 * x];
+        const x1 = tx.index[2 * x + 1];
+        const wx0 = tx.weight[2 * x];
+        const wx1 = tx.weight[2 * x + 1];
+        const top = f(f(data[r0 + x0] * wx0) + f(data[r0 + x1] * wx1));
+        const bottom = f(f(data[r1 + x0] * wx0) + f(data[r1 + x1] * wx1));
+        out[o + x] = f(top * wy0) + f(bottom * wy1);
+      }
+    }
+    return { data: out, height: oh, width: ow, channels: c };
+  }
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       for (let ch = 0; ch < c; ch++) {

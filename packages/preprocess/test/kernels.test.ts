@@ -178,6 +178,8 @@ describe('kernels', () => {
       (x: Image2D) => medianFilter(x, { size: 5 }),
       (x: Image2D) => laplacian(x, { neighbours: 8, mode: 'nearest' }),
       (x: Image2D) => resize(x, { height: 11, width: 9, antialias: true }),
+      (x: Image2D) => resize(x, { height: 13, width: 17 }),
+      (x: Image2D) => resize(x, { height: 29, width: 31, method: 'bicubic' }),
       (x: Image2D) => rotate(x, 12),
     ]) {
       const both = k(two);
