@@ -8,6 +8,8 @@ export interface DecodedFrame {
   height: number;
   components: number;
   bitsPerSample: number;
+  /** The codec converted colour to RGB (libjpeg-turbo from YCbCr; OpenJPEG undoing ICT/RCT). */
+  rgb?: boolean;
 }
 
 const quiet = { print: () => {}, printErr: () => {} };
@@ -48,7 +50,8 @@ function runWasm(
   encoded: Uint8Array,
   name: string,
   maxDecodedBytes: number,
-  file?: string,
+  file: string | undefined,
+  convertsColour: boolean,
 ): DecodedFrame {
   const decoder = new Decoder();
   try {
@@ -80,6 +83,7 @@ function runWasm(
       height: info.height,
       components: info.componentCount,
       bitsPerSample: info.bitsPerSample,
+      rgb: convertsColour && info.componentCount === 3,
     };
   } finally {
     decoder.delete();
@@ -92,7 +96,7 @@ export async function decodeJpegLs(
   file?: string,
 ): Promise<DecodedFrame> {
   const m = await loadCharls();
-  return runWasm(m.JpegLSDecoder, encoded, 'JPEG-LS', maxDecodedBytes, file);
+  return runWasm(m.JpegLSDecoder, encoded, 'JPEG-LS', maxDecodedBytes, file, false);
 }
 
 export async function decodeJpeg2000(
@@ -101,7 +105,7 @@ export async function decodeJpeg2000(
   file?: string,
 ): Promise<DecodedFrame> {
   const m = await loadOpenjpeg();
-  return runWasm(m.J2KDecoder, encoded, 'JPEG 2000', maxDecodedBytes, file);
+  return runWasm(m.J2KDecoder, encoded, 'JPEG 2000', maxDecodedBytes, file, true);
 }
 
 /** Start-of-frame marker type and sample precision, read from the JPEG stream. */
@@ -167,5 +171,5 @@ export async function decodeJpegFamily(
     );
   }
   const m = await loadLibjpeg();
-  return runWasm(m.JPEGDecoder, encoded, 'JPEG', maxDecodedBytes, file);
+  return runWasm(m.JPEGDecoder, encoded, 'JPEG', maxDecodedBytes, file, true);
 }

@@ -171,8 +171,8 @@ export async function decodeParsedDicom(
         else if (ts.encoding === 'jpeg2000') frame = await decodeJpeg2000(encoded, maxDecodedBytes, file);
         else frame = await decodeJpegFamily(encoded, bitsAllocated, maxDecodedBytes, file);
         decoded = widen(frame.bytes, pixelsPerFrame * spp, bytesPerSample, file);
-        // libjpeg-turbo returns RGB for 3-component baseline JPEG, as pydicom (Pillow) does.
-        if (spp === 3 && ts.encoding === 'jpeg' && pi.startsWith('YBR')) photometric = 'RGB';
+        // libjpeg-turbo and OpenJPEG return RGB for YCbCr-coded colour, as pydicom (Pillow) does.
+        if (spp === 3 && frame.rgb && pi.startsWith('YBR')) photometric = 'RGB';
       }
       if (decoded.length < frameBytes) {
         throw new MriIoError(
