@@ -1,0 +1,217 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  countParameters,
+  createModel,
+  freezeStages,
+  listStages,
+  loadTorchvisionWeights,
+  makeDivisible,
+  StochasticDepth,
+  selectBackend,
+  setStagesTrainable,
+  torchvisionMapping,
+  ZooError,
+} from '../src/index.js';
+import { formulaStateDict, relError, zooReference } from './helpers/formula.js';
+
+const ref = zooReference();
+
+beforeAll(async () => {
+  await selectBackend();
+});
+
+describe('architecture options', () => {
+  it('rounds channels like torchvision _make_divisible', () => {
+    expect([
+      makeDivisible(32 * 1.4),
+      makeDivisible(24 * 1.4),
+      makeDivisible(112 * 1.8),
+      makeDivisible(10),
+    ]).toEqual([48, 32, 200, 16]);
+  });
+
+  it('refuses unknown architectures and bad options with typed codes', () => {
+    expect(() => createModel('efficientnet_b9')).toThrow(expect.objectContaining({ code: 'UNKNOWN_ARCH' }));
+    expect(() => createModel('resnet18', { channels: 2 as 1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    expect(() => createModel('resnet18', { dropout: 1 })).toThrow(ZooError);
+    expect(() => createModel('resnet18', { numClasses: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+
+  it('without top returns pooled features or the feature map', () => {
+    const avg = createModel('efficientnet_b0', { includeTop: false, inputShape: [64, 64, 3], init: 'zeros' });
+    expect(avg.outputs[0]?.shape).toEqual([null, 1280]);
+    const map = createModel('resnet18', {
+      includeTop: false,
+      pooling: null,
+      inputShape: [64, 64, 3],
+      init: 'zeros',
+    });
+    expect(map.outputs[0]?.shape).toEqual([null, 2, 2, 512]);
+    expect(torchvisionMapping(map).some((r) => r.head)).toBe(false);
+    avg.dispose();
+    map.dispose();
+  });
+
+  it('a binary head changes only the classifier parameters and is left as built by the loader', () => {
+    const m = ref.models.resnet50;
+    const model = createModel('resnet50', { numClasses: 1, inputShape: [64, 64, 3], init: 'zeros' });
+    expect(countParameters(model)).toBe(m.parameters - 2048 * 1000 - 1000 + 2048 + 1);
+    const report = loadTorchvisionWeights(model, formulaStateDict(m.stateDict));
+    expect(report.skipped).toEqual(['fc/kernel', 'fc/bias']);
+    expect(() => loadTorchvisionWeights(model, formulaStateDict(m.stateDict), { head: 'load' })).toThrow(
+      expect.objectContaining({ code: 'WEIGHT_SHAPE_MISMATCH' }),
+    );
+    model.dispose();
+  });
+
+  it('names the first shape mismatch and a missing tensor', () => {
+    const m = ref.models.efficientnet_b0;
+    const sd = formulaStateDict(m.stateDict);
+    const bad = new Map(sd);
+    bad.set('features.3.1.block.1.0.weight', { shape: [240, 1, 3, 3], data: new Float32Array(240 * 9) });
+    const model = createModel('efficientnet_b0', { inputShape: [64, 64, 3], init: 'zeros' });
+    expect(() => loadTorchvisionWeights(model, bad)).toThrow(
+      /tensor 'features\.3\.1\.block\.1\.0\.weight' has shape \[240, 1, 3, 3\] but efficientnet_b0 needs \[240, 1, 5, 5\]/,
+    );
+    const missing = new Map(sd);
+    missing.delete('features.5.2.block.3.1.running_var');
+    expect(() => loadTorchvisionWeights(model, missing)).toThrow(
+      expect.objectContaining({ code: 'WEIGHT_MISSING' }),
+    );
+    const extra = new Map(sd);
+    extra.set('features.9.weight', { shape: [1], data: new Float32Array(1) });
+    expect(() => loadTorchvisionWeights(model, extra)).toThrow(
+      expect.objectContaining({ code: 'WEIGHT_UNEXPECTED' }),
+    );
+    expect(loadTorchvisionWeights(model, extra, { strict: false }).ignored).toContain('features.9.weight');
+    model.dispose();
+  });
+
+  it('a 1-channel model with summed stem weights equals the RGB model fed the gray image replicated', async () => {
+    const m = ref.models.efficientnet_b0;
+    const sd = formulaStateDict(m.stateDict);
+    const rgb = createModel('efficientnet_b0', { inputShape: [64, 64, 3], init: 'zeros' });
+    const gray = createModel('efficientnet_b0', { channels: 1, inputShape: [64, 64, 1], init: 'zeros' });
+    loadTorchvisionWeights(rgb, sd);
+    loadTorchvisionWeights(gray, sd);
+    const g = tf.randomUniform([2, 64, 64, 1], -1, 1, 'float32', 5);
+    const a = rgb.predict(tf.concat([g, g, g], 3)) as tf.Tensor;
+    const b = gray.predict(g) as tf.Tensor;
+    // same function up to float32 summation order in the stem
+    expect(relError(await b.data(), await a.data())).toBeLessThan(1e-5);
+    rgb.dispose();
+    gray.dispose();
+  });
+
+  it("'torch' padding pads stride-2 convs symmetrically; 'tf' uses TensorFlow same padding", async () => {
+    const x = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 9);
+    const out = async (padding: 'torch' | 'tf') => {
+      const model = createModel('resnet18', {
+        padding,
+        inputShape: [32, 32, 3],
+        seed: 4,
+        includeTop: false,
+        pooling: null,
+      });
+      const w = model.getLayer('conv1').getWeights()[0] as tf.Tensor4D;
+      const stem = tfl.model({
+        inputs: model.inputs,
+        outputs: model.getLayer('conv1').output as tfl.SymbolicTensor,
+      });
+      const got = stem.predict(x) as tf.Tensor;
+      const want =
+        padding === 'torch'
+          ? tf.conv2d(
+              tf.pad(x as tf.Tensor4D, [
+                [0, 0],
+                [3, 3],
+                [3, 3],
+                [0, 0],
+              ]),
+              w,
+              2,
+              'valid',
+            )
+          : tf.conv2d(x as tf.Tensor4D, w, 2, 'same');
+      const err = relError(await got.data(), await want.data());
+      model.dispose();
+      return err;
+    };
+    expect(await out('torch')).toBeLessThan(1e-6);
+    expect(await out('tf')).toBeLessThan(1e-6);
+  });
+});
+
+describe('training-only regularisation', () => {
+  it('stochastic depth is the identity in inference and drops whole samples in training', async () => {
+    const layer = new StochasticDepth({ rate: 0.5, seed: 1 });
+    const x = tf.ones([400, 2, 2, 3]);
+    const inf = layer.apply(x, { training: false }) as tf.Tensor;
+    expect(Array.from(await inf.data()).every((v) => v === 1)).toBe(true);
+    const tr = layer.apply(x, { training: true }) as tf.Tensor;
+    const rows = (await tf.reshape(tr, [400, 12]).array()) as number[][];
+    for (const r of rows) expect(r.every((v) => v === r[0]) && (r[0] === 0 || r[0] === 2)).toBe(true);
+    const kept = rows.filter((r) => r[0] === 2).length;
+    expect(kept).toBeGreaterThan(140);
+    expect(kept).toBeLessThan(260);
+  });
+
+  it('model.predict is deterministic (dropout and stochastic depth off)', async () => {
+    const model = createModel('efficientnet_b0', {
+      inputShape: [32, 32, 3],
+      dropout: 0.5,
+      stochasticDepth: 0.5,
+      seed: 2,
+    });
+    const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 3);
+    const a = await (model.predict(x) as tf.Tensor).data();
+    const b = await (model.predict(x) as tf.Tensor).data();
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(model.layers.some((l) => l instanceof tfl.layers.Layer && l.getClassName() === 'Dropout')).toBe(
+      true,
+    );
+    model.dispose();
+  });
+});
+
+describe('freezing by stage', () => {
+  it('lists stages in forward order and freezes up to one of them', () => {
+    const model = createModel('efficientnet_b0', { inputShape: [32, 32, 3], init: 'zeros' });
+    expect(listStages(model)).toEqual([
+      ...Array.from({ length: 9 }, (_, i) => `features.${i}`),
+      'classifier',
+    ]);
+    const total = model.trainableWeights.length;
+    const frozen = freezeStages(model, 'features.5');
+    expect(frozen).toEqual([
+      'features.0',
+      'features.1',
+      'features.2',
+      'features.3',
+      'features.4',
+      'features.5',
+    ]);
+    const names = model.trainableWeights.map((w) => w.originalName);
+    expect(names.some((n) => n.startsWith('features.5.'))).toBe(false);
+    expect(names.some((n) => n.startsWith('features.6.'))).toBe(true);
+    expect(names).toContain('classifier.1/kernel');
+    freezeStages(model, null);
+    expect(model.trainableWeights.length).toBe(total);
+    setStagesTrainable(model, ['classifier'], false);
+    expect(model.trainableWeights.map((w) => w.originalName)).not.toContain('classifier.1/kernel');
+    expect(() => freezeStages(model, 'layer9')).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    model.dispose();
+  });
+
+  it('names ResNet stages stem, layer1..layer4, fc', () => {
+    const model = createModel('resnet18', { inputShape: [32, 32, 3], init: 'zeros' });
+    expect(listStages(model)).toEqual(['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'fc']);
+    model.dispose();
+  });
+});
