@@ -1,29 +1,33 @@
 #!/usr/bin/python3
-"""torch CPU peer for bench/efficientnet/run.mjs: inference throughput of torchvision models.
+"""torch CPU peer for bench/efficientnet/run.mjs, driven line by line so runs interleave with tfjs.
 
-usage: torch_bench.py THREADS BATCH ITERS ARCH:SIZE ...   -> one JSON line per model on stdout
-Random weights (throughput does not depend on values); eval mode, no_grad, float32, NCHW.
+usage: torch_bench.py BATCH ARCH:SIZE ...
+Builds the models (random weights: throughput does not depend on values; eval mode, float32, NCHW),
+prints {"ready": ...}, then answers each stdin line "THREADS ARCH" with one timed forward pass
+{"arch", "threads", "seconds"} under torch.no_grad(). An empty line or EOF ends it.
 """
 import json, sys, time
 import torch, torchvision
 
 def main():
-    threads, batch, iters = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    torch.set_num_threads(threads)
+    batch = int(sys.argv[1])
     torch.manual_seed(0)
-    for spec in sys.argv[4:]:
-        arch, size = spec.split(":"); size = int(size)
+    models = {}
+    for spec in sys.argv[2:]:
+        arch, size = spec.split(":")
         m = getattr(torchvision.models, arch)(weights=None).eval()
-        x = torch.randn(batch, 3, size, size)
+        models[arch] = (m, torch.randn(batch, 3, int(size), int(size)))
+    print(json.dumps({"ready": list(models), "torch": torch.__version__, "torchvision": torchvision.__version__}), flush=True)
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            break
+        threads, arch = line.split()
+        torch.set_num_threads(int(threads))
+        m, x = models[arch]
         with torch.no_grad():
-            m(x)  # warm-up
-            times = []
-            for _ in range(iters):
-                t = time.perf_counter(); m(x); times.append(time.perf_counter() - t)
-        best = min(times)
-        print(json.dumps({"arch": arch, "size": size, "threads": threads, "batch": batch,
-                          "seconds": times, "imagesPerSecond": batch / best,
-                          "torch": torch.__version__, "torchvision": torchvision.__version__}), flush=True)
+            t = time.perf_counter(); m(x); dt = time.perf_counter() - t
+        print(json.dumps({"arch": arch, "threads": int(threads), "seconds": dt}), flush=True)
 
 if __name__ == "__main__":
     main()
