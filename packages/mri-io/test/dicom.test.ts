@@ -137,6 +137,24 @@ describe('pixel layouts', () => {
     await expectMriIoError(readDicom(file), ['UNSUPPORTED_TRANSFER_SYNTAX']);
   });
 
+  it('refuses a compressed frame whose own header claims a huge or different size, before decoding', async () => {
+    const original = bytesOf(`${DATA}dicom/pydicom/MR_small_jpeg_ls_lossless.dcm`);
+    let sof = -1;
+    for (let i = 132; i < original.length - 8; i++) {
+      if (original[i] === 0xff && original[i + 1] === 0xf7) {
+        sof = i;
+        break;
+      }
+    }
+    expect(sof).toBeGreaterThan(0);
+    const huge = original.slice();
+    huge.set([0xff, 0xff, 0xff, 0xff], sof + 5); // 65535 x 65535 samples of 16 bits
+    await expectMriIoError(readDicom(huge), ['TOO_LARGE']);
+    const other = original.slice();
+    other.set([0, 65], sof + 7); // 65 columns instead of 64
+    await expectMriIoError(readDicom(other), ['DECODE_FAILED']);
+  });
+
   it('refuses pixel data shorter than Rows x Columns x BitsAllocated with TRUNCATED', async () => {
     const file = buildDicom(
       imageElements({ rows: 4, columns: 4, bitsAllocated: 16, pixels: u16le([1, 2, 3]) }),

@@ -92,24 +92,89 @@ function runWasm(
 
 export async function decodeJpegLs(
   encoded: Uint8Array,
+  rows: number,
+  columns: number,
   maxDecodedBytes: number,
   file?: string,
 ): Promise<DecodedFrame> {
+  checkCodestreamSize(jpegFrameType(encoded), rows, columns, maxDecodedBytes, file);
   const m = await loadCharls();
   return runWasm(m.JpegLSDecoder, encoded, 'JPEG-LS', maxDecodedBytes, file, false);
 }
 
 export async function decodeJpeg2000(
   encoded: Uint8Array,
+  rows: number,
+  columns: number,
   maxDecodedBytes: number,
   file?: string,
 ): Promise<DecodedFrame> {
+  checkCodestreamSize(j2kSize(encoded), rows, columns, maxDecodedBytes, file);
   const m = await loadOpenjpeg();
   return runWasm(m.J2KDecoder, encoded, 'JPEG 2000', maxDecodedBytes, file, true);
 }
 
-/** Start-of-frame marker type and sample precision, read from the JPEG stream. */
-export function jpegFrameType(encoded: Uint8Array): { sof: number; precision: number } | null {
+/** Image size a codestream declares, read from its header before any decoder allocates for it. */
+export interface CodestreamSize {
+  width: number;
+  height: number;
+  components: number;
+  precision: number;
+}
+
+/** JPEG 2000: the SIZ segment after SOC (also inside a JP2 wrapper's codestream box). */
+export function j2kSize(encoded: Uint8Array): CodestreamSize | null {
+  const limit = Math.min(encoded.length - 44, 4096);
+  for (let p = 0; p <= limit; p++) {
+    if (
+      encoded[p] === 0xff &&
+      encoded[p + 1] === 0x4f &&
+      encoded[p + 2] === 0xff &&
+      encoded[p + 3] === 0x51
+    ) {
+      const v = new DataView(encoded.buffer, encoded.byteOffset + p + 4);
+      return {
+        width: v.getUint32(4) - v.getUint32(12),
+        height: v.getUint32(8) - v.getUint32(16),
+        components: v.getUint16(36),
+        precision: (v.getUint8(38) & 0x7f) + 1,
+      };
+    }
+  }
+  return null;
+}
+
+/**
+ * Refuses a codestream whose own header asks for more than `maxDecodedBytes`, or for another
+ * size than the DICOM header: the WebAssembly decoders would allocate for it before we see a byte.
+ */
+export function checkCodestreamSize(
+  size: CodestreamSize | null,
+  rows: number,
+  columns: number,
+  maxDecodedBytes: number,
+  file?: string,
+): void {
+  if (!size) throw new MriIoError('DECODE_FAILED', 'the compressed frame has no readable image header', file);
+  const bytes = size.width * size.height * size.components * Math.ceil(size.precision / 8);
+  if (bytes > maxDecodedBytes) {
+    throw new MriIoError(
+      'TOO_LARGE',
+      `the compressed frame declares ${size.width}x${size.height}x${size.components} samples, above maxDecodedBytes`,
+      file,
+    );
+  }
+  if (size.width !== columns || size.height !== rows) {
+    throw new MriIoError(
+      'DECODE_FAILED',
+      `the compressed frame is ${size.width}x${size.height} but the header says ${columns}x${rows} (columns x rows)`,
+      file,
+    );
+  }
+}
+
+/** Start-of-frame marker (JPEG SOFn; JPEG-LS SOF55 gives sof 0x37), precision and size, from the stream. */
+export function jpegFrameType(encoded: Uint8Array): ({ sof: number } & CodestreamSize) | null {
   let p = 2;
   while (p + 4 < encoded.length) {
     if (encoded[p] !== 0xff) {
@@ -121,8 +186,14 @@ export function jpegFrameType(encoded: Uint8Array): { sof: number; precision: nu
       p++;
       continue;
     }
-    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-      return { sof: m - 0xc0, precision: encoded[p + 4] };
+    if ((m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) || m === 0xf7) {
+      return {
+        sof: m - 0xc0,
+        precision: encoded[p + 4],
+        height: (encoded[p + 5] << 8) | encoded[p + 6],
+        width: (encoded[p + 7] << 8) | encoded[p + 8],
+        components: encoded[p + 9],
+      };
     }
     if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
       p += 2;
@@ -140,12 +211,15 @@ export function jpegFrameType(encoded: Uint8Array): { sof: number; precision: nu
  */
 export async function decodeJpegFamily(
   encoded: Uint8Array,
+  rows: number,
+  columns: number,
   bitsAllocated: number,
   maxDecodedBytes: number,
   file?: string,
 ): Promise<DecodedFrame> {
   const frame = jpegFrameType(encoded);
-  if (!frame) throw new MriIoError('DECODE_FAILED', 'JPEG stream has no start-of-frame marker', file);
+  checkCodestreamSize(frame, rows, columns, maxDecodedBytes, file);
+  if (!frame) return unreachable();
   if (frame.sof === 3) {
     const { Decoder } = await import('jpeg-lossless-decoder-js');
     const copy = encoded.slice();
@@ -172,4 +246,8 @@ export async function decodeJpegFamily(
   }
   const m = await loadLibjpeg();
   return runWasm(m.JPEGDecoder, encoded, 'JPEG', maxDecodedBytes, file, true);
+}
+
+function unreachable(): never {
+  throw new Error('checkCodestreamSize refuses a missing frame header');
 }

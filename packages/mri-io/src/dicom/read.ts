@@ -167,9 +167,11 @@ export async function decodeParsedDicom(
         decoded = decodeRleFrame(encoded, rows, columns, spp, bitsAllocated, file);
       } else {
         let frame: DecodedFrame;
-        if (ts.encoding === 'jpeg-ls') frame = await decodeJpegLs(encoded, maxDecodedBytes, file);
-        else if (ts.encoding === 'jpeg2000') frame = await decodeJpeg2000(encoded, maxDecodedBytes, file);
-        else frame = await decodeJpegFamily(encoded, bitsAllocated, maxDecodedBytes, file);
+        if (ts.encoding === 'jpeg-ls')
+          frame = await decodeJpegLs(encoded, rows, columns, maxDecodedBytes, file);
+        else if (ts.encoding === 'jpeg2000')
+          frame = await decodeJpeg2000(encoded, rows, columns, maxDecodedBytes, file);
+        else frame = await decodeJpegFamily(encoded, rows, columns, bitsAllocated, maxDecodedBytes, file);
         decoded = widen(frame.bytes, pixelsPerFrame * spp, bytesPerSample, file);
         // libjpeg-turbo and OpenJPEG return RGB for YCbCr-coded colour, as pydicom (Pillow) does.
         if (spp === 3 && frame.rgb && pi.startsWith('YBR')) photometric = 'RGB';
