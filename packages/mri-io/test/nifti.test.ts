@@ -1,9 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { gzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   encodeNifti1,
+  isMriIoError,
   type NumericArray,
   parseNiftiHeader,
   readImage,
@@ -125,5 +128,33 @@ describe('NIfTI reader', () => {
 
   it('refuses a file that is not NIfTI with NOT_NIFTI', async () => {
     await expectMriIoError(readNifti(new Uint8Array(400)), ['NOT_NIFTI']);
+  });
+
+  it('either reads or refuses with a typed error when header bytes are corrupted (property)', async () => {
+    const good = encodeNifti1({
+      data: Int16Array.from({ length: 60 }, (_, i) => i),
+      shape: [3, 4, 5],
+      affine: AFFINE,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 351 }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.boolean(),
+        async (edits, gz) => {
+          const b = good.slice();
+          for (const [i, v] of edits) b[i] = v;
+          try {
+            const img = await readNifti(gz ? gzipSync(b) : b, { maxDecodedBytes: 1 << 20 });
+            return img.data.length === img.shape.reduce((x, y) => x * y, 1);
+          } catch (err) {
+            return isMriIoError(err);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 3 },
+    );
   });
 });
