@@ -48,6 +48,8 @@ export interface LoadOptions {
   head?: 'auto' | 'load' | 'skip';
   /** Refuse source tensors that map to nothing (default true). */
   strict?: boolean;
+  /** File name used in error messages when tensors are passed already read. */
+  sourceName?: string;
 }
 
 const HEAD_LAYERS = new Set(['classifier.1', 'fc']);
@@ -74,7 +76,10 @@ export function torchvisionMapping(model: tfl.LayersModel): WeightMapping[] {
       let transform: LayoutTransform = 'none';
       let sourceShape = shape;
       if (cls === 'BatchNormalization') {
-        key = { gamma: 'weight', beta: 'bias', moving_mean: 'running_mean', moving_variance: 'running_var' }[leaf] ?? '';
+        key =
+          { gamma: 'weight', beta: 'bias', moving_mean: 'running_mean', moving_variance: 'running_var' }[
+            leaf
+          ] ?? '';
       } else if (leaf === 'bias') {
         key = 'bias';
       } else if (cls === 'Conv2D' && leaf === 'kernel') {
@@ -92,15 +97,32 @@ export function torchvisionMapping(model: tfl.LayersModel): WeightMapping[] {
       } else {
         key = '';
       }
-      if (!key) throw new ZooError('INVALID_OPTION', `no torchvision mapping for weight ${w.originalName} of a ${cls} layer`);
-      rows.push({ source: `${layer.name}.${key}`, layer: layer.name, index, target: w.originalName, transform, sourceShape, targetShape: shape, head });
+      if (!key)
+        throw new ZooError(
+          'INVALID_OPTION',
+          `no torchvision mapping for weight ${w.originalName} of a ${cls} layer`,
+        );
+      rows.push({
+        source: `${layer.name}.${key}`,
+        layer: layer.name,
+        index,
+        target: w.originalName,
+        transform,
+        sourceShape,
+        targetShape: shape,
+        head,
+      });
     });
   }
   return rows;
 }
 
 /** Reorders a torch-layout tensor into the tfjs layout (pure; returns a new array). */
-export function toTfLayout(data: Float32Array, sourceShape: number[], transform: LayoutTransform): Float32Array {
+export function toTfLayout(
+  data: Float32Array,
+  sourceShape: number[],
+  transform: LayoutTransform,
+): Float32Array {
   if (transform === 'none') return data.slice();
   const out = new Float32Array(data.length);
   if (transform === 'linear') {
@@ -113,16 +135,21 @@ export function toTfLayout(data: Float32Array, sourceShape: number[], transform:
   for (let o = 0; o < O; o++)
     for (let i = 0; i < I; i++)
       for (let h = 0; h < H; h++)
-        for (let w = 0; w < W; w++) out[((h * W + w) * I + i) * O + o] = data[((o * I + i) * H + h) * W + w] as number;
+        for (let w = 0; w < W; w++)
+          out[((h * W + w) * I + i) * O + o] = data[((o * I + i) * H + h) * W + w] as number;
   return out;
 }
 
 /** Sums a conv weight [O, 3, kh, kw] over its input channels -> [O, 1, kh, kw] (grayscale stem). */
-export function sumInputChannels(data: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
+export function sumInputChannels(
+  data: Float32Array,
+  shape: number[],
+): { data: Float32Array; shape: number[] } {
   const [O, I, H, W] = shape as [number, number, number, number];
   const out = new Float32Array(O * H * W);
   for (let o = 0; o < O; o++)
-    for (let i = 0; i < I; i++) for (let k = 0; k < H * W; k++) out[o * H * W + k] += data[(o * I + i) * H * W + k] as number;
+    for (let i = 0; i < I; i++)
+      for (let k = 0; k < H * W; k++) out[o * H * W + k] += data[(o * I + i) * H * W + k] as number;
   return { data: out, shape: [O, 1, H, W] };
 }
 
@@ -139,10 +166,17 @@ export function readStateDict(bytes: Uint8Array, file = '<buffer>'): Map<string,
 }
 
 /** Either a path, the bytes of a .safetensors / torch zip file, or tensors already read. */
-export type WeightsInput = string | Uint8Array | Map<string, NamedTensor | { shape: number[]; data: Float32Array }>;
+export type WeightsInput =
+  | string
+  | Uint8Array
+  | Map<string, NamedTensor | { shape: number[]; data: Float32Array }>;
 
-function readInput(input: WeightsInput): { tensors: Map<string, { shape: number[]; data: Float32Array }>; file?: string } {
-  if (typeof input === 'string') return { tensors: readStateDict(new Uint8Array(readFileSync(input)), input), file: input };
+function readInput(input: WeightsInput): {
+  tensors: Map<string, { shape: number[]; data: Float32Array }>;
+  file?: string;
+} {
+  if (typeof input === 'string')
+    return { tensors: readStateDict(new Uint8Array(readFileSync(input)), input), file: input };
   if (input instanceof Uint8Array) return { tensors: readStateDict(input) };
   return { tensors: input };
 }
@@ -155,8 +189,14 @@ function readInput(input: WeightsInput): { tensors: Map<string, { shape: number[
  * [C,1,kh,kw] -> [kh,kw,C,1], linear [out,in] -> [in,out]. For a 1-channel model the stem conv's
  * RGB weights are summed (exactly equivalent to feeding the gray image replicated to RGB).
  */
-export function loadTorchvisionWeights(model: tfl.LayersModel, input: WeightsInput, options: LoadOptions = {}): LoadReport {
-  const { tensors, file } = readInput(input);
+export function loadTorchvisionWeights(
+  model: tfl.LayersModel,
+  input: WeightsInput,
+  options: LoadOptions = {},
+): LoadReport {
+  const read = readInput(input);
+  const tensors = read.tensors;
+  const file = read.file ?? options.sourceName;
   const where = file ?? 'the torchvision state_dict';
   const headMode = options.head ?? 'auto';
   const strict = options.strict ?? true;
@@ -181,11 +221,16 @@ export function loadTorchvisionWeights(model: tfl.LayersModel, input: WeightsInp
     }
     const t = tensors.get(row.source);
     if (!t)
-      throw new ZooError('WEIGHT_MISSING', `${where} has no tensor '${row.source}' (needed for ${row.target}); is it a state_dict of ${model.name}?`, file);
+      throw new ZooError(
+        'WEIGHT_MISSING',
+        `${where} has no tensor '${row.source}' (needed for ${row.target}); is it a state_dict of ${model.name}?`,
+        file,
+      );
     let data = t.data;
     let shape = t.shape;
     const isStem = row.transform === 'conv' && (row.layer === 'features.0.0' || row.layer === 'conv1');
-    if (isStem && row.sourceShape[1] === 1 && shape[1] === 3) ({ data, shape } = sumInputChannels(data, shape));
+    if (isStem && row.sourceShape[1] === 1 && shape[1] === 3)
+      ({ data, shape } = sumInputChannels(data, shape));
     if (!sameShape(shape, row.sourceShape))
       throw new ZooError(
         'WEIGHT_SHAPE_MISMATCH',
@@ -202,12 +247,19 @@ export function loadTorchvisionWeights(model: tfl.LayersModel, input: WeightsInp
   for (const key of tensors.keys()) {
     if (used.has(key)) continue;
     const isHead = headPrefixes.some((p) => key.startsWith(p));
-    if (key.endsWith('num_batches_tracked') || (isHead && !model.layers.some((l) => HEAD_LAYERS.has(l.name)))) {
+    if (
+      key.endsWith('num_batches_tracked') ||
+      (isHead && !model.layers.some((l) => HEAD_LAYERS.has(l.name)))
+    ) {
       ignored.push(key);
       continue;
     }
     if (strict)
-      throw new ZooError('WEIGHT_UNEXPECTED', `${where} has tensor '${key}' that ${model.name} has no place for; pass { strict: false } to ignore it`, file);
+      throw new ZooError(
+        'WEIGHT_UNEXPECTED',
+        `${where} has tensor '${key}' that ${model.name} has no place for; pass { strict: false } to ignore it`,
+        file,
+      );
     ignored.push(key);
   }
   let loaded = 0;
