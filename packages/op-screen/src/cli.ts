@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerInspectCommand } from './commands/inspect.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerZooCommand } from './commands/zoo.js';
@@ -30,6 +31,7 @@ registerEvaluateCommand(program);
 registerZooCommand(program);
 registerSynthCommand(program);
 registerReproduceCommand(program);
+registerPredictCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`op-screen: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -16,10 +16,18 @@ interface RefCase {
   scores: number[];
   scores2?: number[];
   groups?: string[];
-  sklearn: { rocAuc: number; averagePrecision: number; brier?: number; youden: { threshold: number }; atYouden: Record<string, number | null> };
+  sklearn: {
+    rocAuc: number;
+    averagePrecision: number;
+    brier?: number;
+    youden: { threshold: number };
+    atYouden: Record<string, number | null>;
+  };
   pROC: { auc: number; ci95: [number, number]; pairedDeLong?: { z: number; p: number } };
 }
-const reference: { cases: RefCase[] } = JSON.parse(readFileSync(`${SHARED}data/metrics/reference.json`, 'utf8'));
+const reference: { cases: RefCase[] } = JSON.parse(
+  readFileSync(`${SHARED}data/metrics/reference.json`, 'utf8'),
+);
 const refCase = (name: string) => reference.cases.find((c) => c.name === name)!;
 
 const dir = mkdtempSync(join(tmpdir(), 'op-screen-evaluate-'));
@@ -101,7 +109,8 @@ describe('op-screen evaluate --json', () => {
     let wins = 0;
     const pos = pts.filter((p) => p.y === 1);
     const neg = pts.filter((p) => p.y === 0);
-    for (const a of pos) for (const b of neg) wins += a.s / a.n > b.s / b.n ? 1 : a.s / a.n === b.s / b.n ? 0.5 : 0;
+    for (const a of pos)
+      for (const b of neg) wins += a.s / a.n > b.s / b.n ? 1 : a.s / a.n === b.s / b.n ? 0.5 : 0;
     expect(r.patient.n).toBe(60);
     expect(r.patient.positives).toBe(pos.length);
     expect(Math.abs(r.patient.auc - wins / (pos.length * neg.length))).toBeLessThan(TOL);
@@ -144,11 +153,24 @@ describe('the built op-screen binary', () => {
   const exec = promisify(execFile);
   it('prints the evaluation JSON and exits 0, and exits 1 with a JSON error on bad input', async () => {
     const c = refCase('perfect_8');
-    const ok = await exec(process.execPath, [CLI, 'evaluate', '--input', caseCsv(c, 'perfect.csv'), '--json']);
+    const ok = await exec(process.execPath, [
+      CLI,
+      'evaluate',
+      '--input',
+      caseCsv(c, 'perfect.csv'),
+      '--json',
+    ]);
     const r = JSON.parse(ok.stdout);
     expect(r.auc).toBe(1);
     expect(r.aucCI95).toEqual([1, 1]);
-    const bad = writeCsv('single.csv', ['label', 'score'], [[0, 0.2], [0, 0.4]]);
+    const bad = writeCsv(
+      'single.csv',
+      ['label', 'score'],
+      [
+        [0, 0.2],
+        [0, 0.4],
+      ],
+    );
     const err = await exec(process.execPath, [CLI, 'evaluate', '--input', bad, '--json']).catch((e) => e);
     expect(err.code).toBe(1);
     expect(JSON.parse(err.stdout).error).toMatchObject({ code: 'SINGLE_CLASS', file: bad });

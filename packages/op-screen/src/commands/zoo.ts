@@ -31,7 +31,9 @@ export function registerZooCommand(program: Command): void {
 
   zoo
     .command('fetch')
-    .description('download a registry weight file into the cache (the only command that downloads; honours OP_SCREEN_OFFLINE=1)')
+    .description(
+      'download a registry weight file into the cache (the only command that downloads; honours OP_SCREEN_OFFLINE=1)',
+    )
     .requiredOption('--arch <name>', 'architecture, e.g. efficientnet_b4')
     .option('--tag <tag>', 'weight tag, e.g. IMAGENET1K_V2 (default: the first listed)')
     .action(async (opts: { arch: string; tag?: string }) => {
@@ -39,7 +41,8 @@ export function registerZooCommand(program: Command): void {
         const path = await downloadWeights(opts.arch, {
           tag: opts.tag,
           onProgress: (r, t) => {
-            if (process.stderr.isTTY) process.stderr.write(`\r${(r / 1e6).toFixed(1)}${t ? ` / ${(t / 1e6).toFixed(1)}` : ''} MB`);
+            if (process.stderr.isTTY)
+              process.stderr.write(`\r${(r / 1e6).toFixed(1)}${t ? ` / ${(t / 1e6).toFixed(1)}` : ''} MB`);
           },
         });
         process.stdout.write(`${path}\n`);

@@ -28,8 +28,10 @@ export interface ManifestRow {
   image: string;
   /** DXA T-score when given. */
   tScore: number | undefined;
-  /** 1 = osteoporosis (T-score <= threshold or label 1). */
+  /** 1 = osteoporosis (T-score <= threshold or label 1); 0 also when unlabelled (see `labelled`). */
   label: 0 | 1;
+  /** false only for rows read with `requireLabel: false` that carry neither t_score nor label. */
+  labelled: boolean;
   roi: PixelBox | undefined;
   slice: number | undefined;
   csfRoi: PixelBox | undefined;
@@ -47,6 +49,8 @@ export interface ManifestOptions {
   tScoreThreshold?: number;
   /** Check that image paths exist (default true). */
   checkFiles?: boolean;
+  /** Require t_score or label (default true; `predict` scores unlabelled rows). */
+  requireLabel?: boolean;
 }
 
 export interface Manifest {
@@ -67,46 +71,50 @@ const box = z
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-/** Zod schema of one raw CSV record (strings), producing typed fields. */
-export const manifestRecordSchema = z
-  .object({
-    patient_id: z.string().trim().min(1, 'patient_id is empty'),
-    sequence: z
+/** Zod schema of one raw CSV record's fields (strings), producing typed fields. */
+export const manifestRecordFields = z.object({
+  patient_id: z.string().trim().min(1, 'patient_id is empty'),
+  sequence: z
+    .string()
+    .trim()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(['T1', 'T2'], { message: 'sequence must be T1 or T2' })),
+  level: z
+    .string()
+    .trim()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(LEVEL_NAMES, { message: 'level must be one of L1, L2, L3, L4' })),
+  image: z.string().trim().min(1, 'image is empty'),
+  t_score: z.preprocess(
+    emptyToUndefined,
+    z
       .string()
-      .trim()
-      .transform((s) => s.toUpperCase())
-      .pipe(z.enum(['T1', 'T2'], { message: 'sequence must be T1 or T2' })),
-    level: z
+      .regex(/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/, 't_score is not a number')
+      .transform(Number)
+      .refine((v) => v >= -10 && v <= 10, 't_score outside [-10, 10]')
+      .optional(),
+  ),
+  label: z.preprocess(emptyToUndefined, z.enum(['0', '1'], { message: 'label must be 0 or 1' }).optional()),
+  roi: z.preprocess(emptyToUndefined, box.optional()),
+  slice: z.preprocess(
+    emptyToUndefined,
+    z
       .string()
-      .trim()
-      .transform((s) => s.toUpperCase())
-      .pipe(z.enum(LEVEL_NAMES, { message: 'level must be one of L1, L2, L3, L4' })),
-    image: z.string().trim().min(1, 'image is empty'),
-    t_score: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .regex(/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/, 't_score is not a number')
-        .transform(Number)
-        .refine((v) => v >= -10 && v <= 10, 't_score outside [-10, 10]')
-        .optional(),
-    ),
-    label: z.preprocess(emptyToUndefined, z.enum(['0', '1'], { message: 'label must be 0 or 1' }).optional()),
-    roi: z.preprocess(emptyToUndefined, box.optional()),
-    slice: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .regex(/^\s*\d+\s*$/, 'slice must be a non-negative integer')
-        .transform(Number)
-        .optional(),
-    ),
-    csf_roi: z.preprocess(emptyToUndefined, box.optional()),
-  })
-  .refine((r) => r.t_score !== undefined || r.label !== undefined, {
+      .regex(/^\s*\d+\s*$/, 'slice must be a non-negative integer')
+      .transform(Number)
+      .optional(),
+  ),
+  csf_roi: z.preprocess(emptyToUndefined, box.optional()),
+});
+
+/** A manifest record for training and evaluation: it must carry t_score or label. */
+export const manifestRecordSchema = manifestRecordFields.refine(
+  (r) => r.t_score !== undefined || r.label !== undefined,
+  {
     message: 'neither t_score nor label given',
     path: ['t_score'],
-  });
+  },
+);
 
 /** Parses and validates manifest CSV text; bad rows go to `skipped` with a reason and the run goes on. */
 export function parseManifest(text: string, manifestPath: string, opts: ManifestOptions = {}): Manifest {
@@ -143,7 +151,7 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
   const seen = new Map<string, number>();
   records.forEach((rec, i) => {
     const line = i + 2;
-    const parsed = manifestRecordSchema.safeParse(rec);
+    const parsed = (opts.requireLabel === false ? manifestRecordFields : manifestRecordSchema).safeParse(rec);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       skipped.push({
@@ -183,6 +191,7 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
       image,
       tScore: r.t_score,
       label,
+      labelled: r.t_score !== undefined || r.label !== undefined,
       roi: r.roi,
       slice: r.slice,
       csfRoi: r.csf_roi,

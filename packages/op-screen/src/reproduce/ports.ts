@@ -7,7 +7,7 @@ import { gradCam } from '../gradcam.js';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
 import type { Cropper, SliceImage, SliceReader } from './data.js';
-import type { Engine, FineTuneData, FitSummary, Preparer, TrainBatch } from './engine.js';
+import type { Engine, EpochRecord, FitSummary, Preparer, TrainBatch } from './engine.js';
 import type { ReproduceDeps } from './run.js';
 
 /** The study's preprocessing preset for the run's input size (the study presets at 380/224; the same steps resized otherwise). */
@@ -53,21 +53,8 @@ export const roiCropper: Cropper = (slice, box) => {
   return { data: c.data, width: c.columns, height: c.rows };
 };
 
-/** The training contract of @op-screen/efficientnet (fineTune / predictProbabilities). */
-interface TrainApi {
-  fineTune(
-    model: tfl.LayersModel,
-    data: FineTuneData,
-    options: Record<string, unknown>,
-  ): Promise<{ history: FitSummary['history']; bestEpoch: number; stoppedEarly: boolean }>;
-  predictProbabilities(model: tfl.LayersModel, batches: AsyncIterable<TrainBatch>): Promise<Float32Array>;
-}
-
-function trainApi(): TrainApi {
-  const api = effnet as unknown as Partial<TrainApi>;
-  if (typeof api.fineTune !== 'function' || typeof api.predictProbabilities !== 'function')
-    throw new Error('@op-screen/efficientnet does not export fineTune/predictProbabilities yet');
-  return api as TrainApi;
+function toEpoch(e: effnet.EpochRecord): EpochRecord {
+  return { epoch: e.epoch, loss: e.trainLoss, valLoss: e.valLoss, learningRate: e.lr };
 }
 
 let backendReady: Promise<effnet.BackendInfo> | null = null;
@@ -93,7 +80,7 @@ export const efficientnetEngine: Engine = {
     return model;
   },
   async fineTune(model, data, cfg, opts): Promise<FitSummary> {
-    const r = await trainApi().fineTune(model as tfl.LayersModel, data, {
+    const r = await effnet.fineTune(model as tfl.LayersModel, data, {
       epochs: cfg.epochs,
       batchSize: cfg.batchSize,
       learningRate: cfg.learningRate,
@@ -102,15 +89,17 @@ export const efficientnetEngine: Engine = {
       seed: opts.seed,
       checkpointDir: opts.checkpointDir,
       resume: opts.resume,
-      workers: cfg.workers,
+      workers: cfg.workers > 0 ? cfg.workers : undefined,
       progress: 'auto',
       historyFile: opts.historyFile,
-      onEpoch: opts.onEpoch,
+      onEpoch: opts.onEpoch ? (e) => opts.onEpoch?.(toEpoch(e)) : undefined,
     });
-    return { history: r.history, bestEpoch: r.bestEpoch, stoppedEarly: r.stoppedEarly };
+    return { history: r.history.map(toEpoch), bestEpoch: r.bestEpoch, stoppedEarly: r.stoppedEarly };
   },
-  async predict(model, batches: AsyncIterable<TrainBatch>) {
-    return trainApi().predictProbabilities(model as tfl.LayersModel, batches);
+  async predict(model, batches: AsyncIterable<TrainBatch>, cfg) {
+    return effnet.predictProbabilities(model as tfl.LayersModel, batches, {
+      workers: cfg.workers > 0 ? cfg.workers : undefined,
+    });
   },
   async save(model, dir) {
     await effnet.saveModel(model as tfl.LayersModel, dir);

@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OpScreenError } from '../errors.js';
+import { type ManifestSequence, readManifest, type SkippedRow } from '../manifest/index.js';
+import { type RunConfig, runConfigSchema } from '../reproduce/config.js';
+import { loadVertebrae, type VertebraImage } from '../reproduce/data.js';
+import type { TrainBatch } from '../reproduce/engine.js';
+import type { ReproduceDeps } from '../reproduce/run.js';
+
+export interface PredictOptions {
+  /** RUN_DIR/model of a finished `reproduce` run. */
+  model: string;
+  manifest: string;
+}
+
+export interface PredictedImage {
+  patientId: string;
+  sequence: ManifestSequence;
+  level: string;
+  /** Mean probability over the run's fold models. */
+  score: number;
+  /** score >= the run's image-level Youden threshold for this sequence. */
+  positive: boolean;
+  /** From the manifest when it has t_score or label. */
+  label: 0 | 1 | undefined;
+}
+
+export interface PredictResult {
+  predictions: PredictedImage[];
+  skipped: SkippedRow[];
+  thresholds: Record<string, number>;
+}
+
+interface ModelMeta {
+  config: RunConfig;
+  sequences: ManifestSequence[];
+  folds: number;
+  thresholds: Record<string, { image: number; patient: number }>;
+}
+
+/**
+ * Scores new cases with the fold models of a finished run (their mean probability), using the
+ * run's own preprocessing; manifest rows of sequences the run did not train are skipped.
+ */
+export async function predictManifest(opts: PredictOptions, deps: ReproduceDeps): Promise<PredictResult> {
+  const metaPath = join(opts.model, 'meta.json');
+  if (!existsSync(metaPath))
+    throw new OpScreenError(
+      'MODEL_NOT_FOUND',
+      `${metaPath} not found; pass --model RUN_DIR/model of a finished op-screen reproduce run.`,
+      metaPath,
+    );
+  const raw = JSON.parse(await readFile(metaPath, 'utf8')) as ModelMeta;
+  const cfg = runConfigSchema.parse(raw.config);
+  const manifest = await readManifest(opts.manifest, {
+    tScoreThreshold: cfg.tScoreThreshold,
+    requireLabel: false,
+  });
+  const skipped: SkippedRow[] = [...manifest.skipped];
+  const rows = manifest.rows;
+  const usable = rows.filter((r) => {
+    if (raw.sequences.includes(r.sequence)) return true;
+    skipped.push({ line: r.line, code: 'INVALID_ROW', reason: `the model was not trained on ${r.sequence}` });
+    return false;
+  });
+  const loaded = await loadVertebrae(usable, deps.read, deps.crop);
+  skipped.push(...loaded.skipped);
+  const prep = deps.makePreparer(cfg);
+  const perImage = cfg.inputSize * cfg.inputSize * cfg.channels;
+  const predictions: PredictedImage[] = [];
+  for (const seq of raw.sequences) {
+    const ims = loaded.images.filter((im) => im.row.sequence === seq);
+    if (ims.length === 0) continue;
+    const inputs = ims.map((im) => prep.prepare(im.crop));
+    const sum = new Float64Array(ims.length);
+    for (let k = 0; k < raw.folds; k++) {
+      const model = await deps.engine.load(join(opts.model, seq, `fold-${k}`));
+      try {
+        const p = await deps.engine.predict(model, batches(inputs, perImage, 32), cfg);
+        for (let i = 0; i < p.length; i++) (sum[i] as number) += (p[i] as number) / raw.folds;
+      } finally {
+        deps.engine.dispose(model);
+      }
+    }
+    const threshold = raw.thresholds[seq]?.image ?? 0.5;
+    ims.forEach((im: VertebraImage, i) => {
+      const score = sum[i] as number;
+      predictions.push({
+        patientId: im.row.patientId,
+        sequence: seq,
+        level: im.row.level,
+        score,
+        positive: score >= threshold,
+        label: im.row.labelled ? im.row.label : undefined,
+      });
+    });
+  }
+  skipped.sort((a, b) => a.line - b.line);
+  return {
+    predictions,
+    skipped,
+    thresholds: Object.fromEntries(raw.sequences.map((s) => [s, raw.thresholds[s]?.image ?? 0.5])),
+  };
+}
+
+async function* batches(inputs: Float32Array[], perImage: number, size: number): AsyncGenerator<TrainBatch> {
+  for (let s = 0; s < inputs.length; s += size) {
+    const part = inputs.slice(s, s + size);
+    const x = new Float32Array(part.length * perImage);
+    part.forEach((v, j) => {
+      x.set(v, j * perImage);
+    });
+    yield { x, y: new Float32Array(part.length), n: part.length };
+  }
+}
