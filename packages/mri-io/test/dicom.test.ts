@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeJpegSequential } from '../src/dicom/jpeg-sequential.js';
@@ -265,6 +266,24 @@ describe('12-bit-capable sequential JPEG decoder', () => {
       for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(rgb[c] - lib[3 * i + c]));
     }
     expect(worst).toBeLessThanOrEqual(2);
+  });
+
+  it('decodes 12-bit JPEG Extended within one grey level of dcmtk, pixel by pixel', async () => {
+    // IJG's integer IDCT (dcmtk) and our exact float IDCT may round differently: at most 1.
+    const img = await readDicom(new URL('./fixtures/jpeg12_extended.dcm', import.meta.url).pathname);
+    const raw = gunzipSync(readFileSync(new URL('./fixtures/jpeg12_extended.dcmtk.u16.gz', import.meta.url)));
+    const ref = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+    expect(img.shape).toEqual([256, 224]);
+    expect(img.stored.length).toBe(ref.length);
+    let worst = 0;
+    let same = 0;
+    for (let i = 0; i < ref.length; i++) {
+      const d = Math.abs(img.stored[i] - ref[i]);
+      worst = Math.max(worst, d);
+      if (d === 0) same++;
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(same / ref.length).toBeGreaterThan(0.9);
   });
 
   it('decodes the 12-bit JPEG Extended files to within 0.01% of dcmtk mean', async () => {
