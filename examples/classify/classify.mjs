@@ -8,7 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createModel, loadModel, loadTorchvisionWeights, saveModel, selectBackend } from '@op-screen/efficientnet';
+import {
+  createModel,
+  loadModel,
+  loadTorchvisionWeights,
+  saveModel,
+  selectBackend,
+} from '@op-screen/efficientnet';
 import * as tf from '@tensorflow/tfjs-core';
 
 const arg = (name, def) => {
@@ -21,7 +27,14 @@ const imageFile = arg('image', join(shared, 'data/preprocess/input.f32'));
 const [H, W] = arg('shape', '256x224').split('x').map(Number);
 
 const backend = await selectBackend();
-console.error(`backend: ${backend.backend} (${backend.attempts.filter((a) => !a.ok).map((a) => a.reason).join('; ') || 'first choice'})`);
+console.error(
+  `backend: ${backend.backend} (${
+    backend.attempts
+      .filter((a) => !a.ok)
+      .map((a) => a.reason)
+      .join('; ') || 'first choice'
+  })`,
+);
 
 let model;
 let labels;
@@ -44,7 +57,8 @@ if (arg('weights')) {
     const x = tf.randomNormal([1, 224, 224, 1], 0, 1, 'float32', 3);
     const a = await fresh.predict(x).data();
     const b = await model.predict(x).data();
-    if (!a.every((v, i) => Object.is(v, b[i]))) throw new Error('reloaded checkpoint differs from the saved model');
+    if (!a.every((v, i) => Object.is(v, b[i])))
+      throw new Error('reloaded checkpoint differs from the saved model');
     console.error('check: reloaded checkpoint reproduces the saved model bit-exactly');
   }
   fresh.dispose();
@@ -53,7 +67,8 @@ if (arg('weights')) {
 // image: raw float32 -> min-max to [0, 1] -> bilinear resize to the model input -> ImageNet gray mean/std
 const [, inH, inW, inC] = model.inputs[0].shape;
 const raw = new Float32Array(readFileSync(imageFile).buffer.slice(0));
-if (raw.length !== H * W) throw new Error(`${imageFile}: expected ${H}x${W} float32 values, got ${raw.length}`);
+if (raw.length !== H * W)
+  throw new Error(`${imageFile}: expected ${H}x${W} float32 values, got ${raw.length}`);
 const input = tf.tidy(() => {
   const img = tf.tensor4d(raw, [1, H, W, 1]);
   const lo = tf.min(img);
@@ -65,12 +80,15 @@ const input = tf.tidy(() => {
 const logits = tf.tidy(() => model.predict(input));
 const probs = await tf.tidy(() => (logits.shape[1] === 1 ? tf.sigmoid(logits) : tf.softmax(logits))).data();
 const ranked = Array.from(probs, (p, i) => [i, p]).sort((a, b) => b[1] - a[1]);
-const top = ranked.slice(0, Math.min(5, ranked.length)).map(([i, p]) => ({ class: labels?.[i] ?? i, probability: Number(p.toFixed(6)) }));
+const top = ranked
+  .slice(0, Math.min(5, ranked.length))
+  .map(([i, p]) => ({ class: labels?.[i] ?? i, probability: Number(p.toFixed(6)) }));
 console.log(JSON.stringify({ image: imageFile, model: model.name, input: [inH, inW, inC], top }, null, 1));
 
 if (check) {
   const sum = probs.reduce((a, b) => a + b, 0);
-  if (!(Math.abs(sum - 1) < 1e-5 && probs.every((p) => p >= 0 && p <= 1))) throw new Error(`probabilities do not sum to 1: ${sum}`);
+  if (!(Math.abs(sum - 1) < 1e-5 && probs.every((p) => p >= 0 && p <= 1)))
+    throw new Error(`probabilities do not sum to 1: ${sum}`);
   console.error('check: probabilities are valid');
 }
 if (tmp) rmSync(tmp, { recursive: true, force: true });

@@ -115,9 +115,14 @@ export function cudaVisibility(): { visible: boolean; detail: string } {
 
 async function describeCurrent(attempts: BackendAttempt[]): Promise<BackendInfo> {
   const backend = tf.getBackend();
-  const versions: Record<string, string> = { 'tfjs-core': tf.version_core, 'tfjs-backend-wasm': version_wasm };
+  const versions: Record<string, string> = {
+    'tfjs-core': tf.version_core,
+    'tfjs-backend-wasm': version_wasm,
+  };
   try {
-    versions['tfjs-layers'] = (require('@tensorflow/tfjs-layers/package.json') as { version: string }).version;
+    versions['tfjs-layers'] = (
+      require('@tensorflow/tfjs-layers/package.json') as { version: string }
+    ).version;
   } catch {
     /* layers is a dependency; absence only drops the line */
   }
@@ -132,7 +137,16 @@ async function describeCurrent(attempts: BackendAttempt[]): Promise<BackendInfo>
     if (v) versions.tensorflow = v;
   }
   const cuda = cudaVisibility();
-  return { backend, attempts, versions, simd, threads, cudaVisible: cuda.visible, cudaDetail: cuda.detail, cacheDir: cacheDir() };
+  return {
+    backend,
+    attempts,
+    versions,
+    simd,
+    threads,
+    cudaVisible: cuda.visible,
+    cudaDetail: cuda.detail,
+    cacheDir: cacheDir(),
+  };
 }
 
 /**
@@ -149,7 +163,10 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
   selected = (async () => {
     const order: BackendName[] = prefer === 'auto' ? [...BACKEND_ORDER] : [prefer];
     if (prefer !== 'auto' && !BACKEND_ORDER.includes(prefer))
-      throw new ZooError('INVALID_OPTION', `unknown backend '${prefer}'; use one of auto, ${BACKEND_ORDER.join(', ')}`);
+      throw new ZooError(
+        'INVALID_OPTION',
+        `unknown backend '${prefer}'; use one of auto, ${BACKEND_ORDER.join(', ')}`,
+      );
     const attempts: BackendAttempt[] = [];
     for (const name of order) {
       const reason = await trySelect(name);

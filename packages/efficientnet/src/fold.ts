@@ -10,8 +10,17 @@ import { createModel } from './registry.js';
  * ReLU fused into the conv call. Same outputs up to float32 rounding, fewer kernels (no BatchNorm,
  * no separate ReLU). `arch` and `options` must be those `model` was built with. Not for training.
  */
-export function foldBatchNorm(model: tfl.LayersModel, arch: string, options: ModelOptions = {}): tfl.LayersModel {
-  const folded = createModel(arch, { ...options, init: 'zeros', foldBatchNorm: true, name: options.name ?? model.name });
+export function foldBatchNorm(
+  model: tfl.LayersModel,
+  arch: string,
+  options: ModelOptions = {},
+): tfl.LayersModel {
+  const folded = createModel(arch, {
+    ...options,
+    init: 'zeros',
+    foldBatchNorm: true,
+    name: options.name ?? model.name,
+  });
   const bnAfter = new Map<string, tfl.layers.Layer>();
   for (const l of model.layers)
     if (l.getClassName() === 'BatchNormalization') {
@@ -24,7 +33,10 @@ export function foldBatchNorm(model: tfl.LayersModel, arch: string, options: Mod
     try {
       src = model.getLayer(layer.name);
     } catch {
-      throw new ZooError('INVALID_OPTION', `foldBatchNorm: ${model.name} has no layer ${layer.name}; pass the arch and options it was built with`);
+      throw new ZooError(
+        'INVALID_OPTION',
+        `foldBatchNorm: ${model.name} has no layer ${layer.name}; pass the arch and options it was built with`,
+      );
     }
     const srcW = src.getWeights().map((t) => t.dataSync() as Float32Array);
     const bn = bnAfter.get(layer.name);
@@ -32,7 +44,12 @@ export function foldBatchNorm(model: tfl.LayersModel, arch: string, options: Mod
     if (!bn) {
       values = srcW.map((a) => a.slice());
     } else {
-      const [gamma, beta, mean, variance] = bn.getWeights().map((t) => t.dataSync() as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
+      const [gamma, beta, mean, variance] = bn.getWeights().map((t) => t.dataSync() as Float32Array) as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
       const eps = (bn.getConfig().epsilon as number) ?? 1e-3;
       const kernel = (srcW[0] as Float32Array).slice();
       const c = gamma.length;
@@ -42,11 +59,17 @@ export function foldBatchNorm(model: tfl.LayersModel, arch: string, options: Mod
       for (let i = 0; i < kernel.length; i++) kernel[i] = (kernel[i] as number) * (scale[i % c] as number);
       const bias = new Float32Array(c);
       const oldBias = srcW[1];
-      for (let i = 0; i < c; i++) bias[i] = (beta[i] as number) + ((oldBias ? (oldBias[i] as number) : 0) - (mean[i] as number)) * (scale[i] as number);
+      for (let i = 0; i < c; i++)
+        bias[i] =
+          (beta[i] as number) +
+          ((oldBias ? (oldBias[i] as number) : 0) - (mean[i] as number)) * (scale[i] as number);
       values = [kernel, bias];
     }
     if (values.length !== layer.weights.length)
-      throw new ZooError('INVALID_OPTION', `foldBatchNorm: layer ${layer.name} has ${layer.weights.length} weights, source gives ${values.length}`);
+      throw new ZooError(
+        'INVALID_OPTION',
+        `foldBatchNorm: layer ${layer.name} has ${layer.weights.length} weights, source gives ${values.length}`,
+      );
     layer.weights.forEach((w, i) => {
       const t = tf.tensor(values[i] as Float32Array, w.shape as number[], 'float32');
       (w as tfl.LayerVariable).write(t);

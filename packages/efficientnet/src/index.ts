@@ -19,23 +19,11 @@ export {
 } from './backend.js';
 export { cacheDir } from './cache.js';
 export { ZooError, type ZooErrorCode } from './errors.js';
-export { StochasticDepth, type StochasticDepthArgs } from './layers.js';
-export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
-export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
-export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
-export { kerasMapping, loadKerasH5Weights } from './keras.js';
-export {
-  cachedWeightsPath,
-  type DownloadOptions,
-  downloadSource,
-  downloadWeights,
-  type ResolveWeightsOptions,
-  resolveWeights,
-  sha256File,
-  type WeightsLocation,
-  weightSource,
-} from './weights.js';
 export { foldBatchNorm } from './fold.js';
+export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
+export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
+export { kerasMapping, loadKerasH5Weights } from './keras.js';
+export { StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,
@@ -47,6 +35,7 @@ export {
   ZOO,
 } from './registry.js';
 export { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
+export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
 export { readTorchCheckpoint } from './torch-pickle.js';
 export {
   type LayoutTransform,
@@ -55,9 +44,20 @@ export {
   loadTorchvisionWeights,
   readStateDict,
   sumInputChannels,
-  toTfLayout,
   torchvisionMapping,
+  toTfLayout,
   type WeightMapping,
   type WeightsInput,
 } from './torchvision.js';
 export * from './train/index.js';
+export {
+  cachedWeightsPath,
+  type DownloadOptions,
+  downloadSource,
+  downloadWeights,
+  type ResolveWeightsOptions,
+  resolveWeights,
+  sha256File,
+  type WeightsLocation,
+  weightSource,
+} from './weights.js';

@@ -22,7 +22,10 @@ export function fileSystemHandler(dir: string, options: FileHandlerOptions = {})
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer)
-        throw new ZooError('MODEL_FILES_INVALID', 'saving a binary (graph-model) topology is not supported; save a layers model');
+        throw new ZooError(
+          'MODEL_FILES_INVALID',
+          'saving a binary (graph-model) topology is not supported; save a layers model',
+        );
       mkdirSync(dir, { recursive: true });
       const data = new tf.io.CompositeArrayBuffer(artifacts.weightData ?? new ArrayBuffer(0));
       const total = data.byteLength;
@@ -52,10 +55,18 @@ export function fileSystemHandler(dir: string, options: FileHandlerOptions = {})
       try {
         json = JSON.parse(readFileSync(file, 'utf8')) as tf.io.ModelJSON;
       } catch (err) {
-        throw new ZooError('MODEL_FILES_INVALID', `cannot read ${file}: ${(err as Error).message.split('\n')[0]}; point to a directory written by saveModel`, file);
+        throw new ZooError(
+          'MODEL_FILES_INVALID',
+          `cannot read ${file}: ${(err as Error).message.split('\n')[0]}; point to a directory written by saveModel`,
+          file,
+        );
       }
       if (!json.modelTopology || !Array.isArray(json.weightsManifest))
-        throw new ZooError('MODEL_FILES_INVALID', `${file} has no modelTopology/weightsManifest; it is not a tfjs layers model`, file);
+        throw new ZooError(
+          'MODEL_FILES_INVALID',
+          `${file} has no modelTopology/weightsManifest; it is not a tfjs layers model`,
+          file,
+        );
       return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];
@@ -67,15 +78,29 @@ export function fileSystemHandler(dir: string, options: FileHandlerOptions = {})
             try {
               bytes = readFileSync(shard);
             } catch {
-              throw new ZooError('MODEL_FILES_INVALID', `weight shard ${p} named in ${file} is missing`, shard);
+              throw new ZooError(
+                'MODEL_FILES_INVALID',
+                `weight shard ${p} named in ${file} is missing`,
+                shard,
+              );
             }
-            buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+            buffers.push(
+              bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+            );
           }
         }
         const weightData = tf.io.concatenateArrayBuffers(buffers);
-        const need = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === 'float32' || w.dtype === 'int32' ? 4 : 1), 0);
+        const need = specs.reduce(
+          (s, w) =>
+            s + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === 'float32' || w.dtype === 'int32' ? 4 : 1),
+          0,
+        );
         if (!specs.some((w) => w.quantization) && weightData.byteLength !== need)
-          throw new ZooError('MODEL_FILES_INVALID', `weight shards in ${dir} hold ${weightData.byteLength} bytes but ${file} describes ${need}`, file);
+          throw new ZooError(
+            'MODEL_FILES_INVALID',
+            `weight shards in ${dir} hold ${weightData.byteLength} bytes but ${file} describes ${need}`,
+            file,
+          );
         return [specs, weightData];
       });
     },
@@ -83,7 +108,11 @@ export function fileSystemHandler(dir: string, options: FileHandlerOptions = {})
 }
 
 /** Saves a layers model (topology + weights) as `model.json` + shards in `dir`. */
-export async function saveModel(model: tfl.LayersModel, dir: string, options: FileHandlerOptions = {}): Promise<tf.io.SaveResult> {
+export async function saveModel(
+  model: tfl.LayersModel,
+  dir: string,
+  options: FileHandlerOptions = {},
+): Promise<tf.io.SaveResult> {
   return model.save(fileSystemHandler(dir, options));
 }
 

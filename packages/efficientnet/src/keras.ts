@@ -41,8 +41,13 @@ function kerasLayerName(model: tfl.LayersModel, name: string, headIndex: number)
 export function kerasMapping(model: tfl.LayersModel): WeightMapping[] {
   const isV1 = model.layers.some((l) => l.name === 'features.1.0.block.1.fc1');
   if (!isV1)
-    throw new ZooError('INVALID_OPTION', `Keras h5 loading supports EfficientNet B0-B7 (keras.applications.efficientnet); ${model.name} is not one of them`);
-  const headIndex = Math.max(...model.layers.filter((l) => /^features\.\d+\.0$/.test(l.name)).map((l) => Number(l.name.split('.')[1])));
+    throw new ZooError(
+      'INVALID_OPTION',
+      `Keras h5 loading supports EfficientNet B0-B7 (keras.applications.efficientnet); ${model.name} is not one of them`,
+    );
+  const headIndex = Math.max(
+    ...model.layers.filter((l) => /^features\.\d+\.0$/.test(l.name)).map((l) => Number(l.name.split('.')[1])),
+  );
   const rows: WeightMapping[] = [];
   for (const layer of model.layers) {
     if (layer.weights.length === 0) continue;
@@ -79,7 +84,9 @@ interface H5Dataset {
 function strings(v: unknown): string[] {
   if (v == null) return [];
   if (typeof v === 'string') return [v];
-  return Array.from(v as ArrayLike<unknown>, (s) => (s instanceof Uint8Array ? new TextDecoder().decode(s) : String(s)));
+  return Array.from(v as ArrayLike<unknown>, (s) =>
+    s instanceof Uint8Array ? new TextDecoder().decode(s) : String(s),
+  );
 }
 
 /**
@@ -89,7 +96,11 @@ function strings(v: unknown): string[] {
  * Keras's built-in `Rescaling` + `Normalization` would (those input-statistics layers are skipped
  * and listed in `ignored`). Shapes are checked for every tensor before anything is written.
  */
-export async function loadKerasH5Weights(model: tfl.LayersModel, file: string, options: LoadOptions = {}): Promise<LoadReport> {
+export async function loadKerasH5Weights(
+  model: tfl.LayersModel,
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadReport> {
   const table = kerasMapping(model);
   const h5wasm = (await import('h5wasm/node')).default;
   await h5wasm.ready;
@@ -97,7 +108,11 @@ export async function loadKerasH5Weights(model: tfl.LayersModel, file: string, o
   try {
     f = new h5wasm.File(file, 'r');
   } catch (err) {
-    throw new ZooError('H5_INVALID', `${file} is not a readable HDF5 file (${(err as Error).message}); expected a Keras .h5 weight file`, file);
+    throw new ZooError(
+      'H5_INVALID',
+      `${file} is not a readable HDF5 file (${(err as Error).message}); expected a Keras .h5 weight file`,
+      file,
+    );
   }
   try {
     let root = f as unknown as H5Group;
@@ -113,11 +128,17 @@ export async function loadKerasH5Weights(model: tfl.LayersModel, file: string, o
     for (const ln of layerNames) {
       const g = root.get(ln) as H5Group | null;
       if (!g) continue;
-      for (const wn of strings(g.attrs.weight_names?.value)) datasets.set(wn, { layer: ln, path: `${ln}/${wn}` });
+      for (const wn of strings(g.attrs.weight_names?.value))
+        datasets.set(wn, { layer: ln, path: `${ln}/${wn}` });
     }
     const read = (name: string) => {
       const d = root.get((datasets.get(name) as { path: string }).path) as H5Dataset | null;
-      if (!d) throw new ZooError('H5_INVALID', `${file}: weight '${name}' is listed but its dataset is missing`, file);
+      if (!d)
+        throw new ZooError(
+          'H5_INVALID',
+          `${file}: weight '${name}' is listed but its dataset is missing`,
+          file,
+        );
       return { shape: d.shape ?? [], data: Float32Array.from(d.value as ArrayLike<number>) };
     };
     const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -125,7 +146,9 @@ export async function loadKerasH5Weights(model: tfl.LayersModel, file: string, o
     let headMatches = true;
     for (const r of table)
       if (r.head) {
-        const d = datasets.get(r.source) ? (root.get((datasets.get(r.source) as { path: string }).path) as H5Dataset) : null;
+        const d = datasets.get(r.source)
+          ? (root.get((datasets.get(r.source) as { path: string }).path) as H5Dataset)
+          : null;
         if (!d || !same(d.shape ?? [], r.sourceShape)) headMatches = false;
       }
     const loadHead = headMode === 'load' || (headMode === 'auto' && headMatches);
@@ -139,7 +162,11 @@ export async function loadKerasH5Weights(model: tfl.LayersModel, file: string, o
         continue;
       }
       if (!datasets.has(row.source))
-        throw new ZooError('WEIGHT_MISSING', `${file} has no weight '${row.source}' (needed for ${row.target}); is it a Keras ${model.name}?`, file);
+        throw new ZooError(
+          'WEIGHT_MISSING',
+          `${file} has no weight '${row.source}' (needed for ${row.target}); is it a Keras ${model.name}?`,
+          file,
+        );
       const t = read(row.source);
       if (!same(t.shape, row.sourceShape))
         throw new ZooError(
@@ -156,7 +183,11 @@ export async function loadKerasH5Weights(model: tfl.LayersModel, file: string, o
       const preprocessing = KERAS_PREPROCESSING.has(layer.replace(/_\d+$/, ''));
       const head = layer === 'predictions' && !model.layers.some((l) => l.name === 'classifier.1');
       if (!preprocessing && !head && (options.strict ?? true))
-        throw new ZooError('WEIGHT_UNEXPECTED', `${file} has weight '${name}' that ${model.name} has no place for; pass { strict: false } to ignore it`, file);
+        throw new ZooError(
+          'WEIGHT_UNEXPECTED',
+          `${file} has weight '${name}' that ${model.name} has no place for; pass { strict: false } to ignore it`,
+          file,
+        );
       ignored.push(name);
     }
     for (const { row, data } of plan) {

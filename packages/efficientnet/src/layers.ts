@@ -22,7 +22,8 @@ export class StochasticDepth extends tfl.layers.Layer {
 
   constructor(args: StochasticDepthArgs) {
     super({ name: args.name, trainable: args.trainable });
-    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`StochasticDepth rate must be in [0, 1), got ${args.rate}`);
+    if (!(args.rate >= 0 && args.rate < 1))
+      throw new Error(`StochasticDepth rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
     this.seed = args.seed;
     this.supportsMasking = true;

@@ -9,7 +9,8 @@ const BUFFER = /\/(moving_mean|moving_variance)$/;
  */
 export function countParameters(model: tfl.LayersModel): number {
   let n = 0;
-  for (const w of model.weights) if (!BUFFER.test(w.originalName)) n += (w.shape as number[]).reduce((a, b) => a * b, 1);
+  for (const w of model.weights)
+    if (!BUFFER.test(w.originalName)) n += (w.shape as number[]).reduce((a, b) => a * b, 1);
   return n;
 }
 
@@ -49,7 +50,10 @@ export function freezeStages(model: tfl.LayersModel, upTo: string | null): strin
   const stages = listStages(model);
   const idx = upTo === null ? -1 : stages.indexOf(upTo);
   if (upTo !== null && idx < 0)
-    throw new ZooError('INVALID_OPTION', `no stage '${upTo}' in model ${model.name}; stages: ${stages.join(', ')}`);
+    throw new ZooError(
+      'INVALID_OPTION',
+      `no stage '${upTo}' in model ${model.name}; stages: ${stages.join(', ')}`,
+    );
   const frozen = new Set(stages.slice(0, idx + 1));
   for (const l of model.layers) l.trainable = !frozen.has(stageOf(l.name));
   return [...frozen];
@@ -59,7 +63,11 @@ export function freezeStages(model: tfl.LayersModel, upTo: string | null): strin
 export function setStagesTrainable(model: tfl.LayersModel, stages: string[], trainable: boolean): void {
   const known = listStages(model);
   for (const s of stages)
-    if (!known.includes(s)) throw new ZooError('INVALID_OPTION', `no stage '${s}' in model ${model.name}; stages: ${known.join(', ')}`);
+    if (!known.includes(s))
+      throw new ZooError(
+        'INVALID_OPTION',
+        `no stage '${s}' in model ${model.name}; stages: ${known.join(', ')}`,
+      );
   const set = new Set(stages);
   for (const l of model.layers) if (set.has(stageOf(l.name))) l.trainable = trainable;
 }

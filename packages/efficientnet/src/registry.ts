@@ -50,7 +50,14 @@ export interface ArchEntry {
   weights: WeightSource[];
 }
 
-const mb = (expand: number, kernel: number, stride: number, inC: number, out: number, layers: number): BlockRow => ({
+const mb = (
+  expand: number,
+  kernel: number,
+  stride: number,
+  inC: number,
+  out: number,
+  layers: number,
+): BlockRow => ({
   block: 'mbconv',
   expand,
   kernel,
@@ -59,7 +66,14 @@ const mb = (expand: number, kernel: number, stride: number, inC: number, out: nu
   out,
   layers,
 });
-const fused = (expand: number, kernel: number, stride: number, inC: number, out: number, layers: number): BlockRow => ({
+const fused = (
+  expand: number,
+  kernel: number,
+  stride: number,
+  inC: number,
+  out: number,
+  layers: number,
+): BlockRow => ({
   ...mb(expand, kernel, stride, inC, out, layers),
   block: 'fused',
 });
@@ -115,7 +129,10 @@ function tv(
   crop: number,
   interpolation: 'bilinear' | 'bicubic',
   bnEps: number,
-  meanStd: { mean: [number, number, number]; std: [number, number, number] } = { mean: IMAGENET_MEAN, std: IMAGENET_STD },
+  meanStd: { mean: [number, number, number]; std: [number, number, number] } = {
+    mean: IMAGENET_MEAN,
+    std: IMAGENET_STD,
+  },
 ): WeightSource {
   const m = /-([0-9a-f]{8,})\.pth$/.exec(file);
   if (!m) throw new Error(`registry: torchvision file name without hash prefix: ${file}`);
@@ -134,28 +151,75 @@ function tv(
   };
 }
 
-function effV1(name: string, width: number, depth: number, dropout: number, size: number, params: number, bnEps: number, weights: WeightSource[]): ArchEntry {
+function effV1(
+  name: string,
+  width: number,
+  depth: number,
+  dropout: number,
+  size: number,
+  params: number,
+  bnEps: number,
+  weights: WeightSource[],
+): ArchEntry {
   return {
     name,
-    config: { family: 'efficientnet', rows: V1_ROWS, widthMult: width, depthMult: depth, lastChannel: null, dropout, stochasticDepth: 0.2, bnEps },
+    config: {
+      family: 'efficientnet',
+      rows: V1_ROWS,
+      widthMult: width,
+      depthMult: depth,
+      lastChannel: null,
+      dropout,
+      stochasticDepth: 0.2,
+      bnEps,
+    },
     inputSize: size,
     parameters: params,
     weights,
   };
 }
 
-function effV2(name: string, rows: BlockRow[], dropout: number, sd: number, size: number, params: number, weights: WeightSource[]): ArchEntry {
+function effV2(
+  name: string,
+  rows: BlockRow[],
+  dropout: number,
+  sd: number,
+  size: number,
+  params: number,
+  weights: WeightSource[],
+): ArchEntry {
   return {
     name,
-    config: { family: 'efficientnet', rows, widthMult: 1, depthMult: 1, lastChannel: 1280, dropout, stochasticDepth: sd, bnEps: 1e-3 },
+    config: {
+      family: 'efficientnet',
+      rows,
+      widthMult: 1,
+      depthMult: 1,
+      lastChannel: 1280,
+      dropout,
+      stochasticDepth: sd,
+      bnEps: 1e-3,
+    },
     inputSize: size,
     parameters: params,
     weights,
   };
 }
 
-function resnet(name: string, block: 'basic' | 'bottleneck', layers: [number, number, number, number], params: number, weights: WeightSource[]): ArchEntry {
-  return { name, config: { family: 'resnet', block, layers, bnEps: 1e-5 }, inputSize: 224, parameters: params, weights };
+function resnet(
+  name: string,
+  block: 'basic' | 'bottleneck',
+  layers: [number, number, number, number],
+  params: number,
+  weights: WeightSource[],
+): ArchEntry {
+  return {
+    name,
+    config: { family: 'resnet', block, layers, bnEps: 1e-5 },
+    inputSize: 224,
+    parameters: params,
+    weights,
+  };
 }
 
 /**
@@ -166,41 +230,162 @@ export const ZOO: Readonly<Record<string, ArchEntry>> = Object.freeze(
   Object.fromEntries(
     [
       effV1('efficientnet_b0', 1.0, 1.0, 0.2, 224, 5288548, 1e-5, [
-        tv('IMAGENET1K_V1', 'efficientnet_b0_rwightman-3dd342df.pth', 5288548, 77.692, 93.532, 256, 224, 'bicubic', 1e-5),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_b0_rwightman-3dd342df.pth',
+          5288548,
+          77.692,
+          93.532,
+          256,
+          224,
+          'bicubic',
+          1e-5,
+        ),
       ]),
       effV1('efficientnet_b1', 1.0, 1.1, 0.2, 240, 7794184, 1e-5, [
-        tv('IMAGENET1K_V1', 'efficientnet_b1_rwightman-533bc792.pth', 7794184, 78.642, 94.186, 256, 240, 'bicubic', 1e-5),
-        tv('IMAGENET1K_V2', 'efficientnet_b1-c27df63c.pth', 7794184, 79.838, 94.934, 255, 240, 'bilinear', 1e-5),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_b1_rwightman-533bc792.pth',
+          7794184,
+          78.642,
+          94.186,
+          256,
+          240,
+          'bicubic',
+          1e-5,
+        ),
+        tv(
+          'IMAGENET1K_V2',
+          'efficientnet_b1-c27df63c.pth',
+          7794184,
+          79.838,
+          94.934,
+          255,
+          240,
+          'bilinear',
+          1e-5,
+        ),
       ]),
       effV1('efficientnet_b2', 1.1, 1.2, 0.3, 288, 9109994, 1e-5, [
-        tv('IMAGENET1K_V1', 'efficientnet_b2_rwightman-bcdf34b7.pth', 9109994, 80.608, 95.31, 288, 288, 'bicubic', 1e-5),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_b2_rwightman-bcdf34b7.pth',
+          9109994,
+          80.608,
+          95.31,
+          288,
+          288,
+          'bicubic',
+          1e-5,
+        ),
       ]),
       effV1('efficientnet_b3', 1.2, 1.4, 0.3, 300, 12233232, 1e-5, [
-        tv('IMAGENET1K_V1', 'efficientnet_b3_rwightman-cf984f9c.pth', 12233232, 82.008, 96.054, 320, 300, 'bicubic', 1e-5),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_b3_rwightman-cf984f9c.pth',
+          12233232,
+          82.008,
+          96.054,
+          320,
+          300,
+          'bicubic',
+          1e-5,
+        ),
       ]),
       effV1('efficientnet_b4', 1.4, 1.8, 0.4, 380, 19341616, 1e-5, [
-        tv('IMAGENET1K_V1', 'efficientnet_b4_rwightman-7eb33cd5.pth', 19341616, 83.384, 96.594, 384, 380, 'bicubic', 1e-5),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_b4_rwightman-7eb33cd5.pth',
+          19341616,
+          83.384,
+          96.594,
+          384,
+          380,
+          'bicubic',
+          1e-5,
+        ),
       ]),
       effV1('efficientnet_b5', 1.6, 2.2, 0.4, 456, 30389784, 1e-3, [
-        tv('IMAGENET1K_V1', 'efficientnet_b5_lukemelas-b6417697.pth', 30389784, 83.444, 96.628, 456, 456, 'bicubic', 1e-3),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_b5_lukemelas-b6417697.pth',
+          30389784,
+          83.444,
+          96.628,
+          456,
+          456,
+          'bicubic',
+          1e-3,
+        ),
       ]),
       effV1('efficientnet_b6', 1.8, 2.6, 0.5, 528, 43040704, 1e-3, [
-        tv('IMAGENET1K_V1', 'efficientnet_b6_lukemelas-c76e70fd.pth', 43040704, 84.008, 96.916, 528, 528, 'bicubic', 1e-3),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_b6_lukemelas-c76e70fd.pth',
+          43040704,
+          84.008,
+          96.916,
+          528,
+          528,
+          'bicubic',
+          1e-3,
+        ),
       ]),
       effV1('efficientnet_b7', 2.0, 3.1, 0.5, 600, 66347960, 1e-3, [
-        tv('IMAGENET1K_V1', 'efficientnet_b7_lukemelas-dcc49843.pth', 66347960, 84.122, 96.908, 600, 600, 'bicubic', 1e-3),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_b7_lukemelas-dcc49843.pth',
+          66347960,
+          84.122,
+          96.908,
+          600,
+          600,
+          'bicubic',
+          1e-3,
+        ),
       ]),
       effV2('efficientnet_v2_s', V2_S, 0.2, 0.2, 384, 21458488, [
-        tv('IMAGENET1K_V1', 'efficientnet_v2_s-dd5fe13b.pth', 21458488, 84.228, 96.878, 384, 384, 'bilinear', 1e-3),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_v2_s-dd5fe13b.pth',
+          21458488,
+          84.228,
+          96.878,
+          384,
+          384,
+          'bilinear',
+          1e-3,
+        ),
       ]),
       effV2('efficientnet_v2_m', V2_M, 0.3, 0.2, 480, 54139356, [
-        tv('IMAGENET1K_V1', 'efficientnet_v2_m-dc08266a.pth', 54139356, 85.112, 97.156, 480, 480, 'bilinear', 1e-3),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_v2_m-dc08266a.pth',
+          54139356,
+          85.112,
+          97.156,
+          480,
+          480,
+          'bilinear',
+          1e-3,
+        ),
       ]),
       effV2('efficientnet_v2_l', V2_L, 0.4, 0.5, 480, 118515272, [
-        tv('IMAGENET1K_V1', 'efficientnet_v2_l-59c71312.pth', 118515272, 85.808, 97.788, 480, 480, 'bicubic', 1e-3, {
-          mean: [0.5, 0.5, 0.5],
-          std: [0.5, 0.5, 0.5],
-        }),
+        tv(
+          'IMAGENET1K_V1',
+          'efficientnet_v2_l-59c71312.pth',
+          118515272,
+          85.808,
+          97.788,
+          480,
+          480,
+          'bicubic',
+          1e-3,
+          {
+            mean: [0.5, 0.5, 0.5],
+            std: [0.5, 0.5, 0.5],
+          },
+        ),
       ]),
       resnet('resnet18', 'basic', [2, 2, 2, 2], 11689512, [
         tv('IMAGENET1K_V1', 'resnet18-f37072fd.pth', 11689512, 69.758, 89.078, 256, 224, 'bilinear', 1e-5),
@@ -232,7 +417,10 @@ export function listArchitectures(): string[] {
 export function getArch(name: string): ArchEntry {
   const entry = ZOO[name];
   if (!entry)
-    throw new ZooError('UNKNOWN_ARCH', `unknown architecture '${name}'; known: ${listArchitectures().join(', ')}`);
+    throw new ZooError(
+      'UNKNOWN_ARCH',
+      `unknown architecture '${name}'; known: ${listArchitectures().join(', ')}`,
+    );
   return entry;
 }
 

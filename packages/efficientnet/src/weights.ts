@@ -29,7 +29,10 @@ export function weightSource(arch: string, tag?: string): WeightSource {
   const entry = getArch(arch);
   const src = tag ? entry.weights.find((w) => w.tag === tag) : entry.weights[0];
   if (!src)
-    throw new ZooError('INVALID_OPTION', `${arch} has no weights tagged '${tag}'; available: ${entry.weights.map((w) => w.tag).join(', ')}`);
+    throw new ZooError(
+      'INVALID_OPTION',
+      `${arch} has no weights tagged '${tag}'; available: ${entry.weights.map((w) => w.tag).join(', ')}`,
+    );
   return src;
 }
 
@@ -59,7 +62,10 @@ function checkHash(actual: string, expected: string, file: string): void {
  * file always works); otherwise the registry entry's cached copy, verified against its SHA-256.
  * Throws `WEIGHTS_NOT_CACHED` (with the URL and the download call to make) when it is absent.
  */
-export async function resolveWeights(archOrPath: string, options: ResolveWeightsOptions = {}): Promise<string> {
+export async function resolveWeights(
+  archOrPath: string,
+  options: ResolveWeightsOptions = {},
+): Promise<string> {
   if (existsSync(archOrPath) && statSync(archOrPath).isFile()) return archOrPath;
   const source = weightSource(archOrPath, options.tag);
   const path = cachedWeightsPath(source, options);
@@ -92,16 +98,28 @@ export async function downloadSource(source: WeightSource, options: DownloadOpti
   }
   const offline = options.offline ?? process.env.OP_SCREEN_OFFLINE === '1';
   if (offline)
-    throw new ZooError('WEIGHTS_NOT_CACHED', `offline mode (OP_SCREEN_OFFLINE=1): not downloading ${source.url}; copy the file to ${path} or pass a local path`, path);
+    throw new ZooError(
+      'WEIGHTS_NOT_CACHED',
+      `offline mode (OP_SCREEN_OFFLINE=1): not downloading ${source.url}; copy the file to ${path} or pass a local path`,
+      path,
+    );
   const doFetch = options.fetch ?? globalThis.fetch;
   let res: Response;
   try {
     res = await doFetch(source.url);
   } catch (err) {
-    throw new ZooError('DOWNLOAD_FAILED', `could not fetch ${source.url}: ${(err as Error).message}; check the network or download it by hand to ${path}`, path);
+    throw new ZooError(
+      'DOWNLOAD_FAILED',
+      `could not fetch ${source.url}: ${(err as Error).message}; check the network or download it by hand to ${path}`,
+      path,
+    );
   }
   if (!res.ok || !res.body)
-    throw new ZooError('DOWNLOAD_FAILED', `fetching ${source.url} answered HTTP ${res.status}; download it by hand to ${path}`, path);
+    throw new ZooError(
+      'DOWNLOAD_FAILED',
+      `fetching ${source.url} answered HTTP ${res.status}; download it by hand to ${path}`,
+      path,
+    );
   mkdirSync(join(path, '..'), { recursive: true });
   const part = `${path}.part`;
   const total = Number(res.headers.get('content-length')) || null;
@@ -121,7 +139,11 @@ export async function downloadSource(source: WeightSource, options: DownloadOpti
   } catch (err) {
     await fh.close();
     rmSync(part, { force: true });
-    throw new ZooError('DOWNLOAD_FAILED', `download of ${source.url} broke off after ${received} bytes: ${(err as Error).message}`, path);
+    throw new ZooError(
+      'DOWNLOAD_FAILED',
+      `download of ${source.url} broke off after ${received} bytes: ${(err as Error).message}`,
+      path,
+    );
   }
   await fh.close();
   try {

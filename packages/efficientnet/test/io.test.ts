@@ -29,29 +29,44 @@ async function expectBitExact(a: tf.Tensor, b: tf.Tensor): Promise<void> {
 describe('tfjs layers-model save -> load', () => {
   it.each([
     ['efficientnet_b0', { inputShape: [64, 64, 1] as [number, number, number], numClasses: 2, seed: 7 }],
-    ['resnet18', { inputShape: [64, 64, 3] as [number, number, number], numClasses: 1, classifierActivation: 'sigmoid' as const, seed: 3 }],
-  ])('round-trips %s bit-exactly (topology with custom layers, every weight, predictions)', async (arch, opts) => {
-    const model = createModel(arch, opts);
-    const dir = tmp();
-    await saveModel(model, dir, { shardBytes: 1 << 20 });
-    const shards = readdirSync(dir).filter((f) => f.endsWith('.bin'));
-    expect(shards.length).toBeGreaterThan(1);
-    const back = await loadModel(dir);
-    expect(back.name).toBe(model.name);
-    expect(back.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
-    expect(back.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
-    for (const [i, w] of model.weights.entries()) await expectBitExact(w.read(), back.weights[i].read());
-    const x = tf.randomNormal([2, ...opts.inputShape], 0, 1, 'float32', 11);
-    const a = model.predict(x) as tf.Tensor;
-    const b = back.predict(x) as tf.Tensor;
-    await expectBitExact(a, b);
-    tf.dispose([x, a, b]);
-    model.dispose();
-    back.dispose();
-  });
+    [
+      'resnet18',
+      {
+        inputShape: [64, 64, 3] as [number, number, number],
+        numClasses: 1,
+        classifierActivation: 'sigmoid' as const,
+        seed: 3,
+      },
+    ],
+  ])(
+    'round-trips %s bit-exactly (topology with custom layers, every weight, predictions)',
+    async (arch, opts) => {
+      const model = createModel(arch, opts);
+      const dir = tmp();
+      await saveModel(model, dir, { shardBytes: 1 << 20 });
+      const shards = readdirSync(dir).filter((f) => f.endsWith('.bin'));
+      expect(shards.length).toBeGreaterThan(1);
+      const back = await loadModel(dir);
+      expect(back.name).toBe(model.name);
+      expect(back.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
+      expect(back.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
+      for (const [i, w] of model.weights.entries()) await expectBitExact(w.read(), back.weights[i].read());
+      const x = tf.randomNormal([2, ...opts.inputShape], 0, 1, 'float32', 11);
+      const a = model.predict(x) as tf.Tensor;
+      const b = back.predict(x) as tf.Tensor;
+      await expectBitExact(a, b);
+      tf.dispose([x, a, b]);
+      model.dispose();
+      back.dispose();
+    },
+  );
 
   it('keeps stochastic depth rates through serialisation', async () => {
-    const model = createModel('efficientnet_b0', { inputShape: [32, 32, 3], stochasticDepth: 0.3, init: 'zeros' });
+    const model = createModel('efficientnet_b0', {
+      inputShape: [32, 32, 3],
+      stochasticDepth: 0.3,
+      init: 'zeros',
+    });
     const dir = tmp();
     await saveModel(model, dir);
     const back = await loadModel(dir);

@@ -30,12 +30,28 @@ function kerasB0Spec(): Spec {
     name,
     ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((w) => [`${name}/${w}:0`, [c]]),
   ];
-  const conv = (name: string, k: number, i: number, o: number, bias = false): [string, Array<[string, number[]]>] => [
+  const conv = (
+    name: string,
+    k: number,
+    i: number,
+    o: number,
+    bias = false,
+  ): [string, Array<[string, number[]]>] => [
     name,
-    [[`${name}/kernel:0`, [k, k, i, o]], ...(bias ? ([[`${name}/bias:0`, [o]]] as Array<[string, number[]]>) : [])],
+    [
+      [`${name}/kernel:0`, [k, k, i, o]],
+      ...(bias ? ([[`${name}/bias:0`, [o]]] as Array<[string, number[]]>) : []),
+    ],
   ];
   const spec: Spec = [
-    ['normalization', [['normalization/mean:0', [3]], ['normalization/variance:0', [3]], ['normalization/count:0', []]]],
+    [
+      'normalization',
+      [
+        ['normalization/mean:0', [3]],
+        ['normalization/variance:0', [3]],
+        ['normalization/count:0', []],
+      ],
+    ],
     conv('stem_conv', 3, 3, 32),
     bn('stem_bn', 32),
   ];
@@ -45,14 +61,23 @@ function kerasB0Spec(): Spec {
       const cin = j === 0 ? fin : fout;
       const filters = cin * expand;
       if (expand !== 1) spec.push(conv(`${p}expand_conv`, 1, cin, filters), bn(`${p}expand_bn`, filters));
-      spec.push([`${p}dwconv`, [[`${p}dwconv/depthwise_kernel:0`, [k, k, filters, 1]]]], bn(`${p}bn`, filters));
+      spec.push(
+        [`${p}dwconv`, [[`${p}dwconv/depthwise_kernel:0`, [k, k, filters, 1]]]],
+        bn(`${p}bn`, filters),
+      );
       const se = Math.max(1, Math.floor(cin * 0.25));
       spec.push(conv(`${p}se_reduce`, 1, filters, se, true), conv(`${p}se_expand`, 1, se, filters, true));
       spec.push(conv(`${p}project_conv`, 1, filters, fout), bn(`${p}project_bn`, fout));
     }
   });
   spec.push(conv('top_conv', 1, 320, 1280), bn('top_bn', 1280));
-  spec.push(['predictions', [['predictions/kernel:0', [1280, 1000]], ['predictions/bias:0', [1000]]]]);
+  spec.push([
+    'predictions',
+    [
+      ['predictions/kernel:0', [1280, 1000]],
+      ['predictions/bias:0', [1000]],
+    ],
+  ]);
   return spec;
 }
 
@@ -60,21 +85,34 @@ function values(name: string, shape: number[], t: number): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
   const variance = name.includes('variance');
-  for (let i = 0; i < n; i++) v[i] = variance ? 0.5 + Math.abs(Math.sin(0.37 * i + 1.3 * t)) : Math.sin(0.37 * i + 1.3 * t) * 0.1 + (t % 7) * 0.01;
+  for (let i = 0; i < n; i++)
+    v[i] = variance
+      ? 0.5 + Math.abs(Math.sin(0.37 * i + 1.3 * t))
+      : Math.sin(0.37 * i + 1.3 * t) * 0.1 + (t % 7) * 0.01;
   return v;
 }
 
-async function writeKerasH5(path: string, spec: Spec, mutate?: (name: string, shape: number[]) => number[]): Promise<Map<string, Float32Array>> {
+async function writeKerasH5(
+  path: string,
+  spec: Spec,
+  mutate?: (name: string, shape: number[]) => number[],
+): Promise<Map<string, Float32Array>> {
   await h5wasm.ready;
   const f = new h5wasm.File(path, 'w');
   const written = new Map<string, Float32Array>();
-  f.create_attribute('layer_names', spec.map(([l]) => l));
+  f.create_attribute(
+    'layer_names',
+    spec.map(([l]) => l),
+  );
   f.create_attribute('backend', 'tensorflow');
   f.create_attribute('keras_version', '2.11.0');
   let t = 0;
   for (const [layer, weights] of spec) {
     const g = f.create_group(layer);
-    g.create_attribute('weight_names', weights.map(([w]) => w));
+    g.create_attribute(
+      'weight_names',
+      weights.map(([w]) => w),
+    );
     const inner = g.create_group(layer);
     for (const [w, shape0] of weights) {
       const shape = mutate ? mutate(w, shape0) : shape0;
@@ -99,7 +137,9 @@ describe('Keras applications .h5 loader (EfficientNet-B0 layout written by the t
     const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
     const all = spec.flatMap(([, w]) => w);
     const total = all.reduce((a, [, s]) => a + size(s), 0);
-    const trainable = all.filter(([n]) => !/moving_|normalization/.test(n)).reduce((a, [, s]) => a + size(s), 0);
+    const trainable = all
+      .filter(([n]) => !/moving_|normalization/.test(n))
+      .reduce((a, [, s]) => a + size(s), 0);
     expect(total).toBe(5330571);
     expect(trainable).toBe(5288548);
     const model = createModel('efficientnet_b0', { init: 'zeros' });
@@ -112,7 +152,11 @@ describe('Keras applications .h5 loader (EfficientNet-B0 layout written by the t
     const written = await writeKerasH5(file, kerasB0Spec());
     const model = createModel('efficientnet_b0', { bnEpsilon: 1e-3, padding: 'tf', init: 'zeros' });
     const report = await loadKerasH5Weights(model, file);
-    expect(report.ignored.sort()).toEqual(['normalization/count:0', 'normalization/mean:0', 'normalization/variance:0']);
+    expect(report.ignored.sort()).toEqual([
+      'normalization/count:0',
+      'normalization/mean:0',
+      'normalization/variance:0',
+    ]);
     expect(report.loaded).toBe(model.weights.length);
     const pairs: Array<[string, string]> = [
       ['stem_conv/kernel:0', 'features.0.0/kernel'],
@@ -130,11 +174,23 @@ describe('Keras applications .h5 loader (EfficientNet-B0 layout written by the t
     const byName = new Map(model.weights.map((w) => [w.originalName, w]));
     for (const [keras, ours] of pairs) {
       const got = await (byName.get(ours) as (typeof model.weights)[number]).read().data();
-      expect(Buffer.from(new Uint8Array(got.buffer)).equals(Buffer.from(new Uint8Array((written.get(keras) as Float32Array).buffer))), keras).toBe(true);
+      expect(
+        Buffer.from(new Uint8Array(got.buffer)).equals(
+          Buffer.from(new Uint8Array((written.get(keras) as Float32Array).buffer)),
+        ),
+        keras,
+      ).toBe(true);
     }
     // all weights: the multiset of loaded values equals the file's (no weight dropped or duplicated)
-    const sums = async () => Promise.all(model.weights.map(async (w) => (await w.read().data<"float32">()).reduce((a: number, b: number) => a + b, 0)));
-    const fileSums = [...written].filter(([n]) => !n.startsWith('normalization')).map(([, v]) => v.reduce((a, b) => a + b, 0));
+    const sums = async () =>
+      Promise.all(
+        model.weights.map(async (w) =>
+          (await w.read().data<'float32'>()).reduce((a: number, b: number) => a + b, 0),
+        ),
+      );
+    const fileSums = [...written]
+      .filter(([n]) => !n.startsWith('normalization'))
+      .map(([, v]) => v.reduce((a, b) => a + b, 0));
     const modelSums = await sums();
     expect(modelSums.length).toBe(fileSums.length);
     const sortNum = (a: number[]) => [...a].sort((x, y) => x - y);
@@ -147,19 +203,28 @@ describe('Keras applications .h5 loader (EfficientNet-B0 layout written by the t
 
   it('names the first shape mismatch', async () => {
     const file = join(dir, 'b0-bad.h5');
-    await writeKerasH5(file, kerasB0Spec(), (name, shape) => (name === 'block3a_dwconv/depthwise_kernel:0' ? [3, 3, 144, 1] : shape));
+    await writeKerasH5(file, kerasB0Spec(), (name, shape) =>
+      name === 'block3a_dwconv/depthwise_kernel:0' ? [3, 3, 144, 1] : shape,
+    );
     const model = createModel('efficientnet_b0', { bnEpsilon: 1e-3, padding: 'tf', init: 'zeros' });
     const err = await loadKerasH5Weights(model, file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ZooError);
     expect((err as ZooError).code).toBe('WEIGHT_SHAPE_MISMATCH');
-    expect((err as ZooError).message).toContain("'block3a_dwconv/depthwise_kernel:0' has shape [3, 3, 144, 1]");
+    expect((err as ZooError).message).toContain(
+      "'block3a_dwconv/depthwise_kernel:0' has shape [3, 3, 144, 1]",
+    );
     expect((err as ZooError).message).toContain('[5, 5, 144, 1]');
     model.dispose();
   });
 
   it('keeps a fresh binary head when the file has the 1000-class one', async () => {
     const file = join(dir, 'b0.h5');
-    const model = createModel('efficientnet_b0', { numClasses: 1, bnEpsilon: 1e-3, padding: 'tf', init: 'zeros' });
+    const model = createModel('efficientnet_b0', {
+      numClasses: 1,
+      bnEpsilon: 1e-3,
+      padding: 'tf',
+      init: 'zeros',
+    });
     const report = await loadKerasH5Weights(model, file);
     expect(report.skipped).toEqual(['classifier.1/kernel', 'classifier.1/bias']);
     model.dispose();

@@ -1,12 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, readStateDict, readTorchCheckpoint, writeSafetensors, ZooError } from '../src/index.js';
+import {
+  readSafetensors,
+  readStateDict,
+  readTorchCheckpoint,
+  writeSafetensors,
+  ZooError,
+} from '../src/index.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+const fixture = (name: string) =>
+  new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 
 describe('torch .pth (zip) checkpoints', () => {
   // tiny-state-dict.pth and .json were written by torch 1.13 (fixtures/make_pth.py)
-  const expected = JSON.parse(new TextDecoder().decode(fixture('tiny-state-dict.json'))) as Record<string, { shape: number[]; values: number[] }>;
+  const expected = JSON.parse(new TextDecoder().decode(fixture('tiny-state-dict.json'))) as Record<
+    string,
+    { shape: number[]; values: number[] }
+  >;
   const got = readTorchCheckpoint(fixture('tiny-state-dict.pth'), 'tiny-state-dict.pth');
 
   it('reads every floating tensor with torch shapes and values (f32 exact, f16/bf16 widened exactly)', () => {
@@ -27,7 +37,9 @@ describe('torch .pth (zip) checkpoints', () => {
   });
 
   it('is picked by readStateDict from the zip magic', () => {
-    expect(readStateDict(fixture('tiny-state-dict.pth')).get('bn.running_var')?.data).toEqual(new Float32Array([0.5, 1.25]));
+    expect(readStateDict(fixture('tiny-state-dict.pth')).get('bn.running_var')?.data).toEqual(
+      new Float32Array([0.5, 1.25]),
+    );
   });
 
   it('refuses a truncated checkpoint with a typed error', () => {
@@ -65,7 +77,13 @@ describe('safetensors', () => {
     data.set(f16, 0);
     data.set(bf16, 8);
     const r = readSafetensors(
-      rawFile({ h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] }, b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] } }, data),
+      rawFile(
+        {
+          h: { dtype: 'F16', shape: [4], data_offsets: [0, 8] },
+          b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
+        },
+        data,
+      ),
     );
     expect(Array.from(r.get('h')?.data ?? [])).toEqual([1.5, -0.25, 65504, 2 ** -24]);
     expect(Array.from(r.get('b')?.data ?? [])).toEqual([3.140625, -2]);
@@ -73,14 +91,14 @@ describe('safetensors', () => {
 
   it('refuses offsets inconsistent with the shape, a lying header length and integer dtypes', () => {
     const data = new Uint8Array(8);
-    expect(() => readSafetensors(rawFile({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, data))).toThrow(
-      expect.objectContaining({ code: 'SAFETENSORS_INVALID' }),
-    );
+    expect(() =>
+      readSafetensors(rawFile({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, data)),
+    ).toThrow(expect.objectContaining({ code: 'SAFETENSORS_INVALID' }));
     const lying = rawFile({}, data);
     new DataView(lying.buffer).setBigUint64(0, 1n << 40n, true);
     expect(() => readSafetensors(lying)).toThrow(expect.objectContaining({ code: 'SAFETENSORS_INVALID' }));
-    expect(() => readSafetensors(rawFile({ x: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, data))).toThrow(
-      expect.objectContaining({ code: 'SAFETENSORS_DTYPE' }),
-    );
+    expect(() =>
+      readSafetensors(rawFile({ x: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, data)),
+    ).toThrow(expect.objectContaining({ code: 'SAFETENSORS_DTYPE' }));
   });
 });

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countParameters, createModel, foldBatchNorm, loadTorchvisionWeights, nchwToNhwc, selectBackend } from '../src/index.js';
+import {
+  countParameters,
+  createModel,
+  foldBatchNorm,
+  loadTorchvisionWeights,
+  nchwToNhwc,
+  selectBackend,
+} from '../src/index.js';
 import { formulaInputNCHW, formulaStateDict, relError, zooReference } from './helpers/formula.js';
 
 // Tolerance: torchvision's float64 forward is the exact answer; float32 code lands within ~1e-6

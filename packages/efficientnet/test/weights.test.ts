@@ -43,7 +43,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const source = (file: string, hash: string): WeightSource => ({ ...weightSource('resnet18'), url: `${base}/w/${file}`, sha256: hash });
+const source = (file: string, hash: string): WeightSource => ({
+  ...weightSource('resnet18'),
+  url: `${base}/w/${file}`,
+  sha256: hash,
+});
 
 describe('weight registry and cache', () => {
   it('records torchvision hash prefixes that appear in each URL', () => {
@@ -77,7 +81,10 @@ describe('weight registry and cache', () => {
   });
 
   it('offline mode refuses an explicit download', async () => {
-    const err = await downloadSource(source('a-12345678.pth', sha.slice(0, 8)), { cacheDir: dir, offline: true }).catch((e: unknown) => e);
+    const err = await downloadSource(source('a-12345678.pth', sha.slice(0, 8)), {
+      cacheDir: dir,
+      offline: true,
+    }).catch((e: unknown) => e);
     expect((err as ZooError).code).toBe('WEIGHTS_NOT_CACHED');
   });
 

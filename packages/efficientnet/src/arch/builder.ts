@@ -30,20 +30,40 @@ export class GraphBuilder {
   private kernelInit(): Init {
     if (this.zeros) return 'zeros';
     // torchvision: kaiming_normal_(mode='fan_out') for convs
-    return tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed: this.nextSeed() });
+    return tfl.initializers.varianceScaling({
+      scale: 2,
+      mode: 'fanOut',
+      distribution: 'normal',
+      seed: this.nextSeed(),
+    });
   }
 
   /** Conv (or depthwise conv) with torch or tf padding; `pad` is torch's symmetric padding. */
   conv(
     x: SymbolicTensor,
     name: string,
-    a: { filters: number; kernel: number; stride: number; depthwise?: boolean; bias?: boolean; activation?: 'swish' | 'sigmoid' | 'relu' | 'linear' },
+    a: {
+      filters: number;
+      kernel: number;
+      stride: number;
+      depthwise?: boolean;
+      bias?: boolean;
+      activation?: 'swish' | 'sigmoid' | 'relu' | 'linear';
+    },
   ): SymbolicTensor {
     const pad = (a.kernel - 1) >> 1;
     let input = x;
     let padding: 'same' | 'valid' = 'same';
     if (a.stride !== 1 && pad > 0 && this.padding === 'torch') {
-      input = tfl.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${name}.pad` }).apply(x) as SymbolicTensor;
+      input = tfl.layers
+        .zeroPadding2d({
+          padding: [
+            [pad, pad],
+            [pad, pad],
+          ],
+          name: `${name}.pad`,
+        })
+        .apply(x) as SymbolicTensor;
       padding = 'valid';
     }
     if (a.kernel === 1) padding = 'valid';
@@ -63,7 +83,9 @@ export class GraphBuilder {
   }
 
   bn(x: SymbolicTensor, name: string): SymbolicTensor {
-    return tfl.layers.batchNormalization({ axis: -1, epsilon: this.eps, momentum: 0.9, name }).apply(x) as SymbolicTensor;
+    return tfl.layers
+      .batchNormalization({ axis: -1, epsilon: this.eps, momentum: 0.9, name })
+      .apply(x) as SymbolicTensor;
   }
 
   act(x: SymbolicTensor, name: string, kind: 'swish' | 'relu'): SymbolicTensor {
@@ -74,7 +96,13 @@ export class GraphBuilder {
   convBnAct(
     x: SymbolicTensor,
     prefix: string,
-    a: { filters: number; kernel: number; stride: number; depthwise?: boolean; activation: 'swish' | 'relu' | null },
+    a: {
+      filters: number;
+      kernel: number;
+      stride: number;
+      depthwise?: boolean;
+      activation: 'swish' | 'relu' | null;
+    },
   ): SymbolicTensor {
     return this.convBn(x, `${prefix}.0`, `${prefix}.1`, a, a.activation ? `${prefix}.2` : null);
   }
@@ -87,7 +115,13 @@ export class GraphBuilder {
     x: SymbolicTensor,
     convName: string,
     bnName: string,
-    a: { filters: number; kernel: number; stride: number; depthwise?: boolean; activation?: 'swish' | 'relu' | null },
+    a: {
+      filters: number;
+      kernel: number;
+      stride: number;
+      depthwise?: boolean;
+      activation?: 'swish' | 'relu' | null;
+    },
     actName: string | null,
   ): SymbolicTensor {
     const base = { filters: a.filters, kernel: a.kernel, stride: a.stride, depthwise: a.depthwise };
@@ -108,7 +142,12 @@ export class GraphBuilder {
     return tfl.layers.add({ name }).apply([a, b]) as SymbolicTensor;
   }
 
-  dense(x: SymbolicTensor, name: string, units: number, activation: 'linear' | 'sigmoid' | 'softmax'): SymbolicTensor {
+  dense(
+    x: SymbolicTensor,
+    name: string,
+    units: number,
+    activation: 'linear' | 'sigmoid' | 'softmax',
+  ): SymbolicTensor {
     return tfl.layers
       .dense({
         units,
@@ -117,7 +156,11 @@ export class GraphBuilder {
         // torchvision EfficientNet: uniform(-1/sqrt(units), 1/sqrt(units)); ResNet's default differs little
         kernelInitializer: this.zeros
           ? 'zeros'
-          : tfl.initializers.randomUniform({ minval: -1 / Math.sqrt(units), maxval: 1 / Math.sqrt(units), seed: this.nextSeed() }),
+          : tfl.initializers.randomUniform({
+              minval: -1 / Math.sqrt(units),
+              maxval: 1 / Math.sqrt(units),
+              seed: this.nextSeed(),
+            }),
         biasInitializer: 'zeros',
       })
       .apply(x) as SymbolicTensor;
@@ -133,11 +176,14 @@ export class GraphBuilder {
     const includeTop = opts.includeTop ?? true;
     const pooling = includeTop ? 'avg' : opts.pooling === undefined ? 'avg' : opts.pooling;
     let y = x;
-    if (pooling === 'avg') y = tfl.layers.globalAveragePooling2d({ name: names.pool }).apply(y) as SymbolicTensor;
-    else if (pooling === 'max') y = tfl.layers.globalMaxPooling2d({ name: names.pool }).apply(y) as SymbolicTensor;
+    if (pooling === 'avg')
+      y = tfl.layers.globalAveragePooling2d({ name: names.pool }).apply(y) as SymbolicTensor;
+    else if (pooling === 'max')
+      y = tfl.layers.globalMaxPooling2d({ name: names.pool }).apply(y) as SymbolicTensor;
     if (!includeTop) return y;
     const rate = opts.dropout ?? defaultDropout;
-    if (names.dropout && rate > 0) y = tfl.layers.dropout({ rate, name: names.dropout, seed: this.nextSeed() }).apply(y) as SymbolicTensor;
+    if (names.dropout && rate > 0)
+      y = tfl.layers.dropout({ rate, name: names.dropout, seed: this.nextSeed() }).apply(y) as SymbolicTensor;
     const numClasses = opts.numClasses ?? 1000;
     if (!Number.isInteger(numClasses) || numClasses < 1)
       throw new ZooError('INVALID_OPTION', `numClasses must be a positive integer, got ${numClasses}`);
@@ -149,7 +195,10 @@ export function resolveInputShape(opts: ModelOptions, defaultSize: number): [num
   const shape = opts.inputShape ?? [defaultSize, defaultSize, opts.channels ?? 3];
   const [h, w, c] = shape;
   if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 32 && w >= 32))
-    throw new ZooError('INVALID_OPTION', `inputShape height/width must be integers >= 32, got [${shape.join(', ')}]`);
+    throw new ZooError(
+      'INVALID_OPTION',
+      `inputShape height/width must be integers >= 32, got [${shape.join(', ')}]`,
+    );
   if (c !== 1 && c !== 3) throw new ZooError('INVALID_OPTION', `input channels must be 1 or 3, got ${c}`);
   return [h, w, c];
 }

@@ -54,14 +54,24 @@ export function scaledRows(cfg: EfficientNetConfig): BlockRow[] {
  * names (`features.2.0.block.1.0` = stage 2, block 0, depthwise conv) so the torchvision state_dict
  * maps one-to-one. Layout NHWC; stochastic depth and dropout act only in training.
  */
-export function buildEfficientNet(cfg: EfficientNetConfig, defaultSize: number, opts: ModelOptions, name: string): tfl.LayersModel {
+export function buildEfficientNet(
+  cfg: EfficientNetConfig,
+  defaultSize: number,
+  opts: ModelOptions,
+  name: string,
+): tfl.LayersModel {
   const g = new GraphBuilder(opts, cfg.bnEps);
   const rows = scaledRows(cfg);
   const shape = resolveInputShape(opts, defaultSize);
   const input = tfl.input({ shape, name: 'input' });
   const sdMax = opts.stochasticDepth ?? cfg.stochasticDepth;
 
-  let x: SymbolicTensor = g.convBnAct(input, 'features.0', { filters: rows[0].in, kernel: 3, stride: 2, activation: 'swish' });
+  let x: SymbolicTensor = g.convBnAct(input, 'features.0', {
+    filters: rows[0].in,
+    kernel: 3,
+    stride: 2,
+    activation: 'swish',
+  });
   const total = rows.reduce((s, r) => s + r.layers, 0);
   let blockId = 0;
   rows.forEach((row, si) => {
@@ -70,29 +80,64 @@ export function buildEfficientNet(cfg: EfficientNetConfig, defaultSize: number, 
       const stride = j === 0 ? row.stride : 1;
       const prefix = `features.${si + 1}.${j}`;
       const sd = (sdMax * blockId) / total;
-      x = row.block === 'fused' ? fusedBlock(g, x, prefix, row, inC, stride, sd) : mbBlock(g, x, prefix, row, inC, stride, sd);
+      x =
+        row.block === 'fused'
+          ? fusedBlock(g, x, prefix, row, inC, stride, sd)
+          : mbBlock(g, x, prefix, row, inC, stride, sd);
       blockId++;
     }
   });
   const lastIn = rows[rows.length - 1].out;
   const lastOut = cfg.lastChannel ?? 4 * lastIn;
-  x = g.convBnAct(x, `features.${rows.length + 1}`, { filters: lastOut, kernel: 1, stride: 1, activation: 'swish' });
+  x = g.convBnAct(x, `features.${rows.length + 1}`, {
+    filters: lastOut,
+    kernel: 1,
+    stride: 1,
+    activation: 'swish',
+  });
   const out = g.head(x, opts, { pool: 'avgpool', dropout: 'classifier.0', fc: 'classifier.1' }, cfg.dropout);
   return tfl.model({ inputs: input, outputs: out, name: opts.name ?? name });
 }
 
-function residual(g: GraphBuilder, x: SymbolicTensor, y: SymbolicTensor, prefix: string, useRes: boolean, sd: number): SymbolicTensor {
+function residual(
+  g: GraphBuilder,
+  x: SymbolicTensor,
+  y: SymbolicTensor,
+  prefix: string,
+  useRes: boolean,
+  sd: number,
+): SymbolicTensor {
   if (!useRes) return y;
   const branch = sd > 0 ? g.stochasticDepth(y, `${prefix}.stochastic_depth`, sd) : y;
   return g.add(branch, x, `${prefix}.add`);
 }
 
-function mbBlock(g: GraphBuilder, x: SymbolicTensor, prefix: string, row: BlockRow, inC: number, stride: number, sd: number): SymbolicTensor {
+function mbBlock(
+  g: GraphBuilder,
+  x: SymbolicTensor,
+  prefix: string,
+  row: BlockRow,
+  inC: number,
+  stride: number,
+  sd: number,
+): SymbolicTensor {
   const expanded = makeDivisible(inC * row.expand);
   let i = 0;
   let y = x;
-  if (expanded !== inC) y = g.convBnAct(y, `${prefix}.block.${i++}`, { filters: expanded, kernel: 1, stride: 1, activation: 'swish' });
-  y = g.convBnAct(y, `${prefix}.block.${i++}`, { filters: expanded, kernel: row.kernel, stride, depthwise: true, activation: 'swish' });
+  if (expanded !== inC)
+    y = g.convBnAct(y, `${prefix}.block.${i++}`, {
+      filters: expanded,
+      kernel: 1,
+      stride: 1,
+      activation: 'swish',
+    });
+  y = g.convBnAct(y, `${prefix}.block.${i++}`, {
+    filters: expanded,
+    kernel: row.kernel,
+    stride,
+    depthwise: true,
+    activation: 'swish',
+  });
   // squeeze-and-excitation (torchvision SqueezeExcitation: avgpool -> fc1 -> SiLU -> fc2 -> sigmoid -> scale)
   const se = `${prefix}.block.${i++}`;
   const squeeze = Math.max(1, Math.floor(inC / 4));
@@ -105,14 +150,32 @@ function mbBlock(g: GraphBuilder, x: SymbolicTensor, prefix: string, row: BlockR
   return residual(g, x, y, prefix, stride === 1 && inC === row.out, sd);
 }
 
-function fusedBlock(g: GraphBuilder, x: SymbolicTensor, prefix: string, row: BlockRow, inC: number, stride: number, sd: number): SymbolicTensor {
+function fusedBlock(
+  g: GraphBuilder,
+  x: SymbolicTensor,
+  prefix: string,
+  row: BlockRow,
+  inC: number,
+  stride: number,
+  sd: number,
+): SymbolicTensor {
   const expanded = makeDivisible(inC * row.expand);
   let y: SymbolicTensor;
   if (expanded !== inC) {
-    y = g.convBnAct(x, `${prefix}.block.0`, { filters: expanded, kernel: row.kernel, stride, activation: 'swish' });
+    y = g.convBnAct(x, `${prefix}.block.0`, {
+      filters: expanded,
+      kernel: row.kernel,
+      stride,
+      activation: 'swish',
+    });
     y = g.convBnAct(y, `${prefix}.block.1`, { filters: row.out, kernel: 1, stride: 1, activation: null });
   } else {
-    y = g.convBnAct(x, `${prefix}.block.0`, { filters: row.out, kernel: row.kernel, stride, activation: 'swish' });
+    y = g.convBnAct(x, `${prefix}.block.0`, {
+      filters: row.out,
+      kernel: row.kernel,
+      stride,
+      activation: 'swish',
+    });
   }
   return residual(g, x, y, prefix, stride === 1 && inC === row.out, sd);
 }

@@ -23,8 +23,12 @@ export function zooReference(): { torchvision: string; models: Record<string, Zo
  * state_dict order (num_batches_tracked skipped), i = flat C-order index, u = sin(0.7 i + 0.3 t + 0.1)
  * in float64, then cast to float32.
  */
-export function formulaStateDict(stateDict: Array<[string, number[]]>): Map<string, { shape: number[]; data: Float32Array }> {
-  const bn = new Set(stateDict.filter(([k]) => k.endsWith('running_mean')).map(([k]) => k.slice(0, k.lastIndexOf('.'))));
+export function formulaStateDict(
+  stateDict: Array<[string, number[]]>,
+): Map<string, { shape: number[]; data: Float32Array }> {
+  const bn = new Set(
+    stateDict.filter(([k]) => k.endsWith('running_mean')).map(([k]) => k.slice(0, k.lastIndexOf('.'))),
+  );
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   stateDict.forEach(([key, shape], t) => {
     const n = shape.reduce((a, b) => a * b, 1);
