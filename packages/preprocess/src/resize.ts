@@ -36,18 +36,24 @@ interface AxisTaps {
   used?: Int32Array;
 }
 
+// What PyTorch 1.13's x86 build computes (established bit for bit against torch itself with
+// one-hot inputs): the scale is float32 (in / out), the source coordinate
+// scale * (i + 0.5) - 0.5 is kept in double, and only the fractional part is rounded to float32.
+function sourceCoordinate(scale: number, i: number): number {
+  return scale * (i + 0.5) - 0.5;
+}
+
 // torch compute_indices_weights_linear (align_corners=False): half-pixel centres, negative
-// source positions clamped to 0, the second tap clamped to the last pixel; float32 throughout.
+// source positions clamped to 0, the second tap clamped to the last pixel; w0 = 1 - w1 in float32.
 function linearTaps(inSize: number, outSize: number): AxisTaps {
   const scale = torchScale(inSize, outSize);
   const index = new Int32Array(outSize * 2);
   const weight = new Float32Array(outSize * 2);
   for (let i = 0; i < outSize; i++) {
-    let src = f(f(scale * f(i + 0.5)) - 0.5);
-    if (src < 0) src = 0;
+    const src = Math.max(sourceCoordinate(scale, i), 0);
     const i0 = Math.trunc(src);
     const i1 = i0 < inSize - 1 ? i0 + 1 : i0;
-    const l1 = Math.min(Math.max(f(src - i0), 0), 1);
+    const l1 = f(Math.min(Math.max(src - i0, 0), 1));
     index[2 * i] = i0;
     index[2 * i + 1] = i1;
     weight[2 * i] = f(1 - l1);
@@ -56,23 +62,33 @@ function linearTaps(inSize: number, outSize: number): AxisTaps {
   return { count: 2, index, weight };
 }
 
+// float32 fused multiply-add: the float32 x float32 product is exact in double.
+function fma32(a: number, b: number, c: number): number {
+  return f(a * b + c);
+}
+
+// Keys' cubic convolution with the fused multiply-adds the x86 build of torch uses
+// (matched weight by weight): |x| <= 1 and 1 < |x| < 2 pieces.
 function cubicConv1(x: number, a: number): number {
-  return f(f(f(f(f(f(a + 2) * x) - f(a + 3)) * x) * x) + 1);
+  const p = fma32(f(a + 2), x, -f(a + 3));
+  return f(f(f(p * x) * x) + 1);
 }
 
 function cubicConv2(x: number, a: number): number {
-  return f(f(f(f(f(f(f(a * x) - f(5 * a)) * x) + f(8 * a)) * x)) - f(4 * a));
+  const p = fma32(a, x, -f(5 * a));
+  const q = fma32(p, x, f(8 * a));
+  return f(f(q * x) - f(4 * a));
 }
 
 // torch compute_indices_weights_cubic (align_corners=False): Keys kernel with A = -0.75, taps
-// clamped into the image (replicate border); float32 throughout.
+// clamped into the image (replicate border).
 function cubicTaps(inSize: number, outSize: number): AxisTaps {
   const scale = torchScale(inSize, outSize);
   const a = -0.75;
   const index = new Int32Array(outSize * 4);
   const weight = new Float32Array(outSize * 4);
   for (let i = 0; i < outSize; i++) {
-    const src = f(f(scale * f(i + 0.5)) - 0.5);
+    const src = sourceCoordinate(scale, i);
     const i0 = Math.floor(src);
     const t = f(src - i0);
     const t2 = f(1 - t);
@@ -184,45 +200,56 @@ function separablePass(img: Image2D, taps: AxisTaps, axis: 0 | 1, outSize: numbe
   return { data: out, height: oh, width: ow, channels: c };
 }
 
-// torch's non-antialiased bilinear/bicubic: out = sum_j wy_j * (sum_i wx_i * v_ji), float32,
-// rows outer, columns inner, in tap order.
-function interpolate2d(img: Image2D, ty: AxisTaps, tx: AxisTaps, oh: number, ow: number): Image2D {
+// torch's non-antialiased bilinear: the four float32 weight products wy * wx, each times its
+// pixel, summed in double in row-major tap order, rounded once (bit-exact against torch 1.13).
+function bilinear2d(img: Image2D, ty: AxisTaps, tx: AxisTaps, oh: number, ow: number): Image2D {
   const { width: w, channels: c, data } = img;
   const out = new Float32Array(oh * ow * c);
-  const ny = ty.count;
-  const nx = tx.count;
-  if (c === 1 && ny === 2 && nx === 2) {
-    // Bilinear, one channel: same float32 operations in the same order, without the tap loops.
-    for (let y = 0; y < oh; y++) {
-      const r0 = ty.index[2 * y] * w;
-      const r1 = ty.index[2 * y + 1] * w;
-      const wy0 = ty.weight[2 * y];
-      const wy1 = ty.weight[2 * y + 1];
-      const o = y * ow;
-      for (let x = 0; x < ow; x++) {
-        const x0 = tx.index[2 * x];
-        const x1 = tx.index[2 * x + 1];
-        const wx0 = tx.weight[2 * x];
-        const wx1 = tx.weight[2 * x + 1];
-        const top = f(f(data[r0 + x0] * wx0) + f(data[r0 + x1] * wx1));
-        const bottom = f(f(data[r1 + x0] * wx0) + f(data[r1 + x1] * wx1));
-        out[o + x] = f(top * wy0) + f(bottom * wy1);
+  for (let y = 0; y < oh; y++) {
+    const r0 = ty.index[2 * y] * w;
+    const r1 = ty.index[2 * y + 1] * w;
+    const wy0 = ty.weight[2 * y];
+    const wy1 = ty.weight[2 * y + 1];
+    for (let x = 0; x < ow; x++) {
+      const x0 = tx.index[2 * x];
+      const x1 = tx.index[2 * x + 1];
+      const w00 = f(wy0 * tx.weight[2 * x]);
+      const w01 = f(wy0 * tx.weight[2 * x + 1]);
+      const w10 = f(wy1 * tx.weight[2 * x]);
+      const w11 = f(wy1 * tx.weight[2 * x + 1]);
+      const o = (y * ow + x) * c;
+      if (c === 1) {
+        out[o] = data[r0 + x0] * w00 + data[r0 + x1] * w01 + data[r1 + x0] * w10 + data[r1 + x1] * w11;
+        continue;
+      }
+      for (let ch = 0; ch < c; ch++) {
+        out[o + ch] =
+          data[(r0 + x0) * c + ch] * w00 +
+          data[(r0 + x1) * c + ch] * w01 +
+          data[(r1 + x0) * c + ch] * w10 +
+          data[(r1 + x1) * c + ch] * w11;
       }
     }
-    return { data: out, height: oh, width: ow, channels: c };
   }
+  return { data: out, height: oh, width: ow, channels: c };
+}
+
+// torch's non-antialiased bicubic: out = sum_j wy_j * (sum_i wx_i * v_ji), float32 with fused
+// multiply-adds, rows outer, columns inner, in tap order (within ~3 float32 ulps of torch 1.13).
+function bicubic2d(img: Image2D, ty: AxisTaps, tx: AxisTaps, oh: number, ow: number): Image2D {
+  const { width: w, channels: c, data } = img;
+  const out = new Float32Array(oh * ow * c);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       for (let ch = 0; ch < c; ch++) {
         let acc = 0;
-        for (let j = 0; j < ny; j++) {
-          const row = ty.index[y * ny + j] * w;
-          let inner = f(data[(row + tx.index[x * nx]) * c + ch] * tx.weight[x * nx]);
-          for (let i = 1; i < nx; i++) {
-            inner = f(inner + f(data[(row + tx.index[x * nx + i]) * c + ch] * tx.weight[x * nx + i]));
+        for (let j = 0; j < 4; j++) {
+          const row = ty.index[y * 4 + j] * w;
+          let inner = f(data[(row + tx.index[x * 4]) * c + ch] * tx.weight[x * 4]);
+          for (let i = 1; i < 4; i++) {
+            inner = fma32(data[(row + tx.index[x * 4 + i]) * c + ch], tx.weight[x * 4 + i], inner);
           }
-          const term = f(inner * ty.weight[y * ny + j]);
-          acc = j === 0 ? term : f(acc + term);
+          acc = j === 0 ? f(inner * ty.weight[y * 4]) : fma32(inner, ty.weight[y * 4 + j], acc);
         }
         out[(y * ow + x) * c + ch] = acc;
       }
@@ -273,8 +300,9 @@ function areaResize(img: Image2D, oh: number, ow: number): Image2D {
 
 /**
  * Resizes to height x width with PyTorch 1.13 `interpolate` semantics (align_corners=False,
- * half-pixel centres, float32 arithmetic in torch's order): `nearest` (torch 'nearest'),
- * `bilinear`, `bicubic` (A = -0.75, edge taps clamped), `area` (adaptive average pooling).
+ * half-pixel centres, torch's float32/double arithmetic replayed): `nearest` (torch 'nearest'),
+ * `bilinear` (bit-exact), `bicubic` (A = -0.75, edge taps clamped; within a few float32 ulps),
+ * `area` (adaptive average pooling).
  * `antialias: true` follows torch's antialiased path (separable, width first).
  * Value range: bilinear/area/nearest stay within the input range; bicubic can overshoot it.
  */
@@ -296,6 +324,6 @@ export function resize(img: Image2D, options: ResizeOptions): Image2D {
     const tmp = separablePass(img, antialiasTaps(w, ow, cubic), 1, ow);
     return separablePass(tmp, antialiasTaps(h, oh, cubic), 0, oh);
   }
-  const taps = method === 'bilinear' ? linearTaps : cubicTaps;
-  return interpolate2d(img, taps(h, oh), taps(w, ow), oh, ow);
+  if (method === 'bilinear') return bilinear2d(img, linearTaps(h, oh), linearTaps(w, ow), oh, ow);
+  return bicubic2d(img, cubicTaps(h, oh), cubicTaps(w, ow), oh, ow);
 }
