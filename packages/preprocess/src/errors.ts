@@ -30,6 +30,11 @@ export class PreprocessError extends Error {
   }
 }
 
+/** Type guard for `PreprocessError` (e.g. in a CLI's error handler). */
+export function isPreprocessError(err: unknown): err is PreprocessError {
+  return err instanceof PreprocessError;
+}
+
 export function invalidParameter(what: string, got: unknown, expected: string): PreprocessError {
   return new PreprocessError(
     'INVALID_PARAMETER',

@@ -4,7 +4,7 @@ export const PACKAGE_NAME = '@op-screen/preprocess' as const;
 
 export { BORDER_MODES, type BorderMode } from './border.js';
 export { type GrayscaleOptions, grayscale, type LumaStandard, replicateChannels } from './color.js';
-export { PreprocessError, type PreprocessErrorCode } from './errors.js';
+export { isPreprocessError, PreprocessError, type PreprocessErrorCode } from './errors.js';
 export {
   type BilateralOptions,
   type BorderOptions,

@@ -13,6 +13,7 @@ import {
   grayscale,
   type Image2D,
   imageFromData,
+  isPreprocessError,
   laplacianSharpen,
   medianFilter,
   minMaxNormalize,
@@ -205,6 +206,17 @@ describe('spec validation', () => {
     expect(() => p.run(img)).toThrowError(
       expect.objectContaining({ code: 'INVALID_PARAMETER', step: 'centerCrop' }),
     );
+  });
+
+  it('errors are PreprocessError instances recognised by isPreprocessError', () => {
+    try {
+      createPipeline({ steps: [{ name: 'nope' }] });
+      expect.unreachable();
+    } catch (e) {
+      expect(isPreprocessError(e)).toBe(true);
+      expect(isPreprocessError(new Error('x'))).toBe(false);
+      expect((e as PreprocessError).name).toBe('PreprocessError');
+    }
   });
 
   it('refuses malformed images with INVALID_SHAPE', () => {
