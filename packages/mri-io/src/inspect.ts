@@ -130,7 +130,7 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
     const bytes = await readFileBounded(path, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
     let image: AnyImage;
     if (detectFormat(bytes, path) === 'nifti') {
-      image = decodeNiftiBytes(bytes, path, options);
+      image = await decodeNiftiBytes(bytes, path, options);
     } else {
       const { parsed, header: h } = headerOf(bytes, path, options);
       if (!h.hasPixelData) {

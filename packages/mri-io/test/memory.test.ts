@@ -38,6 +38,16 @@ describe('decode limits', () => {
     expect(img.shape).toEqual([2, 2, 2]);
   });
 
+  it('refuses corrupt compressed voxel data with a typed code', async () => {
+    const data = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
+    const gz = gzipSync(encodeNifti1({ data, shape: [64, 64] }));
+    const bad = gz.slice();
+    bad.fill(0xff, gz.length >> 1, (gz.length >> 1) + 64);
+    await expectMriIoError(readNifti(bad), ['BAD_GZIP', 'TRUNCATED']);
+    await expectMriIoError(readNifti(gz.subarray(0, gz.length - 100)), ['TRUNCATED']);
+    expect((await readNifti(gz)).data).toEqual(data);
+  });
+
   it('refuses a NIfTI whose header asks for more than maxDecodedBytes before allocating', async () => {
     const bytes = encodeNifti1({ data: new Float32Array(64 * 64), shape: [64, 64] });
     await expectMriIoError(readNifti(bytes, { maxDecodedBytes: 4096 }), ['TOO_LARGE']);

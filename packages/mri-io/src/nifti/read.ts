@@ -2,7 +2,7 @@ import { allocate, type Dtype, type NumericArray, swapBytesInPlace } from '../ar
 import type { ReadOptions } from '../dicom/read.js';
 import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
 import { readFileBounded } from '../files.js';
-import { BoundedInflater, isGzip, LARGE_SLICE } from '../inflate.js';
+import { BoundedInflater, inflateGzipPrefix, isGzip } from '../inflate.js';
 
 /** 4x4 row-major matrix mapping (i, j, k, 1) voxel indices to RAS+ millimetres (NIfTI convention). */
 export type Affine = number[][];
@@ -85,7 +85,11 @@ export async function readNifti(input: string | Uint8Array, options: ReadOptions
   return decodeNiftiBytes(bytes, typeof input === 'string' ? input : undefined, options);
 }
 
-export function decodeNiftiBytes(bytes: Uint8Array, file?: string, options: ReadOptions = {}): NiftiImage {
+export async function decodeNiftiBytes(
+  bytes: Uint8Array,
+  file?: string,
+  options: ReadOptions = {},
+): Promise<NiftiImage> {
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   if (isGzip(bytes)) {
     const inflater = new BoundedInflater(bytes, 'gzip', maxDecodedBytes, file, 'NIfTI');
@@ -93,8 +97,7 @@ export function decodeNiftiBytes(bytes: Uint8Array, file?: string, options: Read
     const header = parseNiftiHeader(head, file);
     const nbytes = dataBytes(header, maxDecodedBytes, file);
     const needed = header.voxOffset + nbytes;
-    inflater.reserve(needed);
-    head = inflater.fill(needed, LARGE_SLICE);
+    head = await inflateGzipPrefix(bytes, needed, file, 'NIfTI');
     if (head.length < needed) {
       throw new MriIoError(
         'TRUNCATED',
