@@ -40,3 +40,15 @@ export function maxAbsDiff(a: Image2D, b: Image2D): { maxDiff: number; scale: nu
   }
   return { maxDiff, scale, at };
 }
+
+/**
+ * Index of the first element where two float32 arrays differ bit for bit (-1: identical, -2:
+ * lengths differ). Fast on large images, where a deep toEqual is slow.
+ */
+export function firstDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return -2;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
