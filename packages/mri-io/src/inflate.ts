@@ -116,7 +116,7 @@ export function inflateAll(
 
 /**
  * Inflates the first `needed` bytes of a gzip stream into one buffer of exactly that size with
- * Node's zlib (native code, about twice fflate's speed), stopping as soon as they are there: the
+ * Node's zlib (native code, several times faster than fflate here), stopping as soon as they are there: the
  * rest of the stream is never inflated, and zlib works in 64 KiB steps, so memory stays at
  * `needed` plus one step whatever the stream holds. Call it only after a header has bounded
  * `needed` by the limit (`BoundedInflater` reads that header).

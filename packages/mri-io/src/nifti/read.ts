@@ -101,7 +101,7 @@ export async function decodeNiftiBytes(
     if (head.length < needed) {
       throw new MriIoError(
         'TRUNCATED',
-        `the image data ends after ${head.length - header.voxOffset} of ${nbytes} bytes; the file was cut short, copy it again`,
+        `the image data ends after ${Math.max(0, head.length - header.voxOffset)} of ${nbytes} bytes; the file was cut short, copy it again`,
         file,
       );
     }
