@@ -124,10 +124,8 @@ function checkIndex(index: number, count: number, path: string | undefined): voi
 /** Frame `frame` of a decoded DICOM image as a real-world-valued slice. */
 export function dicomSlice(img: DicomImage, frame = 0, grayscale?: GrayscaleHook): Slice2D {
   const pixels = img.rows * img.columns;
-  const per = pixels * img.samplesPerPixel;
-  let data = img.rescaled().subarray(frame * per, (frame + 1) * per);
+  let data = img.rescaled(frame);
   if (img.samplesPerPixel === 3) data = toGrayscale(data, pixels, grayscale);
-  else data = data.slice();
   const g = img.geometry;
   const iop = g.imageOrientationPatient;
   return {

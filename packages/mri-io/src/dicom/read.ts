@@ -24,9 +24,10 @@ export interface DicomImage extends DicomHeader {
   stored: NumericArray;
   /**
    * Real-world values: stored * RescaleSlope + RescaleIntercept (computed in float64, stored as
-   * float32). Colour images have no modality LUT and are returned as float32 copies.
+   * float32). Colour images have no modality LUT and are returned as float32 copies. With
+   * `frame`, only that frame (`stored` values from `frame * rows * columns * samples` on).
    */
-  rescaled(): Float32Array;
+  rescaled(frame?: number): Float32Array;
 }
 
 const SUPPORTED_PHOTOMETRIC = new Set([
@@ -203,10 +204,12 @@ export async function decodeParsedDicom(
     shape,
     dtype,
     stored,
-    rescaled(): Float32Array {
-      const out = new Float32Array(stored.length);
-      if (spp !== 1 || (slope === 1 && intercept === 0)) out.set(stored);
-      else for (let i = 0; i < stored.length; i++) out[i] = stored[i] * slope + intercept;
+    rescaled(frame?: number): Float32Array {
+      const per = pixelsPerFrame * spp;
+      const src = frame === undefined ? stored : stored.subarray(frame * per, (frame + 1) * per);
+      const out = new Float32Array(src.length);
+      if (spp !== 1 || (slope === 1 && intercept === 0)) out.set(src);
+      else for (let i = 0; i < src.length; i++) out[i] = src[i] * slope + intercept;
       return out;
     },
   };
