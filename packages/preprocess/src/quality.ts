@@ -1,5 +1,6 @@
+import { borderTable } from './border.js';
 import { invalidParameter } from './errors.js';
-import { gaussianFilter } from './filters.js';
+import { gaussianHalfKernel } from './filters.js';
 import { assertFinite, assertSameShape, type Image2D } from './image.js';
 import { minMax } from './intensity.js';
 
@@ -84,9 +85,32 @@ function boxMean(src: Float64Array, h: number, w: number, r: number): Float64Arr
   return out;
 }
 
+// Gaussian-weighted local mean (sigma 1.5, truncate 3.5: SciPy's kernel), reflect borders,
+// separable, in double (SSIM's variances are differences of close numbers).
 function gaussMean(src: Float64Array, h: number, w: number): Float64Array {
-  const img: Image2D = { data: Float32Array.from(src), height: h, width: w, channels: 1 };
-  return Float64Array.from(gaussianFilter(img, { sigma: 1.5, truncate: 3.5 }).data);
+  const half = gaussianHalfKernel(1.5, 3.5);
+  const r = half.length - 1;
+  const rows = borderTable(h, r, 'reflect');
+  const cols = borderTable(w, r, 'reflect');
+  const tmp = new Float64Array(h * w);
+  const out = new Float64Array(h * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = src[y * w + x] * half[0];
+      for (let k = r; k >= 1; k--)
+        s += (src[rows[y + r - k] * w + x] + src[rows[y + r + k] * w + x]) * half[k];
+      tmp[y * w + x] = s;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = tmp[y * w + x] * half[0];
+      for (let k = r; k >= 1; k--)
+        s += (tmp[y * w + cols[x + r - k]] + tmp[y * w + cols[x + r + k]]) * half[k];
+      out[y * w + x] = s;
+    }
+  }
+  return out;
 }
 
 /**

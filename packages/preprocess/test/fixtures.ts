@@ -8,6 +8,7 @@ export const fixtures = JSON.parse(
 ) as {
   arrays: Record<string, { shape: number[]; how: string; data: number[] }>;
   percentiles: Record<string, Record<string, number>>;
+  ssim: Record<string, number>;
   xoshiro128ss_state_1_2_3_4: number[];
 };
 

@@ -275,6 +275,25 @@ describe('kernels', () => {
 });
 
 describe('quality metrics', () => {
+  // fixtures.ssim: scikit-image's algorithm written out with scipy.ndimage in float64
+  // (make_fixtures.py). Both sides work in double; only summation order differs: 1e-9.
+  it('SSIM matches the scikit-image algorithm (uniform 7x7 and Gaussian 1.5 windows)', () => {
+    const x = input();
+    const s = fixtures.ssim;
+    const opts = { dataRange: s.dataRange };
+    const med5 = fixture('median5_reflect');
+    const blur = fixture('gaussian_s2_t3_nearest');
+    expect(Math.abs(ssim(x, med5, opts) - s.uniform_vs_median5)).toBeLessThan(1e-9);
+    expect(Math.abs(ssim(x, med5, { ...opts, window: 'gaussian' }) - s.gaussian_vs_median5)).toBeLessThan(
+      1e-9,
+    );
+    expect(Math.abs(ssim(x, blur, opts) - s.uniform_vs_gaussian_s2)).toBeLessThan(1e-9);
+    expect(Math.abs(ssim(x, blur, { ...opts, window: 'gaussian' }) - s.gaussian_vs_gaussian_s2)).toBeLessThan(
+      1e-9,
+    );
+    expect(ssim(x, med5)).toBeCloseTo(s.uniform_vs_median5, 12); // default range: max - min of x
+  });
+
   it('SSIM is 1 for identical images and symmetric', () => {
     const a = input();
     const b = medianFilter(a, { size: 5 });
