@@ -37,6 +37,7 @@ export {
   type Volume,
 } from './series.js';
 export {
+  asSlice2D,
   bt601Grayscale,
   cropMaskBoundingBox,
   cropRoi,
@@ -46,6 +47,7 @@ export {
   type Roi,
   readSlice,
   type Slice2D,
+  type SliceLike,
   type SliceOptions,
   selectMidSagittalSlice,
   sliceToNifti,

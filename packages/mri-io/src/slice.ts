@@ -25,7 +25,7 @@ export interface Slice2D {
   columnCosines: Vec3 | null;
   sliceThickness: number | null;
   /** Where the slice came from: the file read, its index among `count` slices (or frames). */
-  source: { path: string; kind: 'dicom' | 'series' | 'nifti'; index: number; count: number };
+  source: { path: string; kind: 'dicom' | 'series' | 'nifti' | 'array'; index: number; count: number };
 }
 
 /** Turns interleaved RGB samples into one grayscale value per pixel. */
@@ -208,6 +208,32 @@ export function niftiSagittalSlice(img: NiftiImage, index?: number): Slice2D {
   };
 }
 
+/** Anything with row-major `data`, `rows` and `columns`; geometry is optional (a bare array has none). */
+export type SliceLike = Pick<Slice2D, 'data' | 'rows' | 'columns'> &
+  Partial<Omit<Slice2D, 'data' | 'rows' | 'columns'>>;
+
+/** Fills in the geometry a bare array lacks (none), so crops of plain arrays work too. */
+export function asSlice2D(s: SliceLike): Slice2D {
+  if (s.data.length !== s.rows * s.columns) {
+    throw new MriIoError(
+      'BAD_ARGUMENT',
+      `data has ${s.data.length} values, not rows x columns = ${s.rows * s.columns}`,
+      s.source?.path,
+    );
+  }
+  return {
+    data: s.data,
+    rows: s.rows,
+    columns: s.columns,
+    pixelSpacing: s.pixelSpacing ?? [1, 1],
+    origin: s.origin ?? null,
+    rowCosines: s.rowCosines ?? null,
+    columnCosines: s.columnCosines ?? null,
+    sliceThickness: s.sliceThickness ?? null,
+    source: s.source ?? { path: '', kind: 'array', index: 0, count: 1 },
+  };
+}
+
 /** A rectangle in pixel coordinates: `x` = first column, `y` = first row. */
 export interface Roi {
   x: number;
@@ -221,7 +247,8 @@ export interface Roi {
  * ROI's first pixel). With `clip`, the ROI is first intersected with the slice; otherwise, or when
  * the intersection is empty, a ROI outside the slice is refused with ROI_OUT_OF_BOUNDS.
  */
-export function cropRoi(slice: Slice2D, roi: Roi, options: { clip?: boolean } = {}): Slice2D {
+export function cropRoi(input: SliceLike, roi: Roi, options: { clip?: boolean } = {}): Slice2D {
+  const slice = asSlice2D(input);
   let { x, y, width, height } = roi;
   if (![x, y, width, height].every(Number.isInteger)) {
     throw new MriIoError(
@@ -270,10 +297,11 @@ export function cropRoi(slice: Slice2D, roi: Roi, options: { clip?: boolean } = 
  * slice). The mask is row-major with the slice's size. Refuses an empty mask with EMPTY_MASK.
  */
 export function cropMaskBoundingBox(
-  slice: Slice2D,
+  input: SliceLike,
   mask: ArrayLike<number> | NumericArray,
   options: { margin?: number } = {},
 ): { crop: Slice2D; roi: Roi } {
+  const slice = asSlice2D(input);
   if (mask.length !== slice.rows * slice.columns) {
     throw new MriIoError(
       'BAD_ARGUMENT',
@@ -309,7 +337,8 @@ export function cropMaskBoundingBox(
  * A slice as NIfTI-1 writer input: NIfTI shape `[columns, rows]` (first index fastest, so the
  * row-major data is written as is) and a voxel-to-RAS affine built from the slice geometry.
  */
-export function sliceToNifti(slice: Slice2D, description?: string): NiftiWriteInput {
+export function sliceToNifti(input: SliceLike, description?: string): NiftiWriteInput {
+  const slice = asSlice2D(input);
   const [dr, dc] = slice.pixelSpacing;
   const thickness = slice.sliceThickness ?? 1;
   let affine: number[][];

@@ -143,6 +143,17 @@ describe('crops', () => {
     expect(crop.origin).toEqual([0, -110 + 70 * 0.9375, 120 - 27 * 0.9375]);
   });
 
+  it('crops a bare array without geometry (data, rows, columns only)', () => {
+    const data = Float32Array.from({ length: 4 * 5 }, (_, i) => i);
+    const crop = cropRoi({ data, rows: 4, columns: 5 }, { x: 1, y: 2, width: 3, height: 2 });
+    expect(Array.from(crop.data)).toEqual([11, 12, 13, 16, 17, 18]);
+    expect(crop.origin).toBeNull();
+    expect(crop.source.kind).toBe('array');
+    expect(() => cropRoi({ data, rows: 5, columns: 5 }, { x: 0, y: 0, width: 1, height: 1 })).toThrow(
+      /rows x columns/,
+    );
+  });
+
   it('refuses a ROI outside the slice unless asked to clip it', async () => {
     const slice = await readSlice(SAG_T1);
     expect(() => cropRoi(slice, { x: 200, y: 0, width: 40, height: 10 })).toThrow(/not inside/);
