@@ -1,1 +1,39 @@
 export { type DoctorReport, doctor } from './doctor.js';
+export { OpScreenError, type OpScreenErrorCode } from './errors.js';
+export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
+export {
+  type Manifest,
+  type ManifestOptions,
+  type ManifestRow,
+  manifestRecordSchema,
+  type PixelBox,
+  parseManifest,
+  readManifest,
+  type SkippedRow,
+} from './manifest/index.js';
+export {
+  type PredictedImage,
+  type PredictOptions,
+  type PredictResult,
+  predictManifest,
+} from './predict/index.js';
+export { type MetricBlock, metricBlockSchema, type Report, reportSchema } from './report/schema.js';
+export {
+  type ConfigOverrides,
+  PRESETS,
+  type PresetName,
+  type RunConfig,
+  resolveConfig,
+  runConfigSchema,
+} from './reproduce/config.js';
+export type { Engine, FineTuneData, FitSummary, Preparer, TrainBatch } from './reproduce/engine.js';
+export { createPreparer, defaultDeps, efficientnetEngine, pipelineSpec } from './reproduce/ports.js';
+export {
+  type ReproduceDeps,
+  type ReproduceOptions,
+  type ReproduceResult,
+  reproduce,
+} from './reproduce/run.js';
+export { IMAGE_SPLIT_NOTE, type SplitUnit, type StudySplit, splitStudy } from './reproduce/splits.js';
+export { type SynthOptions, type SynthResult, writeSyntheticCohort } from './synth/index.js';
+export { centralMedian, vbqScore } from './vbq.js';

@@ -6,6 +6,7 @@ import { type ManifestSequence, readManifest, type SkippedRow } from '../manifes
 import { type RunConfig, runConfigSchema } from '../reproduce/config.js';
 import { loadVertebrae, type VertebraImage } from '../reproduce/data.js';
 import type { TrainBatch } from '../reproduce/engine.js';
+import { defaultDeps } from '../reproduce/ports.js';
 import type { ReproduceDeps } from '../reproduce/run.js';
 
 export interface PredictOptions {
@@ -43,7 +44,10 @@ interface ModelMeta {
  * Scores new cases with the fold models of a finished run (their mean probability), using the
  * run's own preprocessing; manifest rows of sequences the run did not train are skipped.
  */
-export async function predictManifest(opts: PredictOptions, deps: ReproduceDeps): Promise<PredictResult> {
+export async function predictManifest(
+  opts: PredictOptions,
+  deps: ReproduceDeps = defaultDeps(),
+): Promise<PredictResult> {
   const metaPath = join(opts.model, 'meta.json');
   if (!existsSync(metaPath))
     throw new OpScreenError(

@@ -2,6 +2,7 @@ import * as effnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
 import * as pre from '@op-screen/preprocess';
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { gradCam } from '../gradcam.js';
 import type { Region } from '../vbq.js';
@@ -53,6 +54,20 @@ export const roiCropper: Cropper = (slice, box) => {
   return { data: c.data, width: c.columns, height: c.rows };
 };
 
+/**
+ * Starts the new one-logit head at zero (p = 0.5 for every image). With the zoo's default head
+ * initialisation a fresh EfficientNet gives training-mode logits with a standard deviation of
+ * about 6 on our crops, so the first epochs fight a loss of 5-10 and the small quick-preset runs
+ * never recover; a zero head starts at the loss of a constant predictor.
+ */
+function zeroHead(model: tfl.LayersModel): void {
+  const head = [...model.layers].reverse().find((l) => l.getClassName() === 'Dense');
+  if (!head) return;
+  const zeros = head.getWeights().map((w) => tf.zerosLike(w));
+  head.setWeights(zeros);
+  for (const z of zeros) z.dispose();
+}
+
 function toEpoch(e: effnet.EpochRecord): EpochRecord {
   return { epoch: e.epoch, loss: e.trainLoss, valLoss: e.valLoss, learningRate: e.lr };
 }
@@ -77,6 +92,7 @@ export const efficientnetEngine: Engine = {
       init: cfg.weights ? 'zeros' : 'random',
     });
     if (cfg.weights) await effnet.loadTorchvisionWeights(model, cfg.weights, { head: 'skip' });
+    zeroHead(model);
     return model;
   },
   async fineTune(model, data, cfg, opts): Promise<FitSummary> {

@@ -21,6 +21,7 @@ import { vbqScore } from '../vbq.js';
 import { type ConfigOverrides, type RunConfig, resolveConfig } from './config.js';
 import { type Cropper, loadVertebrae, type SliceReader, type VertebraImage } from './data.js';
 import type { Engine, EpochRecord, FineTuneData, FitSummary, Preparer, TrainBatch } from './engine.js';
+import { defaultDeps } from './ports.js';
 import { chooseThreshold, compareAucs, metricBlock, type Scored, safeAuc, toPatientLevel } from './score.js';
 import { IMAGE_SPLIT_NOTE, type SplitUnit, splitStudy } from './splits.js';
 
@@ -89,7 +90,10 @@ function shuffled(indices: number[], rng: () => number): number[] {
 }
 
 /** `op-screen reproduce`: cohort -> crops -> preprocessing -> grouped splits -> fine-tuning per fold -> evaluation -> run directory. */
-export async function reproduce(opts: ReproduceOptions, deps: ReproduceDeps): Promise<ReproduceResult> {
+export async function reproduce(
+  opts: ReproduceOptions,
+  deps: ReproduceDeps = defaultDeps(),
+): Promise<ReproduceResult> {
   const t0 = performance.now();
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const cfg = resolveConfig(opts);

@@ -273,6 +273,9 @@ export function renderSeries(
         if ((soft[y * columns + x] as number) > 1.2) v = 0.6 * sig.softFat + 0.4 * v;
         if (x > columns - 10) v = sig.softFat;
         const dx = x - ax;
+        // Prevertebral fat in front of the column: the brightest tissue in a T1 vertebra crop, so
+        // per-crop intensity normalisation keeps marrow brightness relative to fat.
+        if (dx >= -4 && dx < 0) v = sig.softFat * (0.9 + 0.05 * (soft[y * columns + x] as number));
         // Canal (CSF) and posterior elements behind the bodies.
         if (dx >= lay.width + 2 && dx < lay.width + 8)
           v = off === 0 ? sig.csf : sig.water * 0.8 + sig.fat * 0.2;
