@@ -18,6 +18,7 @@ import {
 } from '../src/index.js';
 import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint.js';
 import { ReplicaPool, shardSizes } from '../src/train/pool.js';
+import { createProgress } from '../src/train/progress.js';
 import { headKind, perSampleLoss } from '../src/train/replica.js';
 import { makeImages, syntheticData, tinyEfficientNet } from './fixtures/train-helpers.js';
 
@@ -183,6 +184,47 @@ describe('worker pool', () => {
   });
 });
 
+describe('micro-batching', () => {
+  it('adds the gradients of micro-batches to those of the whole shard (BatchNorm-free model)', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [10, 10, 3],
+          filters: 4,
+          kernelSize: 3,
+          padding: 'valid',
+          activation: 'relu',
+        }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 2 }),
+      ],
+    });
+    const { x, y } = makeImages(7, 10, 8);
+    const pool = await ReplicaPool.create(model, 1);
+    try {
+      const whole = await pool.step(x, y, 7, [1, 1], () => 3);
+      const split = await pool.step(x, y, 7, [1, 1], () => 3, 3);
+      expect(split.lossSum).toBeCloseTo(whole.lossSum, 4);
+      whole.grads.forEach((g, i) => {
+        const h = split.grads[i] as Float32Array;
+        const scale = Math.max(...g.map(Math.abs));
+        g.forEach((v, t) => {
+          expect(Math.abs(v - (h[t] as number))).toBeLessThanOrEqual(1e-5 * scale + 1e-7);
+        });
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sizes auto micro-batches from the activation volume (B0@224 fits 4 per pass)', async () => {
+    const { createModel, autoMicroBatch } = await import('../src/index.js');
+    const m = createModel('efficientnet_b0', { numClasses: 1, init: 'zeros' });
+    expect(autoMicroBatch(m)).toBe(4);
+    m.dispose();
+  });
+});
+
 describe('fineTune on wasm', () => {
   it('lowers the validation loss of a tiny EfficientNet on a learnable synthetic task (2 replicas)', async () => {
     const model = tinyEfficientNet(32, 3);
@@ -305,6 +347,63 @@ describe('fineTune on wasm', () => {
     const b = await readCheckpoint(join(ck, 'last.ckpt'));
     for (const s of ['weights', 'adam.m', 'adam.v'])
       expect(bitsEqual(a.arrays.get(s) ?? [], b.arrays.get(s) ?? [])).toBe(true);
+  });
+});
+
+describe('progress output', () => {
+  function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
+    const s = {
+      isTTY,
+      text: '',
+      columns: 120,
+      write(chunk: string) {
+        s.text += chunk;
+        return true;
+      },
+      cursorTo() {
+        return true;
+      },
+      clearLine() {
+        return true;
+      },
+      moveCursor() {
+        return true;
+      },
+      on() {
+        return s;
+      },
+      removeListener() {
+        return s;
+      },
+    };
+    return s as unknown as NodeJS.WriteStream & { text: string };
+  }
+
+  it('prints one line per epoch when not on a TTY and nothing when disabled', () => {
+    const log = fakeStream(false);
+    const p = createProgress('auto', log);
+    p.startEpoch(0, 3, undefined);
+    p.update(16, 0.5, 2);
+    p.endEpoch('epoch 1/3 train_loss=0.5');
+    expect(log.text).toBe('epoch 1/3 train_loss=0.5\n');
+    const quiet = fakeStream(false);
+    const q = createProgress(false, quiet);
+    q.startEpoch(0, 1, 1);
+    q.endEpoch('x');
+    expect(quiet.text).toBe('');
+  });
+
+  it('draws a bar with images/s and loss on a TTY', async () => {
+    const tty = fakeStream(true);
+    const p = createProgress('auto', tty);
+    p.startEpoch(1, 3, 32);
+    p.update(16, 0.25, 3.25);
+    await new Promise((r) => setTimeout(r, 400)); // the bar redraws on a 100 ms timer
+    expect(tty.text).toContain('epoch 2/3');
+    expect(tty.text).toContain('3.25 img/s');
+    expect(tty.text).toContain('loss 0.2500');
+    p.endEpoch('done');
+    expect(tty.text.endsWith('done\n')).toBe(true);
   });
 });
 

@@ -24,6 +24,7 @@ import {
   type TensorInfo,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { registerTrainingSpeedups } from './training-speedups.js';
 
 /** The part of tfjs-backend-wasm's BackendWasm that the kernels use (public methods). */
 interface WasmBackendLike {
@@ -537,6 +538,7 @@ let registered = false;
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   registered = true;
+  registerTrainingSpeedups();
   const existing = getKernel(Conv2DBackpropInput, 'wasm');
   if (existing) {
     originalConv2DBackpropInput = existing;

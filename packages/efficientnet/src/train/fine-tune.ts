@@ -13,7 +13,7 @@ import { checkpointPaths, readCheckpoint, writeCheckpoint } from './checkpoint.j
 import { TrainError } from './errors.js';
 import { ReplicaPool } from './pool.js';
 import { createProgress } from './progress.js';
-import { inputShapeOf } from './replica.js';
+import { autoMicroBatch, inputShapeOf } from './replica.js';
 import { mix32 } from './rng.js';
 import {
   EarlyStopping,
@@ -87,6 +87,12 @@ export interface FineTuneOptions {
   adam?: { beta1?: number; beta2?: number; epsilon?: number };
   /** Stops after the current batch with a TrainError('ABORTED'); the last checkpoint stays. */
   signal?: AbortSignal;
+  /**
+   * Most samples one replica pushes through the network at once; larger shards are split and
+   * their gradients added (BatchNorm then sees micro-batches). Default 'auto': on wasm, what
+   * keeps a replica's tape within the 4 GiB wasm heap (see autoMicroBatch); elsewhere no limit.
+   */
+  microBatch?: number | 'auto';
   /** File the worker threads load (default: this package's built entry). */
   workerEntry?: string;
 }
@@ -194,6 +200,13 @@ export async function fineTune(
   const parallel = backend === 'wasm' || backend === 'cpu';
   const replicas = positiveInt('workers', options.workers ?? (parallel ? availableParallelism() : 1));
   if (backend === 'wasm') registerWasmGradientKernels();
+  const mbOpt = options.microBatch ?? 'auto';
+  const microBatch =
+    mbOpt === 'auto'
+      ? backend === 'wasm'
+        ? autoMicroBatch(model)
+        : undefined
+      : positiveInt('microBatch', mbOpt);
 
   const perSample = inputShapeOf(model).reduce((a, b) => a * b, 1);
   const plateau =
@@ -276,7 +289,7 @@ export async function fineTune(
             `a training batch holds ${b.n} samples, more than batchSize ${batchSize}`,
           );
         const step = globalStep;
-        const r = await pool.step(b.x, b.y, b.n, classWeights, (k) => mix32(seed, step, k));
+        const r = await pool.step(b.x, b.y, b.n, classWeights, (k) => mix32(seed, step, k), microBatch);
         if (!Number.isFinite(r.lossSum))
           throw new TrainError(
             'NON_FINITE_LOSS',

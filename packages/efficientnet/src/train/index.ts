@@ -14,6 +14,7 @@ export {
 } from './fine-tune.js';
 export { shardSizes } from './pool.js';
 export { type PredictOptions, predictProbabilities } from './predict.js';
+export { activationFloatsPerSample, autoMicroBatch } from './replica.js';
 export {
   EarlyStopping,
   type EarlyStoppingOptions,

@@ -254,6 +254,7 @@ export class ReplicaPool {
     n: number,
     classWeights: [number, number],
     seedOf: (shard: number) => number,
+    microBatch?: number,
   ): Promise<{ lossSum: number; grads: Float32Array[]; state: Float32Array[] }> {
     const sizes = shardSizes(n, Math.min(this.replicas, n));
     const per = x.length / n;
@@ -265,6 +266,7 @@ export class ReplicaPool {
       nTotal: n,
       classWeights,
       seed: seedOf(k),
+      ...(microBatch !== undefined ? { microBatch } : {}),
     });
     const remote = sizes.slice(1).map((_, j) => {
       const r = req(j + 1);

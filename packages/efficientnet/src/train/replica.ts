@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TrainError } from './errors.js';
-import { withSeededMathRandom } from './rng.js';
+import { mix32, withSeededMathRandom } from './rng.js';
 
 /** How the model's output is read: one logit / probability unit, or two-class scores. */
 export interface HeadKind {
@@ -114,6 +114,11 @@ export interface ShardRequest {
   classWeights: [number, number];
   /** Seed of the shard's random stream (dropout, stochastic depth). */
   seed: number;
+  /**
+   * Most samples per forward/backward pass; a larger shard is processed in chunks whose
+   * gradients are added (BatchNorm then normalises each chunk). Bounds the memory of the tape.
+   */
+  microBatch?: number;
 }
 
 export interface ShardResult {
@@ -143,14 +148,42 @@ export function computeShard(
   const frozenVars = plan.frozen.map((i) => (model.weights[i] as unknown as { read(): tf.Variable }).read());
   const frozenValues = frozenVars.map((v) => tf.clone(v));
   try {
-    return step();
+    const mb = Math.max(1, Math.min(req.n, Math.floor(req.microBatch ?? req.n)));
+    if (mb >= req.n) return step(req);
+    const per = req.x.length / req.n;
+    let total: ShardResult | undefined;
+    for (let s0 = 0, k = 0; s0 < req.n; s0 += mb, k++) {
+      const n = Math.min(mb, req.n - s0);
+      const part = step({
+        ...req,
+        x: req.x.subarray(s0 * per, (s0 + n) * per),
+        y: req.y.subarray(s0, s0 + n),
+        n,
+        seed: mix32(req.seed, k),
+      });
+      if (!total)
+        total = {
+          lossSum: part.lossSum,
+          grads: part.grads.map((g) => Float32Array.from(g)),
+          state: part.state,
+        };
+      else {
+        total.lossSum += part.lossSum;
+        total.state = part.state;
+        part.grads.forEach((g, i) => {
+          const acc = (total as ShardResult).grads[i] as Float32Array;
+          for (let t = 0; t < acc.length; t++) acc[t] = (acc[t] as number) + (g[t] as number);
+        });
+      }
+    }
+    return total as ShardResult;
   } finally {
     frozenVars.forEach((v, k) => {
       v.assign(frozenValues[k] as tf.Tensor);
     });
     tf.dispose(frozenValues);
   }
-  function step(): ShardResult {
+  function step(req: ShardRequest): ShardResult {
     return withSeededMathRandom(req.seed, () => {
       const { value, grads } = tf.tidy(() => {
         const xs = tf.tensor(req.x, [req.n, ...shape]);
@@ -193,4 +226,24 @@ export function evaluateShard(
     const lossSum = y ? (tf.sum(perSampleLoss(out, tf.tensor1d(y), head)).dataSync()[0] as number) : 0;
     return { probs: probs.slice(), lossSum };
   });
+}
+
+/** Sum over layers of the per-sample output sizes (floats): the scale of what the tape keeps. */
+export function activationFloatsPerSample(model: tfl.LayersModel): number {
+  let total = 0;
+  for (const l of model.layers) {
+    const s = l.outputShape as unknown;
+    const shapes = (Array.isArray(s) && Array.isArray(s[0]) ? s : [s]) as Array<Array<number | null>>;
+    for (const sh of shapes) total += sh.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  }
+  return total;
+}
+
+/**
+ * Micro-batch that keeps one replica's training tape inside the wasm backend's 4 GiB heap.
+ * Calibrated on EfficientNet-B0@224: the heap's high-water mark is about 0.25 GB plus 6.6 x the
+ * summed layer outputs per sample, so we budget 3 GB at 7 x.
+ */
+export function autoMicroBatch(model: tfl.LayersModel): number {
+  return Math.max(1, Math.floor(3e9 / (7 * 4 * activationFloatsPerSample(model))));
 }
