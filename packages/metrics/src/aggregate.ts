@@ -49,10 +49,16 @@ export function aggregateByGroup(
   checkLabels(labels, where);
   checkScores(scores, where);
   if (!['mean', 'max', 'anyPositive'].includes(pooling)) {
-    throw new MetricsError('INVALID_ARGUMENT', `${where}: pooling '${pooling}' is unknown; use mean, max or anyPositive`);
+    throw new MetricsError(
+      'INVALID_ARGUMENT',
+      `${where}: pooling '${pooling}' is unknown; use mean, max or anyPositive`,
+    );
   }
   if (!['any', 'all', 'majority', 'consistent'].includes(policy)) {
-    throw new MetricsError('INVALID_ARGUMENT', `${where}: labelPolicy '${policy}' is unknown; use any, all, majority or consistent`);
+    throw new MetricsError(
+      'INVALID_ARGUMENT',
+      `${where}: labelPolicy '${policy}' is unknown; use any, all, majority or consistent`,
+    );
   }
   const threshold = options.threshold;
   if (pooling === 'anyPositive' && (threshold === undefined || Number.isNaN(threshold))) {
@@ -64,7 +70,10 @@ export function aggregateByGroup(
   for (let i = 0; i < labels.length; i++) {
     const key = groups[i];
     if (key === undefined || key === null || key === '') {
-      throw new MetricsError('INVALID_ARGUMENT', `${where}: group at index ${i} is missing; every sample needs a group`);
+      throw new MetricsError(
+        'INVALID_ARGUMENT',
+        `${where}: group at index ${i} is missing; every sample needs a group`,
+      );
     }
     let g = index.get(key);
     if (g === undefined) {
@@ -99,7 +108,8 @@ export function aggregateByGroup(
         `${where}: group number ${g + 1} (first-appearance order) has ${p} positive of ${n} samples but labelPolicy is 'consistent'; choose 'any', 'all' or 'majority'`,
       );
     }
-    outLabels[g] = policy === 'all' ? (p === n ? 1 : 0) : policy === 'majority' ? (2 * p > n ? 1 : 0) : p > 0 ? 1 : 0;
+    outLabels[g] =
+      policy === 'all' ? (p === n ? 1 : 0) : policy === 'majority' ? (2 * p > n ? 1 : 0) : p > 0 ? 1 : 0;
   }
   return { groups: keys, labels: outLabels, scores: pooled, sizes };
 }

@@ -1,6 +1,6 @@
-import { type ScoreTable, scoreTable } from './curve.js';
 import { quantileSorted } from './calibration.js';
-import { randomInt, type Rng } from './rng.js';
+import { type ScoreTable, scoreTable } from './curve.js';
+import { type Rng, randomInt } from './rng.js';
 import { checkFraction, checkInteger, type NumericArray } from './validate.js';
 
 export interface BootstrapOptions {
@@ -95,7 +95,11 @@ export interface BootstrapAucResult {
 }
 
 /** Stratified bootstrap CI of the ROC AUC (Carpenter & Bithell 2000 percentile method). */
-export function bootstrapAucCI(labels: NumericArray, scores: NumericArray, options: BootstrapOptions): BootstrapAucResult {
+export function bootstrapAucCI(
+  labels: NumericArray,
+  scores: NumericArray,
+  options: BootstrapOptions,
+): BootstrapAucResult {
   const nBoot = options.nBoot ?? 2000;
   const level = options.level ?? 0.95;
   checkInteger(nBoot, 'bootstrapAucCI', 'nBoot', 1);

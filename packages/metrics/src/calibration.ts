@@ -88,7 +88,10 @@ export function calibrationCurve(
       edges.push(quantileSorted(sorted, (q * 100) / 100));
     }
   } else {
-    throw new MetricsError('INVALID_ARGUMENT', `${where}: strategy '${String(strategy)}' is unknown; use 'uniform' or 'quantile'`);
+    throw new MetricsError(
+      'INVALID_ARGUMENT',
+      `${where}: strategy '${String(strategy)}' is unknown; use 'uniform' or 'quantile'`,
+    );
   }
   const sums = new Float64Array(nBins);
   const trues = new Float64Array(nBins);
@@ -178,7 +181,11 @@ function fitLogistic(y: NumericArray, x: Float64Array, fixedSlope: number | null
  * Prediction Models): fits logit P(y = 1) = a + b logit(p). Probabilities are clipped to
  * [eps, 1 - eps] before the logit.
  */
-export function calibrationSlope(labels: NumericArray, probs: NumericArray, options: { eps?: number } = {}): CalibrationFit {
+export function calibrationSlope(
+  labels: NumericArray,
+  probs: NumericArray,
+  options: { eps?: number } = {},
+): CalibrationFit {
   const where = 'calibrationSlope';
   checkProbInput(labels, probs, where);
   countPositives(labels, where);

@@ -11,11 +11,17 @@ export function parsePredictionsCsv(text: string, options: { file?: string } = {
   const file = options.file;
   let records: string[][];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];
+    records = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: false,
+    }) as string[][];
   } catch (err) {
     throw new MetricsError('CSV_PARSE', `not a readable CSV table (${(err as Error).message})`, file);
   }
-  if (records.length === 0) throw new MetricsError('EMPTY_INPUT', 'the file is empty; expected a header and rows', file);
+  if (records.length === 0)
+    throw new MetricsError('EMPTY_INPUT', 'the file is empty; expected a header and rows', file);
   const header = records[0].map((h) => h.toLowerCase());
   const col = (name: string) => header.indexOf(name);
   const iLabel = col('label');
@@ -53,12 +59,21 @@ export function parsePredictionsCsv(text: string, options: { file?: string } = {
     const rawLabel = rec[iLabel];
     const label = Number(rawLabel);
     if (rawLabel === '' || (label !== 0 && label !== 1)) {
-      throw new MetricsError('INVALID_LABEL', `line ${line}: label '${rawLabel.slice(0, 20)}' must be 0 or 1`, file);
+      throw new MetricsError(
+        'INVALID_LABEL',
+        `line ${line}: label '${rawLabel.slice(0, 20)}' must be 0 or 1`,
+        file,
+      );
     }
     const row: PredictionRow = { label, score: number(rec[iScore], 'score', line) };
     if (iScore2 >= 0) row.score2 = number(rec[iScore2], 'score2', line);
     if (iGroup >= 0) {
-      if (rec[iGroup] === '') throw new MetricsError('INVALID_ARGUMENT', `line ${line}: group is empty; every row needs a group`, file);
+      if (rec[iGroup] === '')
+        throw new MetricsError(
+          'INVALID_ARGUMENT',
+          `line ${line}: group is empty; every row needs a group`,
+          file,
+        );
       row.group = rec[iGroup];
     }
     rows.push(row);

@@ -1,5 +1,11 @@
 import { MetricsError } from './errors.js';
-import { checkLabels, checkProbabilities, checkSameLength, checkScores, type NumericArray } from './validate.js';
+import {
+  checkLabels,
+  checkProbabilities,
+  checkSameLength,
+  checkScores,
+  type NumericArray,
+} from './validate.js';
 
 export interface NetBenefitPoint {
   /** Threshold probability p_t (the harm/benefit trade-off: odds p_t / (1 - p_t)). */
@@ -16,7 +22,11 @@ export interface NetBenefitPoint {
  * Decision curve (Vickers & Elkin 2006): net benefit = TP/n - FP/n * p_t / (1 - p_t) for the model,
  * treat-all and treat-none strategies at each threshold probability in (0, 1).
  */
-export function decisionCurve(labels: NumericArray, probs: NumericArray, thresholds: NumericArray): NetBenefitPoint[] {
+export function decisionCurve(
+  labels: NumericArray,
+  probs: NumericArray,
+  thresholds: NumericArray,
+): NetBenefitPoint[] {
   const where = 'decisionCurve';
   checkSameLength(labels, probs, where, ['labels', 'probabilities']);
   checkLabels(labels, where);
@@ -41,7 +51,12 @@ export function decisionCurve(labels: NumericArray, probs: NumericArray, thresho
       }
     }
     const odds = pt / (1 - pt);
-    out.push({ pt, model: tp / n - (fp / n) * odds, treatAll: prevalence - (1 - prevalence) * odds, treatNone: 0 });
+    out.push({
+      pt,
+      model: tp / n - (fp / n) * odds,
+      treatAll: prevalence - (1 - prevalence) * odds,
+      treatNone: 0,
+    });
   }
   return out;
 }

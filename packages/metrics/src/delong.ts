@@ -1,7 +1,14 @@
 import { aucFromTable, type ScoreTable, scoreTable } from './curve.js';
 import { MetricsError } from './errors.js';
 import { normalQuantile, twoSidedP } from './normal.js';
-import { checkFraction, checkLabels, checkSameLength, checkScores, countPositives, type NumericArray } from './validate.js';
+import {
+  checkFraction,
+  checkLabels,
+  checkSameLength,
+  checkScores,
+  countPositives,
+  type NumericArray,
+} from './validate.js';
 
 export interface DeLongResult {
   auc: number;
@@ -50,7 +57,11 @@ export function deLongFromTable(t: ScoreTable, level = 0.95): DeLongResult {
 }
 
 /** AUC with its DeLong variance and confidence interval (pROC `ci.auc(method = "delong")`). */
-export function deLong(labels: NumericArray, scores: NumericArray, options: { level?: number } = {}): DeLongResult {
+export function deLong(
+  labels: NumericArray,
+  scores: NumericArray,
+  options: { level?: number } = {},
+): DeLongResult {
   return deLongFromTable(scoreTable(labels, scores, 'deLong'), options.level ?? 0.95);
 }
 
@@ -148,7 +159,10 @@ export function pairedDeLong(
   const P = countPositives(labels, where);
   const N = labels.length - P;
   if (P < 2 || N < 2) {
-    throw new MetricsError('TOO_FEW_SAMPLES', `${where}: needs at least 2 positives and 2 negatives (got ${P} and ${N})`);
+    throw new MetricsError(
+      'TOO_FEW_SAMPLES',
+      `${where}: needs at least 2 positives and 2 negatives (got ${P} and ${N})`,
+    );
   }
   const a = deLongPlacements(labels, scores1);
   const b = deLongPlacements(labels, scores2);

@@ -1,7 +1,7 @@
 import { aggregateByGroup, type LabelPolicy } from './aggregate.js';
+import { brierScore, logLoss } from './calibration.js';
 import { averagePrecisionFromTable, scoreTable } from './curve.js';
 import { deLongFromTable, pairedDeLong } from './delong.js';
-import { brierScore, logLoss } from './calibration.js';
 import { MetricsError } from './errors.js';
 import { youdenThreshold } from './threshold.js';
 
@@ -99,7 +99,8 @@ export function predictionColumns(rows: readonly PredictionRow[]): {
   groups: (string | number)[] | null;
 } {
   const where = 'evaluatePredictions';
-  if (rows.length === 0) throw new MetricsError('EMPTY_INPUT', `${where}: no rows; pass at least one positive and one negative`);
+  if (rows.length === 0)
+    throw new MetricsError('EMPTY_INPUT', `${where}: no rows; pass at least one positive and one negative`);
   const has2 = rows[0].score2 !== undefined;
   const hasGroup = rows[0].group !== undefined;
   const labels = new Uint8Array(rows.length);
@@ -109,10 +110,16 @@ export function predictionColumns(rows: readonly PredictionRow[]): {
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     if (r.label !== 0 && r.label !== 1) {
-      throw new MetricsError('INVALID_LABEL', `${where}: row ${i} has label ${String(r.label)}; labels must be 0 or 1`);
+      throw new MetricsError(
+        'INVALID_LABEL',
+        `${where}: row ${i} has label ${String(r.label)}; labels must be 0 or 1`,
+      );
     }
     if (!Number.isFinite(r.score)) {
-      throw new MetricsError('NON_FINITE_SCORE', `${where}: row ${i} has score ${String(r.score)}; scores must be finite`);
+      throw new MetricsError(
+        'NON_FINITE_SCORE',
+        `${where}: row ${i} has score ${String(r.score)}; scores must be finite`,
+      );
     }
     if ((r.score2 !== undefined) !== has2 || (r.group !== undefined) !== hasGroup) {
       throw new MetricsError(
@@ -124,7 +131,10 @@ export function predictionColumns(rows: readonly PredictionRow[]): {
     scores[i] = r.score;
     if (scores2) {
       if (!Number.isFinite(r.score2)) {
-        throw new MetricsError('NON_FINITE_SCORE', `${where}: row ${i} has score2 ${String(r.score2)}; scores must be finite`);
+        throw new MetricsError(
+          'NON_FINITE_SCORE',
+          `${where}: row ${i} has score2 ${String(r.score2)}; scores must be finite`,
+        );
       }
       scores2[i] = r.score2!;
     }
@@ -144,8 +154,14 @@ export function evaluatePredictions(rows: readonly PredictionRow[]): EvaluationR
   const report: EvaluationReport = block(labels, scores, scores2);
   if (groups) {
     const a = aggregateByGroup(labels, scores, groups, { pooling: 'mean', labelPolicy: 'any' });
-    const a2 = scores2 ? aggregateByGroup(labels, scores2, groups, { pooling: 'mean', labelPolicy: 'any' }) : null;
-    report.patient = { ...block(a.labels, a.scores, a2 ? a2.scores : null), labelPolicy: 'any', pooling: 'mean' };
+    const a2 = scores2
+      ? aggregateByGroup(labels, scores2, groups, { pooling: 'mean', labelPolicy: 'any' })
+      : null;
+    report.patient = {
+      ...block(a.labels, a.scores, a2 ? a2.scores : null),
+      labelPolicy: 'any',
+      pooling: 'mean',
+    };
   }
   return report;
 }

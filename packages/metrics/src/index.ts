@@ -2,96 +2,96 @@
 export const VERSION: string = '0.0.0';
 export const PACKAGE_NAME = '@op-screen/metrics' as const;
 
-export { MetricsError, type MetricsErrorCode } from './errors.js';
-export type { NumericArray } from './validate.js';
-export { createRng, type Rng } from './rng.js';
-export { normalCdf, normalQuantile, twoSidedP } from './normal.js';
 export {
-  scoreTable,
-  type ScoreTable,
-  rocAuc,
-  rocCurve,
-  type RocCurve,
-  prCurve,
-  type PrCurve,
-  averagePrecision,
-  partialAuc,
-  type PartialAucResult,
-} from './curve.js';
-export {
-  deLong,
-  type DeLongResult,
-  deLongPlacements,
-  type Placements,
-  pairedDeLong,
-  type PairedDeLongResult,
-} from './delong.js';
-export {
-  bootstrapAucCI,
-  type BootstrapAucResult,
-  type BootstrapOptions,
-  rocConfidenceBand,
-  type RocBand,
-} from './bootstrap.js';
-export {
-  wilsonInterval,
-  thresholdMetrics,
-  metricsFromCounts,
-  type ThresholdMetrics,
-  youdenThreshold,
-  type YoudenResult,
-  thresholdForSensitivity,
-  thresholdForSpecificity,
-} from './threshold.js';
-export {
-  brierScore,
-  logLoss,
-  calibrationCurve,
-  type CalibrationCurve,
-  calibrationSlope,
-  type CalibrationFit,
-} from './calibration.js';
-export { decisionCurve, type NetBenefitPoint, thresholdGrid } from './decision.js';
-export {
-  aggregateByGroup,
   type AggregateOptions,
+  aggregateByGroup,
   type GroupAggregate,
   type LabelPolicy,
   type ScorePooling,
 } from './aggregate.js';
 export {
-  kFold,
-  stratifiedKFold,
-  groupKFold,
-  stratifiedGroupKFold,
-  groupedHoldout,
-  repeatedKFold,
-  repeatedStratifiedKFold,
-  repeatedGroupKFold,
-  repeatedStratifiedGroupKFold,
+  type BootstrapAucResult,
+  type BootstrapOptions,
+  bootstrapAucCI,
+  type RocBand,
+  rocConfidenceBand,
+} from './bootstrap.js';
+export {
+  brierScore,
+  type CalibrationCurve,
+  type CalibrationFit,
+  calibrationCurve,
+  calibrationSlope,
+  logLoss,
+} from './calibration.js';
+export { parsePredictionsCsv } from './csv.js';
+export {
+  averagePrecision,
+  type PartialAucResult,
+  type PrCurve,
+  partialAuc,
+  prCurve,
+  type RocCurve,
+  rocAuc,
+  rocCurve,
+  type ScoreTable,
+  scoreTable,
+} from './curve.js';
+export { decisionCurve, type NetBenefitPoint, thresholdGrid } from './decision.js';
+export {
+  type DeLongResult,
+  deLong,
+  deLongPlacements,
+  type PairedDeLongResult,
+  type Placements,
+  pairedDeLong,
+} from './delong.js';
+export { MetricsError, type MetricsErrorCode } from './errors.js';
+export {
+  type EvaluationBlock,
+  type EvaluationReport,
+  evaluatePredictions,
+  type PredictionRow,
+} from './evaluate.js';
+export { normalCdf, normalQuantile, twoSidedP } from './normal.js';
+export {
+  calibrationSpec,
+  confusionMatrixSpec,
+  decisionCurveSpec,
+  type LineSeries,
+  lineChartSpec,
+  prSpec,
+  renderSvg,
+  rocSpec,
+  type VegaLiteSpec,
+} from './plots.js';
+export { type HtmlReportOptions, renderEvaluationHtml } from './report.js';
+export { createRng, type Rng } from './rng.js';
+export {
   auditLeakage,
   type Fold,
   type GroupKeys,
-  type SplitOptions,
-  type RepeatedOptions,
+  groupedHoldout,
+  groupKFold,
+  kFold,
   type LeakageReport,
+  type RepeatedOptions,
+  repeatedGroupKFold,
+  repeatedKFold,
+  repeatedStratifiedGroupKFold,
+  repeatedStratifiedKFold,
+  type SplitOptions,
+  stratifiedGroupKFold,
+  stratifiedKFold,
 } from './split.js';
 export {
-  evaluatePredictions,
-  type EvaluationReport,
-  type EvaluationBlock,
-  type PredictionRow,
-} from './evaluate.js';
-export { parsePredictionsCsv } from './csv.js';
-export {
-  rocSpec,
-  prSpec,
-  calibrationSpec,
-  decisionCurveSpec,
-  confusionMatrixSpec,
-  lineChartSpec,
-  type LineSeries,
-  renderSvg,
-  type VegaLiteSpec,
-} from './plots.js';
-export { renderEvaluationHtml, type HtmlReportOptions } from './report.js';
+  metricsFromCounts,
+  type ThresholdMetrics,
+  thresholdForSensitivity,
+  thresholdForSpecificity,
+  thresholdMetrics,
+  wilsonInterval,
+  type YoudenResult,
+  youdenThreshold,
+} from './threshold.js';
+export type { NumericArray } from './validate.js';

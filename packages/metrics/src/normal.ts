@@ -73,7 +73,10 @@ export function normalQuantile(p: number): number {
   const upper = p > 0.5;
   const q = upper ? 1 - p : p; // tail probability, < 0.5
   const t = Math.sqrt(-2 * Math.log(q));
-  let x = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+  let x =
+    t -
+    (2.515517 + 0.802853 * t + 0.010328 * t * t) /
+      (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
   // solve upperTail(x) = q for x > 0
   for (let it = 0; it < 50; it++) {
     const f = upperTail(x) - q;

@@ -1,7 +1,7 @@
-import type { NetBenefitPoint } from './decision.js';
+import type { RocBand } from './bootstrap.js';
 import type { CalibrationCurve } from './calibration.js';
 import type { PrCurve, RocCurve } from './curve.js';
-import type { RocBand } from './bootstrap.js';
+import type { NetBenefitPoint } from './decision.js';
 import type { ThresholdMetrics } from './threshold.js';
 
 /** A Vega-Lite (v6) specification as plain JSON, ready for `vega-lite`'s compile or any Vega-Lite viewer. */
@@ -12,13 +12,21 @@ const SIZE = { width: 360, height: 320 };
 const unit = { scale: { domain: [0, 1] } };
 
 const diagonal = (title: string) => ({
-  data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+  data: {
+    values: [
+      { x: 0, y: 0 },
+      { x: 1, y: 1 },
+    ],
+  },
   mark: { type: 'line', strokeDash: [4, 4], color: '#999' },
   encoding: { x: { field: 'x', type: 'quantitative', title }, y: { field: 'y', type: 'quantitative' } },
 });
 
 /** ROC curve (step points in threshold order), chance diagonal, and an optional pointwise CI band. */
-export function rocSpec(curve: Pick<RocCurve, 'fpr' | 'tpr'>, options: { band?: RocBand; title?: string } = {}): VegaLiteSpec {
+export function rocSpec(
+  curve: Pick<RocCurve, 'fpr' | 'tpr'>,
+  options: { band?: RocBand; title?: string } = {},
+): VegaLiteSpec {
   const points = Array.from(curve.fpr, (x, i) => ({ i, fpr: x, tpr: curve.tpr[i] }));
   const layers: unknown[] = [];
   if (options.band) {
@@ -72,7 +80,11 @@ export function prSpec(curve: PrCurve, options: { prevalence?: number; title?: s
 
 /** Reliability diagram: observed fraction positive against mean predicted probability per bin. */
 export function calibrationSpec(curve: CalibrationCurve, options: { title?: string } = {}): VegaLiteSpec {
-  const points = curve.meanPredicted.map((p, i) => ({ predicted: p, observed: curve.fracPositives[i], n: curve.counts[i] }));
+  const points = curve.meanPredicted.map((p, i) => ({
+    predicted: p,
+    observed: curve.fracPositives[i],
+    n: curve.counts[i],
+  }));
   return {
     $schema: SCHEMA,
     title: options.title ?? 'Calibration',
@@ -92,7 +104,10 @@ export function calibrationSpec(curve: CalibrationCurve, options: { title?: stri
 }
 
 /** Decision curve: net benefit of the model, treat-all and treat-none against threshold probability. */
-export function decisionCurveSpec(points: readonly NetBenefitPoint[], options: { title?: string } = {}): VegaLiteSpec {
+export function decisionCurveSpec(
+  points: readonly NetBenefitPoint[],
+  options: { title?: string } = {},
+): VegaLiteSpec {
   const rows = points.flatMap((p) => [
     { pt: p.pt, strategy: 'model', netBenefit: p.model },
     { pt: p.pt, strategy: 'treat all', netBenefit: p.treatAll },
@@ -107,14 +122,22 @@ export function decisionCurveSpec(points: readonly NetBenefitPoint[], options: {
     mark: { type: 'line', clip: true },
     encoding: {
       x: { field: 'pt', type: 'quantitative', title: 'threshold probability' },
-      y: { field: 'netBenefit', type: 'quantitative', title: 'net benefit', scale: { domain: [-0.05 * top, top * 1.05] } },
+      y: {
+        field: 'netBenefit',
+        type: 'quantitative',
+        title: 'net benefit',
+        scale: { domain: [-0.05 * top, top * 1.05] },
+      },
       color: { field: 'strategy', type: 'nominal' },
     },
   };
 }
 
 /** 2x2 confusion matrix heat map with counts. */
-export function confusionMatrixSpec(m: Pick<ThresholdMetrics, 'tp' | 'fp' | 'tn' | 'fn' | 'threshold'>, options: { title?: string } = {}): VegaLiteSpec {
+export function confusionMatrixSpec(
+  m: Pick<ThresholdMetrics, 'tp' | 'fp' | 'tn' | 'fn' | 'threshold'>,
+  options: { title?: string } = {},
+): VegaLiteSpec {
   const cells = [
     { actual: 'positive', predicted: 'positive', count: m.tp },
     { actual: 'positive', predicted: 'negative', count: m.fn },
@@ -159,7 +182,12 @@ export function lineChartSpec(
     mark: { type: 'line', point: rows.length <= 200 },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: options.xTitle ?? 'x' },
-      y: { field: 'y', type: 'quantitative', title: options.yTitle ?? 'y', scale: { type: options.yScale ?? 'linear', zero: false } },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: options.yTitle ?? 'y',
+        scale: { type: options.yScale ?? 'linear', zero: false },
+      },
       color: { field: 'series', type: 'nominal', title: null },
     },
   };

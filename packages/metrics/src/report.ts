@@ -2,14 +2,28 @@ import { rocConfidenceBand } from './bootstrap.js';
 import { calibrationCurve } from './calibration.js';
 import { prCurve, rocCurve } from './curve.js';
 import { decisionCurve, thresholdGrid } from './decision.js';
-import { type EvaluationBlock, type EvaluationReport, evaluatePredictions, type PredictionRow, predictionColumns } from './evaluate.js';
-import { calibrationSpec, confusionMatrixSpec, decisionCurveSpec, prSpec, renderSvg, rocSpec } from './plots.js';
+import {
+  type EvaluationBlock,
+  type EvaluationReport,
+  evaluatePredictions,
+  type PredictionRow,
+  predictionColumns,
+} from './evaluate.js';
+import {
+  calibrationSpec,
+  confusionMatrixSpec,
+  decisionCurveSpec,
+  prSpec,
+  renderSvg,
+  rocSpec,
+} from './plots.js';
 import { createRng } from './rng.js';
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const fmt = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : Number(x).toFixed(digits));
+const fmt = (x: number | null | undefined, digits = 4) =>
+  x === null || x === undefined ? 'n/a' : Number(x).toFixed(digits);
 
 function metricsTable(b: EvaluationBlock): string {
   const rows: [string, string][] = [
@@ -51,13 +65,26 @@ export async function renderEvaluationHtml(
 ): Promise<{ html: string; report: EvaluationReport }> {
   const report = evaluatePredictions(rows);
   const { labels, scores } = predictionColumns(rows);
-  const band = rocConfidenceBand(labels, scores, { rng: createRng(options.seed ?? 1), nBoot: options.nBoot ?? 500 });
+  const band = rocConfidenceBand(labels, scores, {
+    rng: createRng(options.seed ?? 1),
+    nBoot: options.nBoot ?? 500,
+  });
   const specs = [
-    rocSpec(rocCurve(labels, scores), { band, title: `ROC (AUC ${fmt(report.auc, 3)}, band: bootstrap 95%)` }),
-    prSpec(prCurve(labels, scores), { prevalence: report.positives / report.n, title: `Precision-recall (AP ${fmt(report.averagePrecision, 3)})` }),
+    rocSpec(rocCurve(labels, scores), {
+      band,
+      title: `ROC (AUC ${fmt(report.auc, 3)}, band: bootstrap 95%)`,
+    }),
+    prSpec(prCurve(labels, scores), {
+      prevalence: report.positives / report.n,
+      title: `Precision-recall (AP ${fmt(report.averagePrecision, 3)})`,
+    }),
   ];
   if (report.brier !== undefined) {
-    specs.push(calibrationSpec(calibrationCurve(labels, scores, { nBins: 10, strategy: 'quantile' }), { title: 'Calibration (deciles)' }));
+    specs.push(
+      calibrationSpec(calibrationCurve(labels, scores, { nBins: 10, strategy: 'quantile' }), {
+        title: 'Calibration (deciles)',
+      }),
+    );
     specs.push(decisionCurveSpec(decisionCurve(labels, scores, thresholdGrid(0.01, 0.6, 0.01))));
   }
   specs.push(confusionMatrixSpec(report.youden));

@@ -23,7 +23,10 @@ function splitArgs(options: SplitOptions, where: string): { k: number; rng: Rng 
   const k = options.nSplits ?? 5;
   checkInteger(k, where, 'nSplits', 2);
   if (options.shuffle && !options.rng) {
-    throw new MetricsError('INVALID_ARGUMENT', `${where}: shuffle needs an rng; pass { rng: createRng(seed) }`);
+    throw new MetricsError(
+      'INVALID_ARGUMENT',
+      `${where}: shuffle needs an rng; pass { rng: createRng(seed) }`,
+    );
   }
   return { k, rng: options.shuffle ? (options.rng ?? null) : null };
 }
@@ -54,7 +57,10 @@ export function kFold(nSamples: number, options: SplitOptions = {}): Fold[] {
   const { k, rng } = splitArgs(options, where);
   checkInteger(nSamples, where, 'nSamples', 0);
   if (nSamples < k) {
-    throw new MetricsError('TOO_FEW_SAMPLES', `${where}: ${nSamples} samples cannot fill ${k} folds; use fewer folds`);
+    throw new MetricsError(
+      'TOO_FEW_SAMPLES',
+      `${where}: ${nSamples} samples cannot fill ${k} folds; use fewer folds`,
+    );
   }
   const order = Int32Array.from({ length: nSamples }, (_, i) => i);
   if (rng) shuffleInPlace(order, rng);
@@ -127,11 +133,18 @@ function encodeGroups(groups: GroupKeys): { keys: (string | number)[]; inverse: 
   return { keys, inverse };
 }
 
-function checkGroups(groups: GroupKeys, k: number, where: string): { keys: (string | number)[]; inverse: Int32Array } {
+function checkGroups(
+  groups: GroupKeys,
+  k: number,
+  where: string,
+): { keys: (string | number)[]; inverse: Int32Array } {
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i];
     if (g === undefined || g === null || g === '' || (typeof g === 'number' && !Number.isFinite(g))) {
-      throw new MetricsError('INVALID_ARGUMENT', `${where}: group at index ${i} is missing; every sample needs a group`);
+      throw new MetricsError(
+        'INVALID_ARGUMENT',
+        `${where}: group at index ${i} is missing; every sample needs a group`,
+      );
     }
   }
   const enc = encodeGroups(groups);
@@ -304,7 +317,11 @@ function populationStd(xs: ArrayLike<number>): number {
  * counts first, each to the fold that minimises the spread (std over folds, averaged over classes)
  * of the per-class fraction, ties to the fold with fewer samples.
  */
-export function stratifiedGroupKFold(labels: NumericArray, groups: GroupKeys, options: SplitOptions = {}): Fold[] {
+export function stratifiedGroupKFold(
+  labels: NumericArray,
+  groups: GroupKeys,
+  options: SplitOptions = {},
+): Fold[] {
   const where = 'stratifiedGroupKFold';
   const { k, rng } = splitArgs(options, where);
   checkSameLength(labels, groups, where, ['labels', 'groups']);
@@ -407,14 +424,22 @@ export function repeatedKFold(nSamples: number, options: RepeatedOptions): Fold[
 }
 
 export function repeatedStratifiedKFold(labels: NumericArray, options: RepeatedOptions): Fold[][] {
-  return repeat(options.nRepeats, 'repeatedStratifiedKFold', () => stratifiedKFold(labels, { ...options, shuffle: true }));
+  return repeat(options.nRepeats, 'repeatedStratifiedKFold', () =>
+    stratifiedKFold(labels, { ...options, shuffle: true }),
+  );
 }
 
 export function repeatedGroupKFold(groups: GroupKeys, options: RepeatedOptions): Fold[][] {
-  return repeat(options.nRepeats, 'repeatedGroupKFold', () => groupKFold(groups, { ...options, shuffle: true }));
+  return repeat(options.nRepeats, 'repeatedGroupKFold', () =>
+    groupKFold(groups, { ...options, shuffle: true }),
+  );
 }
 
-export function repeatedStratifiedGroupKFold(labels: NumericArray, groups: GroupKeys, options: RepeatedOptions): Fold[][] {
+export function repeatedStratifiedGroupKFold(
+  labels: NumericArray,
+  groups: GroupKeys,
+  options: RepeatedOptions,
+): Fold[][] {
   return repeat(options.nRepeats, 'repeatedStratifiedGroupKFold', () =>
     stratifiedGroupKFold(labels, groups, { ...options, shuffle: true }),
   );
@@ -445,7 +470,10 @@ export function auditLeakage(folds: readonly Fold[], groups: GroupKeys): Leakage
   folds.forEach((fold, f) => {
     for (const i of [...fold.train, ...fold.test]) {
       if (i < 0 || i >= inverse.length) {
-        throw new MetricsError('INVALID_ARGUMENT', `auditLeakage: fold ${f} has sample index ${i}, outside 0..${inverse.length - 1}`);
+        throw new MetricsError(
+          'INVALID_ARGUMENT',
+          `auditLeakage: fold ${f} has sample index ${i}, outside 0..${inverse.length - 1}`,
+        );
       }
     }
     for (const i of fold.test) {

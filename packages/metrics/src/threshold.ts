@@ -127,7 +127,11 @@ export interface YoudenResult {
  * Youden-optimal threshold (Youden 1950) over the ROC curve's distinct thresholds, chosen as
  * `argmax(tpr - fpr)` on scikit-learn's `roc_curve(drop_intermediate=False)`.
  */
-export function youdenThreshold(labels: NumericArray, scores: NumericArray, options: { level?: number } = {}): YoudenResult {
+export function youdenThreshold(
+  labels: NumericArray,
+  scores: NumericArray,
+  options: { level?: number } = {},
+): YoudenResult {
   const c = rocCurveFromTable(scoreTable(labels, scores, 'youdenThreshold'));
   let best = 0;
   let bestJ = c.tpr[0] - c.fpr[0];

@@ -5,11 +5,18 @@ export type NumericArray = ArrayLike<number>;
 
 /** Labels are 0/1 (negative/positive); anything else is refused. */
 export function checkLabels(labels: NumericArray, where: string): void {
-  if (labels.length === 0) throw new MetricsError('EMPTY_INPUT', `${where}: no samples; pass at least one positive and one negative`);
+  if (labels.length === 0)
+    throw new MetricsError(
+      'EMPTY_INPUT',
+      `${where}: no samples; pass at least one positive and one negative`,
+    );
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (y !== 0 && y !== 1) {
-      throw new MetricsError('INVALID_LABEL', `${where}: label at index ${i} is ${String(y)}; labels must be 0 or 1`);
+      throw new MetricsError(
+        'INVALID_LABEL',
+        `${where}: label at index ${i} is ${String(y)}; labels must be 0 or 1`,
+      );
     }
   }
 }
@@ -25,7 +32,12 @@ export function checkScores(scores: NumericArray, where: string, name = 'score')
   }
 }
 
-export function checkSameLength(a: { length: number }, b: { length: number }, where: string, names: [string, string]): void {
+export function checkSameLength(
+  a: { length: number },
+  b: { length: number },
+  where: string,
+  names: [string, string],
+): void {
   if (a.length !== b.length) {
     throw new MetricsError(
       'LENGTH_MISMATCH',
@@ -70,7 +82,10 @@ export function checkProbabilities(scores: NumericArray, where: string): void {
 export function checkFraction(x: number, where: string, name: string, open = false): void {
   const ok = open ? x > 0 && x < 1 : x >= 0 && x <= 1;
   if (!Number.isFinite(x) || !ok) {
-    throw new MetricsError('INVALID_ARGUMENT', `${where}: ${name} is ${x}; it must lie in ${open ? '(0, 1)' : '[0, 1]'}`);
+    throw new MetricsError(
+      'INVALID_ARGUMENT',
+      `${where}: ${name} is ${x}; it must lie in ${open ? '(0, 1)' : '[0, 1]'}`,
+    );
   }
 }
 

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import {
   auditLeakage,
+  createRng,
   deLong,
   groupedHoldout,
   groupKFold,
-  createRng,
   kFold,
   pairedDeLong,
   rocAuc,
@@ -19,7 +19,10 @@ const binaryCase = fc
   .chain((n) =>
     fc.tuple(
       fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }),
-      fc.array(fc.integer({ min: -8, max: 8 }).map((k) => k / 4), { minLength: n, maxLength: n }),
+      fc.array(
+        fc.integer({ min: -8, max: 8 }).map((k) => k / 4),
+        { minLength: n, maxLength: n },
+      ),
     ),
   )
   .filter(([y]) => y.includes(0) && y.includes(1));
@@ -44,7 +47,18 @@ describe('AUC properties', () => {
 
   it('AUC(s) = 1 - AUC(-s)', () => {
     fc.assert(
-      fc.property(binaryCase, ([y, s]) => Math.abs(rocAuc(y, s) - (1 - rocAuc(y, s.map((v) => -v)))) < 1e-12),
+      fc.property(
+        binaryCase,
+        ([y, s]) =>
+          Math.abs(
+            rocAuc(y, s) -
+              (1 -
+                rocAuc(
+                  y,
+                  s.map((v) => -v),
+                )),
+          ) < 1e-12,
+      ),
     );
   });
 
@@ -62,14 +76,17 @@ describe('AUC properties', () => {
   it('DeLong variance is symmetric under label and score negation, and a scorer has z = 0 against itself', () => {
     fc.assert(
       fc.property(
-        binaryCase.filter(([y]) => y.filter((v) => v === 1).length >= 2 && y.filter((v) => v === 0).length >= 2),
+        binaryCase.filter(
+          ([y]) => y.filter((v) => v === 1).length >= 2 && y.filter((v) => v === 0).length >= 2,
+        ),
         ([y, s]) => {
           const d = deLong(y, s);
           const flipped = deLong(
             y.map((v) => 1 - v),
             s.map((v) => -v),
           );
-          if (Math.abs(d.auc - flipped.auc) > 1e-12 || Math.abs(d.variance - flipped.variance) > 1e-12) return false;
+          if (Math.abs(d.auc - flipped.auc) > 1e-12 || Math.abs(d.variance - flipped.variance) > 1e-12)
+            return false;
           const t = pairedDeLong(y, s, s);
           return t.difference === 0;
         },
@@ -99,27 +116,32 @@ const groupedCase = fc
 describe('splitter properties', () => {
   it('grouped splitters never put a group in two folds and cover every sample once', () => {
     fc.assert(
-      fc.property(groupedCase, fc.integer({ min: 2, max: 5 }), fc.integer(), ({ groups, labels }, k, seed) => {
-        const nGroups = new Set(groups).size;
-        fc.pre(nGroups >= k);
-        const splits = [
-          groupKFold(groups, { nSplits: k }),
-          groupKFold(groups, { nSplits: k, shuffle: true, rng: createRng(seed) }),
-          stratifiedGroupKFold(labels, groups, { nSplits: k }),
-          stratifiedGroupKFold(labels, groups, { nSplits: k, shuffle: true, rng: createRng(seed) }),
-        ];
-        for (const folds of splits) {
-          if (!auditLeakage(folds, groups).ok) return false;
-          const seen = new Int32Array(groups.length);
-          for (const f of folds) {
-            for (const i of f.test) seen[i]++;
-            if (f.train.length + f.test.length !== groups.length) return false;
+      fc.property(
+        groupedCase,
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer(),
+        ({ groups, labels }, k, seed) => {
+          const nGroups = new Set(groups).size;
+          fc.pre(nGroups >= k);
+          const splits = [
+            groupKFold(groups, { nSplits: k }),
+            groupKFold(groups, { nSplits: k, shuffle: true, rng: createRng(seed) }),
+            stratifiedGroupKFold(labels, groups, { nSplits: k }),
+            stratifiedGroupKFold(labels, groups, { nSplits: k, shuffle: true, rng: createRng(seed) }),
+          ];
+          for (const folds of splits) {
+            if (!auditLeakage(folds, groups).ok) return false;
+            const seen = new Int32Array(groups.length);
+            for (const f of folds) {
+              for (const i of f.test) seen[i]++;
+              if (f.train.length + f.test.length !== groups.length) return false;
+            }
+            if (!seen.every((v) => v === 1)) return false;
           }
-          if (!seen.every((v) => v === 1)) return false;
-        }
-        const h = groupedHoldout(labels, groups, { rng: createRng(seed), testFraction: 0.25 });
-        return auditLeakage([h], groups).ok && h.train.length + h.test.length === groups.length;
-      }),
+          const h = groupedHoldout(labels, groups, { rng: createRng(seed), testFraction: 0.25 });
+          return auditLeakage([h], groups).ok && h.train.length + h.test.length === groups.length;
+        },
+      ),
     );
   });
 
@@ -146,13 +168,18 @@ describe('splitter properties', () => {
 
   it('kFold partitions the samples into folds whose sizes differ by at most one', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 10 }), fc.integer({ min: 0, max: 200 }), fc.integer(), (k, extra, seed) => {
-        const n = k + extra;
-        const folds = kFold(n, { nSplits: k, shuffle: true, rng: createRng(seed) });
-        const sizes = folds.map((f) => f.test.length);
-        const all = folds.flatMap((f) => Array.from(f.test)).sort((a, b) => a - b);
-        return Math.max(...sizes) - Math.min(...sizes) <= 1 && all.every((v, i) => v === i);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 10 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer(),
+        (k, extra, seed) => {
+          const n = k + extra;
+          const folds = kFold(n, { nSplits: k, shuffle: true, rng: createRng(seed) });
+          const sizes = folds.map((f) => f.test.length);
+          const all = folds.flatMap((f) => Array.from(f.test)).sort((a, b) => a - b);
+          return Math.max(...sizes) - Math.min(...sizes) <= 1 && all.every((v, i) => v === i);
+        },
+      ),
     );
   });
 });

@@ -34,76 +34,91 @@ function expectAt(actual: ReturnType<typeof thresholdMetrics>, ref: RefAt): void
   }
 }
 
-describe.each(reference.cases.map((c) => [c.name, c] as const))('matches scikit-learn and pROC on %s', (_name, c) => {
-  const y = c.labels;
-  const s = c.scores;
-  const sk = c.sklearn;
+describe.each(reference.cases.map((c) => [c.name, c] as const))(
+  'matches scikit-learn and pROC on %s',
+  (_name, c) => {
+    const y = c.labels;
+    const s = c.scores;
+    const sk = c.sklearn;
 
-  it('ROC AUC equals roc_auc_score and pROC auc', () => {
-    expect(Math.abs(rocAuc(y, s) - sk.rocAuc)).toBeLessThanOrEqual(TOL);
-    expect(Math.abs(rocAuc(y, s) - c.pROC.auc)).toBeLessThanOrEqual(TOL);
-  });
-
-  it('ROC curve equals roc_curve(drop_intermediate=False) point by point', () => {
-    const r = rocCurve(y, s);
-    expect(expectClose(r.fpr, sk.rocCurve.fpr, TOL)).toBeNull();
-    expect(expectClose(r.tpr, sk.rocCurve.tpr, TOL)).toBeNull();
-    expect(Array.from(r.thresholds)).toEqual(sk.rocCurve.thresholds);
-  });
-
-  it('PR curve and average precision equal precision_recall_curve and average_precision_score', () => {
-    const p = prCurve(y, s);
-    expect(expectClose(p.precision, sk.prCurve.precision, TOL)).toBeNull();
-    expect(expectClose(p.recall, sk.prCurve.recall, TOL)).toBeNull();
-    expect(Array.from(p.thresholds)).toEqual(sk.prCurve.thresholds);
-    expect(Math.abs(averagePrecision(y, s) - sk.averagePrecision)).toBeLessThanOrEqual(TOL);
-  });
-
-  it('Youden threshold and the confusion metrics at it and at 0.5 equal sklearn', () => {
-    const yt = youdenThreshold(y, s);
-    expect(yt.threshold).toBe(sk.youden.threshold);
-    expect(Math.abs(yt.j - sk.youden.j)).toBeLessThanOrEqual(TOL);
-    expectAt(yt.metrics, sk.atYouden);
-    expectAt(thresholdMetrics(y, s, 0.5), sk.atHalf);
-  });
-
-  it('DeLong AUC, variance and 95% CI equal pROC ci.auc(method="delong")', () => {
-    const d = deLong(y, s);
-    expect(Math.abs(d.auc - c.pROC.auc)).toBeLessThanOrEqual(TOL);
-    expect(Math.abs(d.variance - c.pROC.variance)).toBeLessThanOrEqual(TOL);
-    expect(expectClose(d.ci, c.pROC.ci95, TOL)).toBeNull();
-  });
-
-  if (c.scores2 && c.pROC.pairedDeLong) {
-    it('paired DeLong z and p equal pROC roc.test(method="delong", paired=TRUE)', () => {
-      const t = pairedDeLong(y, s, c.scores2!);
-      expect(Math.abs(t.z - c.pROC.pairedDeLong!.z)).toBeLessThanOrEqual(TOL);
-      expect(Math.abs(t.p - c.pROC.pairedDeLong!.p)).toBeLessThanOrEqual(TOL);
-      expect(Math.abs(t.auc2 - sk.rocAuc2!)).toBeLessThanOrEqual(TOL);
-    });
-  }
-
-  if (sk.brier !== undefined) {
-    it('Brier score, log loss and calibration curves equal sklearn', () => {
-      expect(Math.abs(brierScore(y, s) - sk.brier!)).toBeLessThanOrEqual(TOL);
-      expect(Math.abs(logLoss(y, s) - sk.logLoss!)).toBeLessThanOrEqual(TOL);
-      for (const strategy of ['uniform', 'quantile'] as const) {
-        const ref = sk[`calibration_${strategy}`]!;
-        const cc = calibrationCurve(y, s, { nBins: 10, strategy });
-        expect(expectClose(cc.fracPositives, ref.fracPositives, TOL), strategy).toBeNull();
-        expect(expectClose(cc.meanPredicted, ref.meanPredicted, TOL), strategy).toBeNull();
-      }
+    it('ROC AUC equals roc_auc_score and pROC auc', () => {
+      expect(Math.abs(rocAuc(y, s) - sk.rocAuc)).toBeLessThanOrEqual(TOL);
+      expect(Math.abs(rocAuc(y, s) - c.pROC.auc)).toBeLessThanOrEqual(TOL);
     });
 
-    it('decision-curve net benefit equals the reference for model and treat-all', () => {
-      const pts = c.netBenefit!.map((p) => p.pt);
-      const nb = decisionCurve(y, s, pts);
-      expect(expectClose(nb.map((p) => p.model), c.netBenefit!.map((p) => p.model), TOL)).toBeNull();
-      expect(expectClose(nb.map((p) => p.treatAll), c.netBenefit!.map((p) => p.treatAll), TOL)).toBeNull();
-      expect(nb.every((p) => p.treatNone === 0)).toBe(true);
+    it('ROC curve equals roc_curve(drop_intermediate=False) point by point', () => {
+      const r = rocCurve(y, s);
+      expect(expectClose(r.fpr, sk.rocCurve.fpr, TOL)).toBeNull();
+      expect(expectClose(r.tpr, sk.rocCurve.tpr, TOL)).toBeNull();
+      expect(Array.from(r.thresholds)).toEqual(sk.rocCurve.thresholds);
     });
-  }
-});
+
+    it('PR curve and average precision equal precision_recall_curve and average_precision_score', () => {
+      const p = prCurve(y, s);
+      expect(expectClose(p.precision, sk.prCurve.precision, TOL)).toBeNull();
+      expect(expectClose(p.recall, sk.prCurve.recall, TOL)).toBeNull();
+      expect(Array.from(p.thresholds)).toEqual(sk.prCurve.thresholds);
+      expect(Math.abs(averagePrecision(y, s) - sk.averagePrecision)).toBeLessThanOrEqual(TOL);
+    });
+
+    it('Youden threshold and the confusion metrics at it and at 0.5 equal sklearn', () => {
+      const yt = youdenThreshold(y, s);
+      expect(yt.threshold).toBe(sk.youden.threshold);
+      expect(Math.abs(yt.j - sk.youden.j)).toBeLessThanOrEqual(TOL);
+      expectAt(yt.metrics, sk.atYouden);
+      expectAt(thresholdMetrics(y, s, 0.5), sk.atHalf);
+    });
+
+    it('DeLong AUC, variance and 95% CI equal pROC ci.auc(method="delong")', () => {
+      const d = deLong(y, s);
+      expect(Math.abs(d.auc - c.pROC.auc)).toBeLessThanOrEqual(TOL);
+      expect(Math.abs(d.variance - c.pROC.variance)).toBeLessThanOrEqual(TOL);
+      expect(expectClose(d.ci, c.pROC.ci95, TOL)).toBeNull();
+    });
+
+    if (c.scores2 && c.pROC.pairedDeLong) {
+      it('paired DeLong z and p equal pROC roc.test(method="delong", paired=TRUE)', () => {
+        const t = pairedDeLong(y, s, c.scores2!);
+        expect(Math.abs(t.z - c.pROC.pairedDeLong!.z)).toBeLessThanOrEqual(TOL);
+        expect(Math.abs(t.p - c.pROC.pairedDeLong!.p)).toBeLessThanOrEqual(TOL);
+        expect(Math.abs(t.auc2 - sk.rocAuc2!)).toBeLessThanOrEqual(TOL);
+      });
+    }
+
+    if (sk.brier !== undefined) {
+      it('Brier score, log loss and calibration curves equal sklearn', () => {
+        expect(Math.abs(brierScore(y, s) - sk.brier!)).toBeLessThanOrEqual(TOL);
+        expect(Math.abs(logLoss(y, s) - sk.logLoss!)).toBeLessThanOrEqual(TOL);
+        for (const strategy of ['uniform', 'quantile'] as const) {
+          const ref = sk[`calibration_${strategy}`]!;
+          const cc = calibrationCurve(y, s, { nBins: 10, strategy });
+          expect(expectClose(cc.fracPositives, ref.fracPositives, TOL), strategy).toBeNull();
+          expect(expectClose(cc.meanPredicted, ref.meanPredicted, TOL), strategy).toBeNull();
+        }
+      });
+
+      it('decision-curve net benefit equals the reference for model and treat-all', () => {
+        const pts = c.netBenefit!.map((p) => p.pt);
+        const nb = decisionCurve(y, s, pts);
+        expect(
+          expectClose(
+            nb.map((p) => p.model),
+            c.netBenefit!.map((p) => p.model),
+            TOL,
+          ),
+        ).toBeNull();
+        expect(
+          expectClose(
+            nb.map((p) => p.treatAll),
+            c.netBenefit!.map((p) => p.treatAll),
+            TOL,
+          ),
+        ).toBeNull();
+        expect(nb.every((p) => p.treatNone === 0)).toBe(true);
+      });
+    }
+  },
+);
 
 describe('splitters reproduce scikit-learn 1.2.1 unshuffled folds', () => {
   const sp = reference.splits;

@@ -56,7 +56,11 @@ export interface Reference {
 export const reference: Reference = JSON.parse(readFileSync(`${SHARED}data/metrics/reference.json`, 'utf8'));
 
 /** Element-wise |a - b| <= tol. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number): string | null {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: number,
+): string | null {
   if (actual.length !== expected.length) return `length ${actual.length} != ${expected.length}`;
   for (let i = 0; i < actual.length; i++) {
     if (!(Math.abs(actual[i] - expected[i]) <= tol)) return `index ${i}: ${actual[i]} != ${expected[i]}`;
