@@ -2,7 +2,7 @@
 // AUC + DeLong 95% CI on 10^6 scores: @op-screen/metrics against scikit-learn (roc_auc_score) and
 // R pROC (roc + ci.auc(method = "delong")) on the same data in the same run. Writes
 // bench/metrics/RESULTS.md. Peers: Debian python3-sklearn and r-cran-proc (/usr/bin/python3, Rscript).
-// Needs a built package: `cd packages/metrics && npx tsup`. N=... and ROUNDS=... override the sizes.
+// Needs a built package: `cd packages/metrics && npx tsup`. BENCH_N and BENCH_ROUNDS override the sizes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -16,8 +16,8 @@ if (!existsSync(dist)) {
   process.exit(1);
 }
 const M = await import(dist);
-const N = Number(process.env.N ?? 1_000_000);
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const N = Number(process.env.BENCH_N ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 // Study-like data: ~20% positive, binormal logits, probabilities rounded to 6 decimals (ties, as
 // real model outputs have).

@@ -2,24 +2,14 @@ import { MetricsError } from './errors.js';
 import {
   checkFraction,
   checkInteger,
-  checkLabels,
-  checkProbabilities,
-  checkSameLength,
-  checkScores,
+  checkProbabilityInput,
   countPositives,
   type NumericArray,
 } from './validate.js';
 
-function checkProbInput(labels: NumericArray, probs: NumericArray, where: string): void {
-  checkSameLength(labels, probs, where, ['labels', 'probabilities']);
-  checkLabels(labels, where);
-  checkScores(probs, where, 'probability');
-  checkProbabilities(probs, where);
-}
-
 /** Brier score, mean of (p - y)^2 (scikit-learn `brier_score_loss`). */
 export function brierScore(labels: NumericArray, probs: NumericArray): number {
-  checkProbInput(labels, probs, 'brierScore');
+  checkProbabilityInput(labels, probs, 'brierScore');
   let s = 0;
   for (let i = 0; i < labels.length; i++) s += (probs[i] - labels[i]) ** 2;
   return s / labels.length;
@@ -27,7 +17,7 @@ export function brierScore(labels: NumericArray, probs: NumericArray): number {
 
 /** Log loss (cross-entropy) with probabilities clipped to [eps, 1 - eps]. */
 export function logLoss(labels: NumericArray, probs: NumericArray, options: { eps?: number } = {}): number {
-  checkProbInput(labels, probs, 'logLoss');
+  checkProbabilityInput(labels, probs, 'logLoss');
   const eps = options.eps ?? 1e-15;
   let s = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -73,7 +63,7 @@ export function calibrationCurve(
   options: { nBins?: number; strategy?: 'uniform' | 'quantile' } = {},
 ): CalibrationCurve {
   const where = 'calibrationCurve';
-  checkProbInput(labels, probs, where);
+  checkProbabilityInput(labels, probs, where);
   const nBins = options.nBins ?? 10;
   checkInteger(nBins, where, 'nBins', 1);
   const strategy = options.strategy ?? 'uniform';
@@ -187,7 +177,7 @@ export function calibrationSlope(
   options: { eps?: number } = {},
 ): CalibrationFit {
   const where = 'calibrationSlope';
-  checkProbInput(labels, probs, where);
+  checkProbabilityInput(labels, probs, where);
   countPositives(labels, where);
   const eps = options.eps ?? 1e-15;
   checkFraction(eps, where, 'eps', true);

@@ -1,11 +1,5 @@
 import { MetricsError } from './errors.js';
-import {
-  checkLabels,
-  checkProbabilities,
-  checkSameLength,
-  checkScores,
-  type NumericArray,
-} from './validate.js';
+import { checkProbabilityInput, type NumericArray } from './validate.js';
 
 export interface NetBenefitPoint {
   /** Threshold probability p_t (the harm/benefit trade-off: odds p_t / (1 - p_t)). */
@@ -28,10 +22,7 @@ export function decisionCurve(
   thresholds: NumericArray,
 ): NetBenefitPoint[] {
   const where = 'decisionCurve';
-  checkSameLength(labels, probs, where, ['labels', 'probabilities']);
-  checkLabels(labels, where);
-  checkScores(probs, where, 'probability');
-  checkProbabilities(probs, where);
+  checkProbabilityInput(labels, probs, where);
   const n = labels.length;
   let positives = 0;
   for (let i = 0; i < n; i++) positives += labels[i];

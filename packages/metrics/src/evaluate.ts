@@ -4,6 +4,7 @@ import { averagePrecisionFromTable, scoreTable } from './curve.js';
 import { deLongFromTable, pairedDeLong } from './delong.js';
 import { MetricsError } from './errors.js';
 import { youdenThreshold } from './threshold.js';
+import { allProbabilities } from './validate.js';
 
 /** One prediction: a 0/1 label, a score (higher = more likely positive), optionally a second scorer's score and a group (patient). */
 export interface PredictionRow {
@@ -54,8 +55,6 @@ function block(labels: Uint8Array, scores: Float64Array, scores2: Float64Array |
   const table = scoreTable(labels, scores, 'evaluatePredictions');
   const d = deLongFromTable(table);
   const y = youdenThreshold(labels, scores);
-  let probabilities = true;
-  for (let i = 0; i < scores.length; i++) if (!(scores[i] >= 0 && scores[i] <= 1)) probabilities = false;
   const m = y.metrics;
   const out: EvaluationBlock = {
     n: labels.length,
@@ -80,7 +79,7 @@ function block(labels: Uint8Array, scores: Float64Array, scores2: Float64Array |
       fn: m.fn,
     },
   };
-  if (probabilities) {
+  if (allProbabilities(scores)) {
     out.brier = brierScore(labels, scores);
     out.logLoss = logLoss(labels, scores);
   }

@@ -94,3 +94,17 @@ export function checkInteger(x: number, where: string, name: string, min: number
     throw new MetricsError('INVALID_ARGUMENT', `${where}: ${name} is ${x}; it must be an integer >= ${min}`);
   }
 }
+
+/** Labels and probability scores of one length, labels 0/1, scores finite and within [0, 1]. */
+export function checkProbabilityInput(labels: NumericArray, probs: NumericArray, where: string): void {
+  checkSameLength(labels, probs, where, ['labels', 'probabilities']);
+  checkLabels(labels, where);
+  checkScores(probs, where, 'probability');
+  checkProbabilities(probs, where);
+}
+
+/** True when every score lies in [0, 1] (no error). */
+export function allProbabilities(scores: NumericArray): boolean {
+  for (let i = 0; i < scores.length; i++) if (!(scores[i] >= 0 && scores[i] <= 1)) return false;
+  return true;
+}
