@@ -9,6 +9,7 @@ import {
   kFold,
   pairedDeLong,
   rocAuc,
+  rocCurve,
   stratifiedGroupKFold,
   stratifiedKFold,
 } from '../src/index.js';
@@ -43,6 +44,27 @@ function bruteAuc(y: number[], s: number[]): number {
 describe('AUC properties', () => {
   it('equals the brute-force Mann-Whitney statistic with ties counted one half', () => {
     fc.assert(fc.property(binaryCase, ([y, s]) => Math.abs(rocAuc(y, s) - bruteAuc(y, s)) < 1e-12));
+  });
+
+  it('dropping collinear ROC points keeps the corners, the area and every dropped point on a kept segment', () => {
+    fc.assert(
+      fc.property(binaryCase, ([y, s]) => {
+        const full = rocCurve(y, s);
+        const kept = rocCurve(y, s, { dropIntermediate: true });
+        let area = 0;
+        for (let k = 1; k < kept.fpr.length; k++)
+          area += ((kept.fpr[k] - kept.fpr[k - 1]) * (kept.tpr[k] + kept.tpr[k - 1])) / 2;
+        if (Math.abs(area - rocAuc(y, s)) > 1e-12) return false;
+        // every full-curve point lies on the kept polyline (cross product of the segment ~ 0)
+        let seg = 1;
+        for (let i = 0; i < full.fps.length; i++) {
+          while (seg < kept.fps.length - 1 && full.thresholds[i] < kept.thresholds[seg]) seg++;
+          const [x0, y0, x1, y1] = [kept.fps[seg - 1], kept.tps[seg - 1], kept.fps[seg], kept.tps[seg]];
+          if ((x1 - x0) * (full.tps[i] - y0) - (y1 - y0) * (full.fps[i] - x0) !== 0) return false;
+        }
+        return kept.fpr.length <= full.fpr.length && kept.fpr[kept.fpr.length - 1] === 1;
+      }),
+    );
   });
 
   it('AUC(s) = 1 - AUC(-s)', () => {
