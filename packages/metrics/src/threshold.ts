@@ -1,4 +1,4 @@
-import { rocCurveFromTable, scoreTable } from './curve.js';
+import { type RocCurve, rocCurveFromTable, scoreTable } from './curve.js';
 import { MetricsError } from './errors.js';
 import { normalQuantile } from './normal.js';
 import { checkFraction, checkLabels, checkSameLength, checkScores, type NumericArray } from './validate.js';
@@ -142,8 +142,16 @@ export function youdenThreshold(
       best = k;
     }
   }
-  const threshold = c.thresholds[best];
-  return { threshold, j: bestJ, metrics: thresholdMetrics(labels, scores, threshold, options) };
+  return { threshold: c.thresholds[best], j: bestJ, metrics: metricsAtPoint(c, best, options.level) };
+}
+
+/** Metrics at ROC point k: its threshold is a distinct score, so the curve's counts are the confusion matrix. */
+function metricsAtPoint(c: RocCurve, k: number, level = 0.95): ThresholdMetrics {
+  const P = c.tps[c.tps.length - 1];
+  const N = c.fps[c.fps.length - 1];
+  const tp = c.tps[k];
+  const fp = c.fps[k];
+  return metricsFromCounts({ tp, fp, tn: N - fp, fn: P - tp }, c.thresholds[k], level);
 }
 
 /**
@@ -161,7 +169,7 @@ export function thresholdForSensitivity(
   const P = c.tps[c.tps.length - 1];
   let k = 0;
   while (k < c.tps.length - 1 && c.tps[k] / P < target) k++;
-  return thresholdMetrics(labels, scores, c.thresholds[k], options);
+  return metricsAtPoint(c, k, options.level);
 }
 
 /** Lowest threshold whose specificity is at least `target` (highest sensitivity at that specificity). */
@@ -176,5 +184,5 @@ export function thresholdForSpecificity(
   const N = c.fps[c.fps.length - 1];
   let k = 0;
   while (k + 1 < c.fps.length && (N - c.fps[k + 1]) / N >= target) k++;
-  return thresholdMetrics(labels, scores, c.thresholds[k], options);
+  return metricsAtPoint(c, k, options.level);
 }
