@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setConvInputGradStrategy } from '../src/kernels/wasm-grad-kernels.js';
 import { registerWasmGradientKernels } from '../src/train/index.js';
 
 // Every wasm gradient kernel is checked against the cpu backend's kernel (the reference
@@ -116,19 +117,29 @@ function outSize(c: Case): [number, number] {
   return [Math.ceil((c.h - c.k + 1) / c.s), Math.ceil((c.w - c.k + 1) / c.s)];
 }
 
-describe('wasm Conv2DBackpropInput (replaced) matches the cpu kernel', () => {
-  it.each(cases.map((c) => [label(c), c] as const))('%s', async (_l, c) => {
-    const r = rng(c.w * 17 + c.co);
-    const [ho, wo] = outSize(c);
-    const dy = { data: randn(c.n * ho * wo * c.co, r), shape: [c.n, ho, wo, c.co] };
-    const filter = { data: randn(c.k * c.k * c.ci * c.co, r), shape: [c.k, c.k, c.ci, c.co] };
-    const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.ci] };
-    expectClose(
-      await runOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs),
-      await runOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs),
-    );
-  });
-});
+describe.each(['auto', 'dilate', 'col2im'] as const)(
+  'wasm Conv2DBackpropInput (replaced, %s) matches the cpu kernel',
+  (strategy) => {
+    beforeAll(() => setConvInputGradStrategy(strategy));
+    afterAll(() => setConvInputGradStrategy('auto'));
+    it.each(cases.map((c) => [label(c), c] as const))('%s', async (_l, c) => {
+      const r = rng(c.w * 17 + c.co);
+      const [ho, wo] = outSize(c);
+      const dy = { data: randn(c.n * ho * wo * c.co, r), shape: [c.n, ho, wo, c.co] };
+      const filter = { data: randn(c.k * c.k * c.ci * c.co, r), shape: [c.k, c.k, c.ci, c.co] };
+      const attrs = {
+        strides: [c.s, c.s],
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        inputShape: [c.n, c.h, c.w, c.ci],
+      };
+      expectClose(
+        await runOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs),
+        await runOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs),
+      );
+    });
+  },
+);
 
 const dwCases = cases.map((c) => ({ ...c, mult: c.co % 3 === 0 ? 2 : 1 }));
 describe('wasm depthwise gradient kernels match the cpu kernels', () => {
