@@ -20,7 +20,7 @@ import { deriveSeed } from '../synth/rng.js';
 import { vbqScore } from '../vbq.js';
 import { type ConfigOverrides, type RunConfig, resolveConfig } from './config.js';
 import { type Cropper, loadVertebrae, type SliceReader, type VertebraImage } from './data.js';
-import type { Engine, EpochRecord, FineTuneData, FitSummary, Preparer, TrainBatch } from './engine.js';
+import type { Engine, FineTuneData, FitSummary, Preparer, TrainBatch } from './engine.js';
 import { defaultDeps } from './ports.js';
 import { chooseThreshold, compareAucs, metricBlock, type Scored, safeAuc, toPatientLevel } from './score.js';
 import { IMAGE_SPLIT_NOTE, type SplitUnit, splitStudy } from './splits.js';
@@ -229,10 +229,6 @@ export async function reproduce(
         historyFile: `${paths.foldDir(seq, k)}/history.jsonl`,
         seed: foldSeed,
         progressLabel: `${seq} fold ${k + 1}/${cfg.folds}`,
-        onEpoch: (e: EpochRecord) =>
-          log(
-            `${seq} fold ${k + 1} epoch ${e.epoch}: loss ${e.loss.toFixed(4)} val_loss ${e.valLoss.toFixed(4)} lr ${e.learningRate.toExponential(2)}`,
-          ),
       });
       const score = async (idx: number[]) =>
         Array.from(
