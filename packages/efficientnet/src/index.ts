@@ -23,7 +23,7 @@ export { foldBatchNorm } from './fold.js';
 export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
 export { kerasMapping, loadKerasH5Weights } from './keras.js';
-export { StochasticDepth, type StochasticDepthArgs } from './layers.js';
+export { SiLU, StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,

@@ -49,3 +49,22 @@ export class StochasticDepth extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(StochasticDepth);
+
+/**
+ * SiLU / swish, x * sigmoid(x), in two kernel calls (tfjs-layers' 'swish' activation makes three:
+ * it first multiplies x by a scale of 1). Serialisable like the other custom layers.
+ */
+export class SiLU extends tfl.layers.Layer {
+  static className = 'OpScreenSiLU';
+
+  constructor(args: { name?: string; trainable?: boolean } = {}) {
+    super(args);
+    this.supportsMasking = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+    return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+  }
+}
+tf.serialization.registerClass(SiLU);

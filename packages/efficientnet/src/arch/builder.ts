@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ZooError } from '../errors.js';
-import { StochasticDepth } from '../layers.js';
+import { SiLU, StochasticDepth } from '../layers.js';
 import type { ModelOptions } from './options.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
@@ -89,6 +89,7 @@ export class GraphBuilder {
   }
 
   act(x: SymbolicTensor, name: string, kind: 'swish' | 'relu'): SymbolicTensor {
+    if (kind === 'swish') return new SiLU({ name }).apply(x) as SymbolicTensor;
     return tfl.layers.activation({ activation: kind, name }).apply(x) as SymbolicTensor;
   }
 
