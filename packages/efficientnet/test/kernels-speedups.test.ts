@@ -49,7 +49,7 @@ describe('training speed-ups', () => {
     });
   });
 
-  it('wasm Sum over leading axes equals the cpu Sum; other reductions still work', async () => {
+  it('wasm Sum and Mean over contiguous non-last axes equal the cpu kernels; other reductions still work', async () => {
     registerWasmGradientKernels();
     const cases: Array<[number[], number[], boolean]> = [
       [[4, 7, 5, 9], [0, 1, 2], false],
@@ -57,17 +57,23 @@ describe('training speed-ups', () => {
       [[130, 3], [0], false],
       [[4, 7, 5, 9], [1, 2], true],
       [[4, 7, 5, 9], [3], false],
+      [[4, 7, 5, 9], [1], false],
+      [[4, 7, 5, 9], [0, 2], false],
+      [[4, 7, 5, 9], [0, 1, 2, 3], false],
     ];
     for (const [shape, axes, keep] of cases) {
       await tf.setBackend('cpu');
       const data = rand(shape, 9).dataSync() as Float32Array;
-      const ref = tf.sum(tf.tensor(data, shape), axes, keep);
-      const refShape = ref.shape;
-      const refData = ref.dataSync() as Float32Array;
-      await tf.setBackend('wasm');
-      const got = tf.sum(tf.tensor(data, shape), axes, keep);
-      expect(got.shape).toEqual(refShape);
-      close(got.dataSync() as Float32Array, refData);
+      for (const op of [tf.sum, tf.mean]) {
+        await tf.setBackend('cpu');
+        const ref = op(tf.tensor(data, shape), axes, keep);
+        const refShape = ref.shape;
+        const refData = ref.dataSync() as Float32Array;
+        await tf.setBackend('wasm');
+        const got = op(tf.tensor(data, shape), axes, keep);
+        expect(got.shape).toEqual(refShape);
+        close(got.dataSync() as Float32Array, refData);
+      }
     }
   });
 });

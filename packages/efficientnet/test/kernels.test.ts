@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simdRowKernel } from '../src/kernels/simd-row.js';
 import { setConvInputGradStrategy } from '../src/kernels/wasm-grad-kernels.js';
 import { registerWasmGradientKernels } from '../src/train/index.js';
 
@@ -141,7 +142,13 @@ describe.each(['auto', 'dilate', 'col2im'] as const)(
   },
 );
 
-const dwCases = cases.map((c) => ({ ...c, mult: c.co % 3 === 0 ? 2 : 1 }));
+const dwCases = [
+  ...cases.map((c) => ({ ...c, mult: c.co % 3 === 0 ? 2 : 1 })),
+  // channel counts divisible by 4 with multiplier 1 take the SIMD filter-gradient path
+  ...(['same', 'valid'] as const).flatMap((pad) =>
+    [1, 2].map((s) => ({ n: 2, h: 11, w: 9, ci: 16, co: 16, k: s === 1 ? 5 : 3, s, pad, mult: 1 })),
+  ),
+];
 describe('wasm depthwise gradient kernels match the cpu kernels', () => {
   it.each(dwCases.map((c) => [`${label(c)} x${c.mult}`, c] as const))('%s', async (_l, c) => {
     const r = rng(c.h * 7 + c.k);
@@ -161,6 +168,13 @@ describe('wasm depthwise gradient kernels match the cpu kernels', () => {
       await runOn('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, iAttrs),
       await runOn('cpu', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, iAttrs),
     );
+  });
+
+  it('has the SIMD row kernel available on this wasm backend (so the cases above used it)', async () => {
+    await tf.setBackend('wasm');
+    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: { buffer: ArrayBuffer } } } }).wasm
+      .asm.memory;
+    expect(simdRowKernel(memory)).not.toBeNull();
   });
 
   it('satisfies the adjoint identity for dilation 2 (general path; the cpu kernels ignore dilation)', async () => {

@@ -7,9 +7,10 @@
 //      dmean = -s * sum(dy), dvar = -0.5 * r^2 * s * sum((x - mean) dy),
 //      dscale = r * sum((x - mean) dy), doffset = sum(dy),  with r = 1/sqrt(var+eps), s = r*scale.
 //    Registered for every backend (same values up to float32 summation order).
-// 2. Sum over all leading axes on wasm (what every bias/BN/broadcast gradient does): the wasm
-//    kernel first transposes the whole tensor; a single pass with per-channel float64 partial
-//    sums over the heap is faster and more accurate. Other reductions go to the original kernel.
+// 2. Sum and Mean over a contiguous run of axes before the last (every bias/BN/broadcast
+//    gradient, BatchNorm's moments, global average pooling) on wasm: the wasm kernels first
+//    transpose the whole tensor; one pass with per-channel partial sums over the heap is faster
+//    and more accurate. Other reductions go to the original kernels.
 import {
   add,
   backend_util,
@@ -20,6 +21,7 @@ import {
   getKernel,
   type KernelConfig,
   type KernelFunc,
+  Mean,
   mul,
   neg,
   registerGradient,
@@ -69,39 +71,65 @@ const batchNormGrad: GradConfig = {
 };
 
 let originalSum: KernelConfig | undefined;
+let originalMean: KernelConfig | undefined;
 
-function wasmSum(args: {
-  inputs: { x: TensorInfo };
-  backend: WasmBackendLike;
-  attrs: { axis: number | number[]; keepDims: boolean };
-}): TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const { x } = inputs;
-  const rank = x.shape.length;
-  const axes = util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
-  const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
-  if (!leading || x.dtype !== 'float32')
-    return (originalSum as KernelConfig).kernelFunc(args as never) as TensorInfo;
-  const c = x.shape[rank - 1] as number;
-  const m = util.sizeFromShape(x.shape) / c;
-  const outShape = attrs.keepDims ? backend_util.expandShapeToKeepDim([c], axes) : [c];
-  const out = backend.makeOutput(outShape, 'float32');
-  const src = backend.typedArrayFromHeap(x);
+/**
+ * Reduces x viewed as [A, R, C] over R (a contiguous run of axes that excludes the last one):
+ * the shape of every bias / BatchNorm / broadcast gradient and of BatchNorm's moments. float32
+ * partial sums over blocks of 64 rows folded into float64, in one pass over the heap.
+ */
+function reduceMiddle(
+  src: Float32Array,
+  dst: Float32Array,
+  a: number,
+  r: number,
+  c: number,
+  scale: number,
+): void {
   const acc = new Float64Array(c);
   const block = new Float32Array(c);
-  // float32 partial sums over blocks of 64 rows, folded into float64: one pass, SIMD-friendly order
-  for (let r0 = 0; r0 < m; r0 += 64) {
-    block.fill(0);
-    const r1 = Math.min(m, r0 + 64);
-    for (let row = r0; row < r1; row++) {
-      const base = row * c;
-      for (let k = 0; k < c; k++) block[k] = (block[k] as number) + (src[base + k] as number);
+  for (let i = 0; i < a; i++) {
+    acc.fill(0);
+    const base0 = i * r * c;
+    for (let r0 = 0; r0 < r; r0 += 64) {
+      block.fill(0);
+      const r1 = Math.min(r, r0 + 64);
+      for (let row = r0; row < r1; row++) {
+        const base = base0 + row * c;
+        for (let k = 0; k < c; k++) block[k] = (block[k] as number) + (src[base + k] as number);
+      }
+      for (let k = 0; k < c; k++) acc[k] = (acc[k] as number) + (block[k] as number);
     }
-    for (let k = 0; k < c; k++) acc[k] = (acc[k] as number) + (block[k] as number);
+    for (let k = 0; k < c; k++) dst[i * c + k] = (acc[k] as number) * scale;
   }
-  const dst = backend.typedArrayFromHeap(out);
-  for (let k = 0; k < c; k++) dst[k] = acc[k] as number;
-  return out;
+}
+
+function reduceKernel(mean: boolean) {
+  return (args: {
+    inputs: { x: TensorInfo };
+    backend: WasmBackendLike;
+    attrs: { axis: number | number[]; keepDims: boolean };
+  }): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs;
+    const rank = x.shape.length;
+    const axes = util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
+    const contiguous = axes.length > 0 && axes.every((v, i) => v === (axes[0] as number) + i);
+    const fallback = (mean ? originalMean : originalSum) as KernelConfig;
+    if (!contiguous || axes.includes(rank - 1) || x.dtype !== 'float32' || rank < 2) {
+      return fallback.kernelFunc(args as never) as TensorInfo;
+    }
+    const first = axes[0] as number;
+    const last = axes[axes.length - 1] as number;
+    const a = util.sizeFromShape(x.shape.slice(0, first));
+    const r = util.sizeFromShape(x.shape.slice(first, last + 1));
+    const c = util.sizeFromShape(x.shape.slice(last + 1));
+    const kept = x.shape.filter((_, i) => !axes.includes(i));
+    const outShape = attrs.keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept;
+    const out = backend.makeOutput(outShape, 'float32');
+    reduceMiddle(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), a, r, c, mean ? 1 / r : 1);
+    return out;
+  };
 }
 
 let installed = false;
@@ -115,6 +143,11 @@ export function registerTrainingSpeedups(): void {
   originalSum = getKernel(Sum, 'wasm');
   if (originalSum) {
     unregisterKernel(Sum, 'wasm');
-    registerKernel({ ...originalSum, kernelFunc: wasmSum as unknown as KernelFunc });
+    registerKernel({ ...originalSum, kernelFunc: reduceKernel(false) as unknown as KernelFunc });
+  }
+  originalMean = getKernel(Mean, 'wasm');
+  if (originalMean) {
+    unregisterKernel(Mean, 'wasm');
+    registerKernel({ ...originalMean, kernelFunc: reduceKernel(true) as unknown as KernelFunc });
   }
 }

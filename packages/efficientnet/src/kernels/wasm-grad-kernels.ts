@@ -24,6 +24,7 @@ import {
   type TensorInfo,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { simdRowKernel, type WasmMemoryLike } from './simd-row.js';
 import { registerTrainingSpeedups } from './training-speedups.js';
 
 /** The part of tfjs-backend-wasm's BackendWasm that the kernels use (public methods). */
@@ -31,6 +32,12 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { asm?: { memory?: WasmMemoryLike } };
+}
+
+function heapOffset(backend: WasmBackendLike, info: TensorInfo): number {
+  return (backend.dataIdMap.get(info.dataId) as { memoryOffset: number }).memoryOffset;
 }
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -578,6 +585,51 @@ function depthwiseConv2dNativeBackpropFilter(args: {
   const mult = co / c;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
+  const simdRow =
+    mult === 1 && dh === 1 && dwl === 1 && c % 4 === 0 ? simdRowKernel(backend.wasm.asm?.memory) : null;
+  if (simdRow) {
+    // SIMD path: per (image, output row, filter row) the kernel sums x * dy along the output
+    // columns for each filter column into a heap scratch row; rows fold into float64 here.
+    const scratch = backend.makeOutput([kw * c], 'float32');
+    const out = backend.makeOutput(attrs.filterShape, 'float32');
+    const sv = backend.typedArrayFromHeap(scratch);
+    const xPtr = heapOffset(backend, x);
+    const dyPtr = heapOffset(backend, dy);
+    const sPtr = heapOffset(backend, scratch);
+    const acc = new Float64Array(kh * kw * c);
+    const jlo: number[] = [];
+    const jhi: number[] = [];
+    for (let q = 0; q < kw; q++) {
+      jlo.push(Math.max(0, Math.ceil((pl - q) / sw)));
+      jhi.push(Math.min(wo, Math.floor((wd - 1 - q + pl) / sw) + 1));
+    }
+    for (let b = 0; b < n; b++)
+      for (let i = 0; i < ho; i++)
+        for (let a = 0; a < kh; a++) {
+          const ih = i * sh + a - pt;
+          if (ih < 0 || ih >= h) continue;
+          sv.fill(0);
+          for (let q = 0; q < kw; q++) {
+            const j0 = jlo[q] as number;
+            const count = (jhi[q] as number) - j0;
+            if (count <= 0) continue;
+            simdRow(
+              xPtr + ((b * h + ih) * wd + j0 * sw + q - pl) * c * 4,
+              sw * c * 4,
+              dyPtr + ((b * ho + i) * wo + j0) * c * 4,
+              sPtr + q * c * 4,
+              count,
+              c / 4,
+            );
+          }
+          const base = a * kw * c;
+          for (let t = 0; t < kw * c; t++) acc[base + t] = (acc[base + t] as number) + (sv[t] as number);
+        }
+    free(backend, scratch);
+    const o = backend.typedArrayFromHeap(out);
+    for (let t = 0; t < acc.length; t++) o[t] = acc[t] as number;
+    return out;
+  }
   const out = backend.makeOutput(attrs.filterShape, 'float32');
   const xs = backend.typedArrayFromHeap(x);
   const dys = backend.typedArrayFromHeap(dy);
