@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,5 +72,9 @@ describe('reproduce --resume (real tfjs engine, CLI child process)', () => {
     expect(report.training.T1).toHaveLength(2);
     expect(existsSync(join(out, 'checkpoints', 'T1', 'fold-1', 'done.json'))).toBe(true);
     expect(existsSync(join(out, 'model', 'T1', 'fold-0', 'model.json'))).toBe(true);
+    // Finished folds drop the trainer's checkpoints (the saved model and done.json suffice).
+    expect(readdirSync(join(out, 'checkpoints', 'T1', 'fold-0')).filter((f) => f.endsWith('.ckpt'))).toEqual(
+      [],
+    );
   }, 240_000);
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { createRng } from '@op-screen/metrics';
 import { stringify } from 'csv-stringify/sync';
 import { OpScreenError } from '../errors.js';
@@ -251,6 +251,10 @@ export async function reproduce(
       await deps.engine.save(model, paths.foldModel(seq, k));
       deps.engine.dispose(model);
       await writeJsonAtomic(markerPath, result);
+      // The fold is complete and its model saved: the trainer's per-epoch checkpoints (weights +
+      // optimizer state, ~4x the model) are no longer needed for --resume.
+      for (const f of await readdir(paths.foldDir(seq, k)))
+        if (f.endsWith('.ckpt')) await rm(join(paths.foldDir(seq, k), f), { force: true });
       done.push(result);
     }
     foldResults.set(seq, done);
