@@ -79,6 +79,7 @@ async function ours({ arch, size }) {
   const byKernel = new Map();
   let total = 0;
   for (const k of prof.kernels) {
+    if (k.name.endsWith('__op')) continue; // op wrappers (fusedConv2d__op) time the kernel inside them again
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
     total += ms;

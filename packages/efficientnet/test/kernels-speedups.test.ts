@@ -60,6 +60,10 @@ describe('training speed-ups', () => {
       [[4, 7, 5, 9], [1], false],
       [[4, 7, 5, 9], [0, 2], false],
       [[4, 7, 5, 9], [0, 1, 2, 3], false],
+      // channel counts divisible by 4 take the SIMD column-sum path (r > 64: several blocks)
+      [[4, 7, 5, 12], [0, 1, 2], false],
+      [[3, 70, 8], [1], true],
+      [[2, 9, 9, 16], [1, 2], false],
     ];
     for (const [shape, axes, keep] of cases) {
       await tf.setBackend('cpu');

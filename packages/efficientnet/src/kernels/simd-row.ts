@@ -117,11 +117,22 @@ function moduleBytes(): Uint8Array {
   ]);
 }
 
+type ColSumFn = (x: number, acc: number, count: number, c4: number) => void;
+
 let compiled: object | null | undefined;
-const instances = new WeakMap<WasmMemoryLike, RowFn>();
+const instances = new WeakMap<WasmMemoryLike, { dwrow: RowFn; colsum: ColSumFn }>();
 
 /** The row kernel bound to `memory`, or null where WebAssembly SIMD is unavailable. */
 export function simdRowKernel(memory: WasmMemoryLike | undefined): RowFn | null {
+  return simdKernels(memory)?.dwrow ?? null;
+}
+
+/** The column-sum kernel bound to `memory`, or null where WebAssembly SIMD is unavailable. */
+export function simdColSumKernel(memory: WasmMemoryLike | undefined): ColSumFn | null {
+  return simdKernels(memory)?.colsum ?? null;
+}
+
+function simdKernels(memory: WasmMemoryLike | undefined): { dwrow: RowFn; colsum: ColSumFn } | null {
   if (!memory) return null;
   if (compiled === undefined) {
     try {
@@ -131,10 +142,11 @@ export function simdRowKernel(memory: WasmMemoryLike | undefined): RowFn | null 
     }
   }
   if (compiled === null) return null;
-  let fn = instances.get(memory);
-  if (!fn) {
-    fn = new WA.Instance(compiled, { env: { memory } }).exports.dwrow as RowFn;
-    instances.set(memory, fn);
+  let fns = instances.get(memory);
+  if (!fns) {
+    const ex = new WA.Instance(compiled, { env: { memory } }).exports;
+    fns = { dwrow: ex.dwrow as RowFn, colsum: ex.colsum as ColSumFn };
+    instances.set(memory, fns);
   }
-  return fn;
+  return fns;
 }

@@ -37,10 +37,14 @@ import {
   unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
+import { simdColSumKernel, type WasmMemoryLike } from './simd-row.js';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { asm?: { memory?: WasmMemoryLike } };
 }
 
 let original: GradConfig | undefined;
@@ -126,6 +130,29 @@ function reduceKernel(mean: boolean) {
     const c = util.sizeFromShape(x.shape.slice(last + 1));
     const kept = x.shape.filter((_, i) => !axes.includes(i));
     const outShape = attrs.keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept;
+    const colsum = c % 4 === 0 ? simdColSumKernel(backend.wasm.asm?.memory) : null;
+    if (colsum) {
+      // SIMD: float32 column sums over blocks of 64 rows in a heap scratch row, folded in float64
+      const scratch = backend.makeOutput([c], 'float32');
+      const out = backend.makeOutput(outShape, 'float32');
+      const sv = backend.typedArrayFromHeap(scratch);
+      const dst = backend.typedArrayFromHeap(out);
+      const xPtr = (backend.dataIdMap.get(x.dataId) as { memoryOffset: number }).memoryOffset;
+      const sPtr = (backend.dataIdMap.get(scratch.dataId) as { memoryOffset: number }).memoryOffset;
+      const acc = new Float64Array(c);
+      const scale = mean ? 1 / r : 1;
+      for (let i = 0; i < a; i++) {
+        acc.fill(0);
+        for (let r0 = 0; r0 < r; r0 += 64) {
+          sv.fill(0);
+          colsum(xPtr + (i * r + r0) * c * 4, sPtr, Math.min(64, r - r0), c / 4);
+          for (let k = 0; k < c; k++) acc[k] = (acc[k] as number) + (sv[k] as number);
+        }
+        for (let k = 0; k < c; k++) dst[i * c + k] = (acc[k] as number) * scale;
+      }
+      backend.disposeData(scratch.dataId, true);
+      return out;
+    }
     const out = backend.makeOutput(outShape, 'float32');
     reduceMiddle(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), a, r, c, mean ? 1 / r : 1);
     return out;

@@ -8,6 +8,7 @@ export type TrainErrorCode =
   | 'CHECKPOINT_CORRUPT'
   | 'CHECKPOINT_MISMATCH'
   | 'WORKER_FAILED'
+  | 'WASM_HEAP_TOO_SMALL'
   | 'ABORTED';
 
 /** Error of the training engine: `code` is stable, the message says what failed and what to do. */

@@ -13,7 +13,7 @@ import { checkpointPaths, readCheckpoint, writeCheckpoint } from './checkpoint.j
 import { TrainError } from './errors.js';
 import { ReplicaPool } from './pool.js';
 import { createProgress } from './progress.js';
-import { autoMicroBatch, inputShapeOf } from './replica.js';
+import { autoMicroBatch, estimateWasmTrainingBytes, inputShapeOf, WASM_HEAP_LIMIT_BYTES } from './replica.js';
 import { mix32 } from './rng.js';
 import {
   EarlyStopping,
@@ -207,6 +207,15 @@ export async function fineTune(
         ? autoMicroBatch(model)
         : undefined
       : positiveInt('microBatch', mbOpt);
+  if (backend === 'wasm') {
+    const need = estimateWasmTrainingBytes(model, microBatch ?? batchSize);
+    if (need > WASM_HEAP_LIMIT_BYTES) {
+      throw new TrainError(
+        'WASM_HEAP_TOO_SMALL',
+        `training ${model.name} on the wasm backend needs about ${(need / 1e9).toFixed(1)} GB per replica for ${microBatch ?? batchSize} sample(s) at once, more than the 4 GiB a wasm32 instance can address; use a smaller input size or microBatch, or install @tensorflow/tfjs-node`,
+      );
+    }
+  }
 
   const perSample = inputShapeOf(model).reduce((a, b) => a * b, 1);
   const plateau =

@@ -14,7 +14,12 @@ export {
 } from './fine-tune.js';
 export { shardSizes } from './pool.js';
 export { type PredictOptions, predictProbabilities } from './predict.js';
-export { activationFloatsPerSample, autoMicroBatch } from './replica.js';
+export {
+  activationFloatsPerSample,
+  autoMicroBatch,
+  estimateWasmTrainingBytes,
+  WASM_HEAP_LIMIT_BYTES,
+} from './replica.js';
 export {
   EarlyStopping,
   type EarlyStoppingOptions,

@@ -244,6 +244,14 @@ export function activationFloatsPerSample(model: tfl.LayersModel): number {
  * Calibrated on EfficientNet-B0@224: the heap's high-water mark is about 0.25 GB plus 6.6 x the
  * summed layer outputs per sample, so we budget 3 GB at 7 x.
  */
+/** Estimated high-water mark of one replica's wasm heap when training on `samples` at once. */
+export function estimateWasmTrainingBytes(model: tfl.LayersModel, samples: number): number {
+  return 0.25e9 + 6.6 * 4 * activationFloatsPerSample(model) * samples;
+}
+
+/** The wasm backend's heap limit (wasm32: 4 GiB per instance, i.e. per replica). */
+export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
+
 export function autoMicroBatch(model: tfl.LayersModel): number {
   return Math.max(1, Math.floor(3e9 / (7 * 4 * activationFloatsPerSample(model))));
 }
