@@ -50,6 +50,9 @@ const line = `- ${ARCH}@${SIZE}, batch ${BATCH}, ${STEPS} steps, backend ${info.
 console.log(line);
 const file = join(here, 'RSS.md');
 if (!existsSync(file)) {
-  writeFileSync(file, `# Peak memory while fine-tuning (batch 16)\n\n\`node bench/train/rss-b4.mjs [--arch A --size S]\`, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString().slice(0, 10)}.\n\n`);
+  writeFileSync(
+    file,
+    `# Peak memory while fine-tuning (batch 16)\n\n\`node bench/train/rss-b4.mjs [--arch A --size S]\`, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString().slice(0, 10)}.\n\n`,
+  );
 }
 appendFileSync(file, `${line}\n`);
