@@ -70,6 +70,16 @@ describe('reproduce --resume (real tfjs engine, CLI child process)', () => {
     const report = reportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
     expect(report.training.T1?.[0]?.history.map((h) => h.epoch)).toEqual(after.map((h) => h.epoch));
     expect(report.training.T1).toHaveLength(2);
+    // Wall time covers the killed session (up to its last epoch) and the resumed one.
+    const timing = JSON.parse(readFileSync(join(out, 'timing.json'), 'utf8')) as {
+      sessions: Array<{ seconds: number }>;
+    };
+    expect(timing.sessions).toHaveLength(2);
+    expect(report.wallTimeSeconds).toBeCloseTo(
+      timing.sessions.reduce((s, x) => s + x.seconds, 0),
+      6,
+    );
+    expect(timing.sessions[0]?.seconds).toBeGreaterThan(0);
     expect(existsSync(join(out, 'checkpoints', 'T1', 'fold-1', 'done.json'))).toBe(true);
     expect(existsSync(join(out, 'model', 'T1', 'fold-0', 'model.json'))).toBe(true);
     // Finished folds drop the trainer's checkpoints (the saved model and done.json suffice).

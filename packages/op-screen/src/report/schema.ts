@@ -91,6 +91,7 @@ export const reportSchema = z.object({
     ),
   ),
   preprocessing: z.unknown(),
+  /** Wall time summed over every session of the run (see timing.json); a resumed run includes the interrupted sessions up to their last finished fold. */
   wallTimeSeconds: z.number(),
   createdAt: z.string(),
 });

@@ -114,6 +114,21 @@ export async function reproduce(
   log(
     `${resumed ? 'resuming' : 'starting'} run in ${paths.root} (preset ${cfg.preset}, ${cfg.split}-level split, seed ${cfg.seed})`,
   );
+  // Wall time over all sessions of this run (a resumed run adds to the interrupted ones).
+  const timingPath = `${paths.root}/timing.json`;
+  const timing = (await readJson<{ sessions: Array<{ startedAt: string; seconds: number }> }>(
+    timingPath,
+  )) ?? { sessions: [] };
+  const session = { startedAt: new Date().toISOString(), seconds: 0 };
+  timing.sessions.push(session);
+  let timingWrite: Promise<void> = Promise.resolve();
+  const saveTiming = async () => {
+    session.seconds = (performance.now() - t0) / 1000;
+    const snapshot = JSON.parse(JSON.stringify(timing));
+    timingWrite = timingWrite.then(() => writeJsonAtomic(timingPath, snapshot));
+    await timingWrite;
+    return timing.sessions.reduce((sum, x) => sum + x.seconds, 0);
+  };
 
   // 1. Cohort.
   let manifestPath = manifestArg;
@@ -229,6 +244,9 @@ export async function reproduce(
         historyFile: `${paths.foldDir(seq, k)}/history.jsonl`,
         seed: foldSeed,
         progressLabel: `${seq} fold ${k + 1}/${cfg.folds}`,
+        onEpoch: () => {
+          void saveTiming();
+        },
       });
       const score = async (idx: number[]) =>
         Array.from(
@@ -251,6 +269,7 @@ export async function reproduce(
       await deps.engine.save(model, paths.foldModel(seq, k));
       deps.engine.dispose(model);
       await writeJsonAtomic(markerPath, result);
+      await saveTiming();
       // The fold is complete and its model saved: the trainer's per-epoch checkpoints (weights +
       // optimizer state, ~4x the model) are no longer needed for --resume.
       for (const f of await readdir(paths.foldDir(seq, k)))
@@ -436,7 +455,7 @@ export async function reproduce(
     baselines,
     training,
     preprocessing: prep.describe(),
-    wallTimeSeconds: (performance.now() - t0) / 1000,
+    wallTimeSeconds: await saveTiming(),
     createdAt: new Date().toISOString(),
   });
   await writeJsonAtomic(paths.report, report);
@@ -460,7 +479,9 @@ export async function reproduce(
       ]),
     ),
   });
-  log(`done in ${report.wallTimeSeconds.toFixed(1)} s: ${paths.report}`);
+  log(
+    `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (${report.wallTimeSeconds.toFixed(1)} s over ${timing.sessions.length} session(s)): ${paths.report}`,
+  );
   return { report, paths };
 }
 
