@@ -1,19 +1,10 @@
+import type { FineTuneData, TrainBatch } from '@op-screen/efficientnet';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
 
-/** One training batch, the contract of @op-screen/efficientnet's fineTune. */
-export interface TrainBatch {
-  /** NHWC float32. */
-  x: Float32Array;
-  /** 0/1 labels. */
-  y: Float32Array;
-  n: number;
-}
-
-export interface FineTuneData {
-  train(epoch: number): AsyncIterable<TrainBatch>;
-  validation(): AsyncIterable<TrainBatch>;
-}
+// The batch and data contract is @op-screen/efficientnet's own (`fineTune`), re-exported so the
+// pipeline and test engines speak exactly what the real trainer consumes.
+export type { FineTuneData, TrainBatch };
 
 export interface EpochRecord {
   epoch: number;
