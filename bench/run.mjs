@@ -17,7 +17,9 @@ let failed = 0;
 for (const area of areas) {
   const dir = join(here, area);
   if (!existsSync(dir)) continue;
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.mjs')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.mjs'))
+    .sort()) {
     console.log(`\n== bench/${area}/${f}`);
     const r = spawnSync(process.execPath, [join(dir, f)], { stdio: 'inherit' });
     if (r.status !== 0) failed++;

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const known = new Set(
-  readdirSync(join(root, 'packages')).map((d) => JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')).name),
+  readdirSync(join(root, 'packages')).map(
+    (d) => JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')).name,
+  ),
 );
 const files = readdirSync(join(root, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
 const failures = [];

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const pnpm = process.env.npm_execpath && process.env.npm_execpath.includes('pnpm') ? process.env.npm_execpath : null;
+const pnpm = process.env.npm_execpath?.includes('pnpm') ? process.env.npm_execpath : null;
 const pkgs = readdirSync(join(root, 'packages')).map((d) => {
   const dir = join(root, 'packages', d);
   return { dir, name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name };
@@ -18,7 +18,8 @@ const pkgs = readdirSync(join(root, 'packages')).map((d) => {
 const work = mkdtempSync(join(tmpdir(), 'op-screen-pack-'));
 const tarDir = join(work, 'tarballs');
 mkdirSync(tarDir);
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 try {
   for (const p of pkgs) {
@@ -28,8 +29,15 @@ try {
   const tarballs = readdirSync(tarDir).map((f) => join(tarDir, f));
   const app = join(work, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '1.0.0' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs], app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'scratch', private: true, version: '1.0.0' }),
+  );
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs],
+    app,
+  );
 
   const lines = [];
   for (const p of pkgs) {
@@ -38,15 +46,28 @@ try {
     const base = p.name.replace('@op-screen/', '');
     writeFileSync(join(app, `${base}.mjs`), esm);
     writeFileSync(join(app, `${base}.cjs`), cjs);
-    writeFileSync(join(app, `${base}-types.mts`), `import * as m from '${p.name}';\nexport const keys: string[] = Object.keys(m);\n`);
-    writeFileSync(join(app, `${base}-types.cts`), `import m = require('${p.name}');\nexport const keys: string[] = Object.keys(m);\n`);
+    writeFileSync(
+      join(app, `${base}-types.mts`),
+      `import * as m from '${p.name}';\nexport const keys: string[] = Object.keys(m);\n`,
+    );
+    writeFileSync(
+      join(app, `${base}-types.cts`),
+      `import m = require('${p.name}');\nexport const keys: string[] = Object.keys(m);\n`,
+    );
     lines.push(run(process.execPath, [`${base}.mjs`], app).trim());
     lines.push(run(process.execPath, [`${base}.cjs`], app).trim());
   }
   writeFileSync(
     join(app, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      compilerOptions: {
+        module: 'node16',
+        moduleResolution: 'node16',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+      },
       include: ['*.mts', '*.cts'],
     }),
   );
