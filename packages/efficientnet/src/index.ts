@@ -21,6 +21,7 @@ export { cacheDir } from './cache.js';
 export { ZooError, type ZooErrorCode } from './errors.js';
 export { foldBatchNorm } from './fold.js';
 export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
+export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
 export { kerasMapping, loadKerasH5Weights } from './keras.js';
 export { SiLU, StochasticDepth, type StochasticDepthArgs } from './layers.js';

@@ -70,6 +70,33 @@ describe('architecture options', () => {
     model.dispose();
   });
 
+  it("headInit 'zeros' starts the classifier at exactly zero and leaves every other weight as the default build", () => {
+    const opts = { inputShape: [32, 32, 3] as [number, number, number], numClasses: 1, seed: 5 };
+    const plain = createModel('efficientnet_b0', opts);
+    const dflt = createModel('efficientnet_b0', { ...opts, headInit: 'default' });
+    const zero = createModel('efficientnet_b0', { ...opts, headInit: 'zeros' });
+    const values = (m: tfl.LayersModel) =>
+      new Map(m.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+    const [p, d, z] = [values(plain), values(dflt), values(zero)];
+    const head = ['classifier.1/kernel', 'classifier.1/bias'];
+    // 'default' is the same build as leaving the option out, and its kernel is the seeded uniform one
+    expect(d).toEqual(p);
+    const kernel = p.get('classifier.1/kernel') ?? [];
+    expect(kernel.length).toBe(1280);
+    expect(kernel.some((v) => v !== 0)).toBe(true);
+    for (const name of head) expect(z.get(name)?.every((v) => v === 0)).toBe(true);
+    // the backbone (and its seeds) is untouched: every non-head weight is bit-identical
+    expect(z.size).toBe(p.size);
+    for (const [name, v] of p) if (!head.includes(name)) expect(z.get(name), name).toEqual(v);
+    const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 1);
+    expect(Array.from((zero.predict(x) as tf.Tensor).dataSync())).toEqual([0, 0]);
+    x.dispose();
+    expect(() => createModel('efficientnet_b0', { ...opts, headInit: 'ones' as 'zeros' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    for (const m of [plain, dflt, zero]) m.dispose();
+  });
+
   it('names the first shape mismatch and a missing tensor', () => {
     const m = ref.models.efficientnet_b0;
     const sd = formulaStateDict(m.stateDict);

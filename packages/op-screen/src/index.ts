@@ -1,6 +1,6 @@
+export { type GradCamOptions, type GradCamResult, gradCam } from '@op-screen/efficientnet';
 export { type DoctorReport, doctor } from './doctor.js';
 export { OpScreenError, type OpScreenErrorCode } from './errors.js';
-export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export {
   type Manifest,
   type ManifestOptions,

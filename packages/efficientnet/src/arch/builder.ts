@@ -12,6 +12,8 @@ export class GraphBuilder {
   readonly eps: number;
   readonly padding: 'torch' | 'tf';
   readonly zeros: boolean;
+  /** Classifier kernel starts at zero (`headInit: 'zeros'`, or `init: 'zeros'`). */
+  readonly zeroHead: boolean;
   /** BatchNorm folded into convs (inference graph). */
   readonly fold: boolean;
 
@@ -20,6 +22,12 @@ export class GraphBuilder {
     this.eps = opts.bnEpsilon ?? defaultEps;
     this.padding = opts.padding ?? 'torch';
     this.zeros = opts.init === 'zeros';
+    if (opts.headInit !== undefined && opts.headInit !== 'default' && opts.headInit !== 'zeros')
+      throw new ZooError(
+        'INVALID_OPTION',
+        `headInit must be 'default' or 'zeros', got ${String(opts.headInit)}`,
+      );
+    this.zeroHead = this.zeros || opts.headInit === 'zeros';
     this.fold = opts.foldBatchNorm === true;
   }
 
@@ -155,7 +163,7 @@ export class GraphBuilder {
         activation,
         name,
         // torchvision EfficientNet: uniform(-1/sqrt(units), 1/sqrt(units)); ResNet's default differs little
-        kernelInitializer: this.zeros
+        kernelInitializer: this.zeroHead
           ? 'zeros'
           : tfl.initializers.randomUniform({
               minval: -1 / Math.sqrt(units),

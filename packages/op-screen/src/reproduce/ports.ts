@@ -2,9 +2,7 @@ import * as effnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
 import * as pre from '@op-screen/preprocess';
-import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { gradCam } from '../gradcam.js';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
 import type { Cropper, SliceImage, SliceReader } from './data.js';
@@ -54,20 +52,6 @@ export const roiCropper: Cropper = (slice, box) => {
   return { data: c.data, width: c.columns, height: c.rows };
 };
 
-/**
- * Starts the new one-logit head at zero (p = 0.5 for every image). With the zoo's default head
- * initialisation a fresh EfficientNet gives training-mode logits with a standard deviation of
- * about 6 on our crops, so the first epochs fight a loss of 5-10 and the small quick-preset runs
- * never recover; a zero head starts at the loss of a constant predictor.
- */
-function zeroHead(model: tfl.LayersModel): void {
-  const head = [...model.layers].reverse().find((l) => l.getClassName() === 'Dense');
-  if (!head) return;
-  const zeros = head.getWeights().map((w) => tf.zerosLike(w));
-  head.setWeights(zeros);
-  for (const z of zeros) z.dispose();
-}
-
 function toEpoch(e: effnet.EpochRecord): EpochRecord {
   return { epoch: e.epoch, loss: e.trainLoss, valLoss: e.valLoss, learningRate: e.lr };
 }
@@ -90,9 +74,13 @@ export const efficientnetEngine: Engine = {
       numClasses: 1,
       seed,
       init: cfg.weights ? 'zeros' : 'random',
+      // A zero one-logit head starts every image at p = 0.5. With the zoo's default head a fresh
+      // EfficientNet gives training-mode logits with an SD of about 6 on our crops, so the first
+      // epochs fight a loss of 5-10 and the small quick-preset runs never recover; a zero head starts
+      // at the loss of a constant predictor. The loader skips the head, so it stays zero.
+      headInit: 'zeros',
     });
     if (cfg.weights) await effnet.loadTorchvisionWeights(model, cfg.weights, { head: 'skip' });
-    zeroHead(model);
     return model;
   },
   async fineTune(model, data, cfg, opts): Promise<FitSummary> {
@@ -125,7 +113,7 @@ export const efficientnetEngine: Engine = {
     return effnet.loadModel(dir);
   },
   async gradCam(model, x, size, channels) {
-    return gradCam(model as tfl.LayersModel, x, [size, size, channels]).heatmap;
+    return effnet.gradCam(model as tfl.LayersModel, x, [size, size, channels]).heatmap;
   },
   async describe() {
     return { ...(await ready()) } as unknown as Record<string, unknown>;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { OpScreenError } from './errors.js';
+import { ZooError } from './errors.js';
 
 /**
  * Grad-CAM (Selvaraju et al., ICCV 2017) for a one-logit tfjs-layers model: the feature map A of a
@@ -10,9 +10,9 @@ import { OpScreenError } from './errors.js';
  * The feature layer must cut the graph (everything after it depends on it alone): the head is
  * re-applied from a new symbolic input so tf.grad can differentiate the logit with respect to A.
  * By default the latest such 4-D layer with a spatial size of at least `minSize` is used (the last
- * MBConv/ResNet stage output, or an earlier block when the input is small).
- *
- * Candidate for @op-screen/efficientnet: it only needs a LayersModel.
+ * MBConv/ResNet stage output, or an earlier block when the input is small). Works on any
+ * single-output LayersModel, not only zoo models. A layer that does not cut the graph (or no
+ * automatic candidate) throws `ZooError` `INVALID_OPTION`.
  */
 export interface GradCamOptions {
   /** Name of the feature layer; default: automatic (see above). */
@@ -98,11 +98,11 @@ function chooseSplit(model: tfl.LayersModel, opts: GradCamOptions): Split {
     perModel.set(key, split);
     return split;
   }
-  throw new OpScreenError(
-    'BAD_OPTION',
+  throw new ZooError(
+    'INVALID_OPTION',
     opts.layerName
-      ? `Grad-CAM: layer "${opts.layerName}" is not a 4-D layer that cuts the graph.`
-      : `Grad-CAM: no 4-D layer with spatial size >= ${minSize} cuts the graph of ${model.name}.`,
+      ? `Grad-CAM: layer "${opts.layerName}" is not a 4-D layer that cuts the graph of ${model.name}; name a stage output that everything after it depends on, or omit layerName.`
+      : `Grad-CAM: no 4-D layer with spatial size >= ${minSize} cuts the graph of ${model.name}; lower minSize or pass layerName.`,
   );
 }
 

@@ -1,8 +1,7 @@
-import { createModel, initBackend } from '@op-screen/efficientnet';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gradCam } from '../src/gradcam.js';
+import { createModel, gradCam, initBackend, ZooError } from '../src/index.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });
@@ -43,5 +42,23 @@ describe('Grad-CAM', () => {
     expect(Math.max(...r.heatmap)).toBeLessThanOrEqual(1);
     expect(Math.min(...r.heatmap)).toBeGreaterThanOrEqual(0);
     expect(() => gradCam(model, x, [32, 32, 1], { layerName: 'no-such-layer' })).toThrow(/not a 4-D layer/);
+  });
+
+  it('refuses a layer that a skip connection crosses, and an impossible minSize, with ZooError INVALID_OPTION', () => {
+    const model = createModel('resnet18', { inputShape: [32, 32, 1], numClasses: 1, seed: 2 });
+    const x = new Float32Array(32 * 32);
+    // layer1.0.conv1's output is bypassed by the block's identity shortcut, so it does not cut the graph
+    const codeOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof ZooError ? e.code : `not a ZooError: ${String(e)}`;
+      }
+      return 'no error';
+    };
+    expect(codeOf(() => gradCam(model, x, [32, 32, 1], { layerName: 'layer1.0.conv1' }))).toBe(
+      'INVALID_OPTION',
+    );
+    expect(codeOf(() => gradCam(model, x, [32, 32, 1], { minSize: 1000 }))).toBe('INVALID_OPTION');
   });
 });

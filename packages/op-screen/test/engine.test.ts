@@ -1,0 +1,33 @@
+import { createModel } from '@op-screen/efficientnet';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/reproduce/config.js';
+import { efficientnetEngine } from '../src/reproduce/ports.js';
+
+const values = (m: tfl.LayersModel) =>
+  new Map(m.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+
+describe('efficientnetEngine.createModel', () => {
+  it('builds the seeded zoo network with its one-logit head at exactly zero (p = 0.5 at the start)', async () => {
+    const cfg = resolveConfig({ preset: 'tiny' });
+    const model = (await efficientnetEngine.createModel(cfg, 7)) as tfl.LayersModel;
+    // the zoo's own build with the same seed: only the head may differ
+    const reference = createModel(cfg.arch, {
+      inputShape: [cfg.inputSize, cfg.inputSize, cfg.channels],
+      numClasses: 1,
+      seed: 7,
+    });
+    const got = values(model);
+    const ref = values(reference);
+    const head = ['fc/kernel', 'fc/bias'];
+    for (const name of head) {
+      expect(got.get(name)?.length, name).toBeGreaterThan(0);
+      expect(got.get(name)?.every((v) => v === 0)).toBe(true);
+    }
+    expect(ref.get('fc/kernel')?.some((v) => v !== 0)).toBe(true);
+    expect(got.size).toBe(ref.size);
+    for (const [name, v] of ref) if (!head.includes(name)) expect(got.get(name), name).toEqual(v);
+    efficientnetEngine.dispose(model);
+    reference.dispose();
+  });
+});
