@@ -3,6 +3,8 @@
 // with x_j = x + j*xStride and dy_j = dy + j*16*c4 (f32x4 multiply-add, 4 channels a step).
 // It is the inner loop of the depthwise filter gradient, ~4x faster than scalar JavaScript.
 
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+
 type RowFn = (x: number, xStride: number, dy: number, acc: number, count: number, c4: number) => void;
 
 /** The WebAssembly memory object the wasm backend exports (typed locally: no DOM lib here). */
@@ -149,4 +151,13 @@ function simdKernels(memory: WasmMemoryLike | undefined): { dwrow: RowFn; colsum
     instances.set(memory, fns);
   }
   return fns;
+}
+
+/** The part of tfjs-backend-wasm's BackendWasm that the kernels use (public methods). */
+export interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { asm?: { memory?: WasmMemoryLike } };
 }

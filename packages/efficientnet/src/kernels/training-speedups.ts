@@ -37,15 +37,7 @@ import {
   unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
-import { simdColSumKernel, type WasmMemoryLike } from './simd-row.js';
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  disposeData(dataId: object, force?: boolean): boolean;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { asm?: { memory?: WasmMemoryLike } };
-}
+import { simdColSumKernel, type WasmBackendLike } from './simd-row.js';
 
 let original: GradConfig | undefined;
 

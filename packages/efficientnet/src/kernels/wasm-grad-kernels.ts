@@ -24,17 +24,8 @@ import {
   type TensorInfo,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import { simdRowKernel, type WasmMemoryLike } from './simd-row.js';
+import { simdRowKernel, type WasmBackendLike } from './simd-row.js';
 import { registerTrainingSpeedups } from './training-speedups.js';
-
-/** The part of tfjs-backend-wasm's BackendWasm that the kernels use (public methods). */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  disposeData(dataId: object, force?: boolean): boolean;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { asm?: { memory?: WasmMemoryLike } };
-}
 
 function heapOffset(backend: WasmBackendLike, info: TensorInfo): number {
   return (backend.dataIdMap.get(info.dataId) as { memoryOffset: number }).memoryOffset;
