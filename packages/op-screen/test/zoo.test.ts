@@ -1,42 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeSafetensors } from '@op-screen/efficientnet';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
+// The formula weights of tools/make_zoo_refs.py, shared with the zoo's own reference tests.
+import { formulaStateDict, zooReference } from '../../efficientnet/test/helpers/formula.js';
 import { registerZooCommand } from '../src/commands/zoo.js';
 
-const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const ref = JSON.parse(readFileSync(`${SHARED}data/zoo/torchvision-formula-reference.json`, 'utf8'));
+const ref = zooReference();
 const dir = mkdtempSync(join(tmpdir(), 'op-screen-zoo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** tools/make_zoo_refs.py's formula weights (see its docstring), written as a torchvision-layout file. */
-function formulaState(
-  stateDict: Array<[string, number[]]>,
-): Map<string, { shape: number[]; data: Float32Array }> {
-  const bn = new Set(
-    stateDict.filter(([k]) => k.endsWith('running_mean')).map(([k]) => k.slice(0, k.lastIndexOf('.'))),
-  );
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
-  stateDict.forEach(([key, shape], t) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const prefix = key.slice(0, key.lastIndexOf('.'));
-    const leaf = key.slice(key.lastIndexOf('.') + 1);
-    const scale = Math.sqrt(3 / (shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1));
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const u = Math.sin(0.7 * i + 0.3 * t + 0.1);
-      if (bn.has(prefix))
-        data[i] =
-          leaf === 'weight' ? 1 + 0.1 * u : leaf === 'running_var' ? 0.8 + 0.4 * Math.abs(u) : 0.1 * u;
-      else data[i] = shape.length >= 2 ? u * scale : 0.01 * u;
-    }
-    out.set(key, { shape, data });
-  });
-  return out;
-}
 
 async function run(args: string[]): Promise<{ stdout: string; error: Error | null }> {
   const program = new Command().exitOverride();
@@ -90,7 +64,7 @@ describe('op-screen zoo', () => {
     const size = m.inputSize as number;
     const weights = join(dir, 'b0.safetensors');
     const input = join(dir, 'b0.input.safetensors');
-    writeFileSync(weights, writeSafetensors(formulaState(m.stateDict)));
+    writeFileSync(weights, writeSafetensors(formulaStateDict(m.stateDict)));
     const x = new Float32Array(2 * 3 * size * size);
     for (let j = 0; j < x.length; j++) x[j] = 1.5 * Math.sin(0.013 * j);
     writeFileSync(input, writeSafetensors(new Map([['input', { shape: [2, 3, size, size], data: x }]])));
