@@ -24,7 +24,13 @@ export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js
 export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
 export { kerasMapping, loadKerasH5Weights } from './keras.js';
-export { SiLU, StochasticDepth, type StochasticDepthArgs } from './layers.js';
+export {
+  isReseedableLayer,
+  type ReseedableLayer,
+  SiLU,
+  StochasticDepth,
+  type StochasticDepthArgs,
+} from './layers.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,

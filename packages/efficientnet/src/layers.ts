@@ -1,6 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+/** A layer whose random draws in training a trainer can pin to a per-step seed (see StochasticDepth). */
+export interface ReseedableLayer {
+  setStepSeed(stepSeed: number | undefined): void;
+}
+
+export function isReseedableLayer(layer: unknown): layer is ReseedableLayer {
+  return typeof (layer as { setStepSeed?: unknown } | null)?.setStepSeed === 'function';
+}
+
+/** 32-bit hash of two integers (murmur3 finaliser), a non-negative seed for tf.randomUniform. */
+function mixSeed(a: number, b: number): number {
+  let h = Math.imul((a >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ (b >>> 0);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 export interface StochasticDepthArgs {
   /** Probability of dropping a sample's residual branch (torchvision `StochasticDepth(p, "row")`). */
   rate: number;
@@ -19,6 +36,7 @@ export class StochasticDepth extends tfl.layers.Layer {
   readonly rate: number;
   readonly seed: number | undefined;
   private calls = 0;
+  private stepSeed: number | undefined;
 
   constructor(args: StochasticDepthArgs) {
     super({ name: args.name, trainable: args.trainable });
@@ -35,10 +53,25 @@ export class StochasticDepth extends tfl.layers.Layer {
     return tf.tidy(() => {
       const keep = 1 - this.rate;
       const shape = [x.shape[0] as number, ...x.shape.slice(1).map(() => 1)];
-      const seed = this.seed === undefined ? undefined : this.seed + this.calls++;
+      const seed =
+        this.stepSeed !== undefined
+          ? mixSeed(this.seed ?? 0, this.stepSeed)
+          : this.seed === undefined
+            ? undefined
+            : this.seed + this.calls++;
       const mask = tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keep));
       return tf.mul(x, tf.div(mask, keep));
     });
+  }
+
+  /**
+   * Seeding hook for trainers ({@link ReseedableLayer}): with a step seed set, the mask depends
+   * only on (layer seed, step seed), so a forward pass can be replayed exactly (gradient
+   * checkpointing recomputes a segment; resumed runs redraw the same masks). `undefined` goes
+   * back to the default: a new mask on every call (seed + call count when the layer is seeded).
+   */
+  setStepSeed(stepSeed: number | undefined): void {
+    this.stepSeed = stepSeed === undefined ? undefined : stepSeed >>> 0;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

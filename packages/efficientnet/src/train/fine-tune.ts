@@ -93,6 +93,14 @@ export interface FineTuneOptions {
    * keeps a replica's tape within the 4 GiB wasm heap (see autoMicroBatch); elsewhere no limit.
    */
   microBatch?: number | 'auto';
+  /**
+   * Gradient checkpointing: keep only the inputs of segments between blocks and recompute each
+   * segment in the backward pass (about one more forward pass of compute; the tape of one segment
+   * is alive at a time). Default 'auto': on wasm when not even one sample's full tape fits a
+   * replica's heap (EfficientNet-B4@380), otherwise off. Results equal the plain pass up to
+   * float32 summation order.
+   */
+  gradientCheckpointing?: boolean | 'auto';
   /** File the worker threads load (default: this package's built entry). */
   workerEntry?: string;
 }
@@ -200,19 +208,28 @@ export async function fineTune(
   const parallel = backend === 'wasm' || backend === 'cpu';
   const replicas = positiveInt('workers', options.workers ?? (parallel ? availableParallelism() : 1));
   if (backend === 'wasm') registerWasmGradientKernels();
+  const ckOpt = options.gradientCheckpointing ?? 'auto';
+  if (ckOpt !== 'auto' && typeof ckOpt !== 'boolean')
+    throw new TrainError(
+      'INVALID_OPTION',
+      `gradientCheckpointing must be true, false or 'auto', got ${ckOpt}`,
+    );
+  // 'auto': only when not even one sample's plain tape fits a wasm replica (it costs a recompute).
+  const checkpointing = ckOpt === 'auto' ? backend === 'wasm' && autoMicroBatch(model, false) < 1 : ckOpt;
   const mbOpt = options.microBatch ?? 'auto';
   const microBatch =
     mbOpt === 'auto'
       ? backend === 'wasm'
-        ? autoMicroBatch(model)
+        ? autoMicroBatch(model, checkpointing)
         : undefined
       : positiveInt('microBatch', mbOpt);
   if (backend === 'wasm') {
-    const need = estimateWasmTrainingBytes(model, microBatch ?? batchSize);
-    if (need > WASM_HEAP_LIMIT_BYTES) {
+    const samples = Math.max(1, microBatch ?? batchSize);
+    const need = estimateWasmTrainingBytes(model, samples, checkpointing);
+    if (microBatch === 0 || need > WASM_HEAP_LIMIT_BYTES) {
       throw new TrainError(
         'WASM_HEAP_TOO_SMALL',
-        `training ${model.name} on the wasm backend needs about ${(need / 1e9).toFixed(1)} GB per replica for ${microBatch ?? batchSize} sample(s) at once, more than the 4 GiB a wasm32 instance can address; use a smaller input size or microBatch, or install @tensorflow/tfjs-node`,
+        `training ${model.name} on the wasm backend needs about ${(need / 1e9).toFixed(1)} GB per replica for ${samples} sample(s) at once${checkpointing ? ' with gradient checkpointing' : ''}, more than the 4 GiB a wasm32 instance can address; use a smaller input size or microBatch${checkpointing ? '' : ', gradientCheckpointing: true'}, or install @tensorflow/tfjs-node`,
       );
     }
   }
@@ -298,7 +315,15 @@ export async function fineTune(
             `a training batch holds ${b.n} samples, more than batchSize ${batchSize}`,
           );
         const step = globalStep;
-        const r = await pool.step(b.x, b.y, b.n, classWeights, (k) => mix32(seed, step, k), microBatch);
+        const r = await pool.step(
+          b.x,
+          b.y,
+          b.n,
+          classWeights,
+          (k) => mix32(seed, step, k),
+          microBatch,
+          checkpointing,
+        );
         if (!Number.isFinite(r.lossSum))
           throw new TrainError(
             'NON_FINITE_LOSS',

@@ -255,6 +255,7 @@ export class ReplicaPool {
     classWeights: [number, number],
     seedOf: (shard: number) => number,
     microBatch?: number,
+    gradientCheckpointing = false,
   ): Promise<{ lossSum: number; grads: Float32Array[]; state: Float32Array[] }> {
     const sizes = shardSizes(n, Math.min(this.replicas, n));
     const per = x.length / n;
@@ -267,6 +268,7 @@ export class ReplicaPool {
       classWeights,
       seed: seedOf(k),
       ...(microBatch !== undefined ? { microBatch } : {}),
+      gradientCheckpointing,
     });
     const remote = sizes.slice(1).map((_, j) => {
       const r = req(j + 1);

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TrainError } from './errors.js';
-import { mix32, withSeededMathRandom } from './rng.js';
+import { buildTrainingGraph, segmentedGradients, TAPE_FACTOR, type TrainingGraph } from './graph.js';
+import { mix32 } from './rng.js';
 
 /** How the model's output is read: one logit / probability unit, or two-class scores. */
 export interface HeadKind {
@@ -119,6 +120,8 @@ export interface ShardRequest {
    * gradients are added (BatchNorm then normalises each chunk). Bounds the memory of the tape.
    */
   microBatch?: number;
+  /** Keep only segment inputs and recompute each segment in the backward pass (see graph.ts). */
+  gradientCheckpointing?: boolean;
 }
 
 export interface ShardResult {
@@ -128,12 +131,25 @@ export interface ShardResult {
   state: Float32Array[];
 }
 
-/** Sets counters of seeded StochasticDepth-like layers so their masks depend only on the seed. */
-function reseedLayers(model: tfl.LayersModel, seed: number): void {
-  for (const layer of model.layers) {
-    const l = layer as unknown as { calls?: unknown; seed?: unknown };
-    if (typeof l.calls === 'number' && typeof l.seed === 'number') l.calls = seed % 1_000_000_007;
+const graphs = new WeakMap<tfl.LayersModel, Map<string, TrainingGraph>>();
+
+/**
+ * The model's training graph, planned once per model, checkpointing choice and set of frozen
+ * layers (frozen BatchNorm runs in inference mode, so freezing changes the calls).
+ */
+export function trainingGraphOf(model: tfl.LayersModel, gradientCheckpointing: boolean): TrainingGraph {
+  const key = `${gradientCheckpointing ? 'ckpt' : 'plain'}:${model.layers.map((l) => (l.trainable ? 1 : 0)).join('')}`;
+  let byKey = graphs.get(model);
+  if (!byKey) {
+    byKey = new Map();
+    graphs.set(model, byKey);
   }
+  let g = byKey.get(key);
+  if (!g) {
+    g = buildTrainingGraph(model, gradientCheckpointing ? 'auto' : 1);
+    byKey.set(key, g);
+  }
+  return g;
 }
 
 export function computeShard(
@@ -144,7 +160,7 @@ export function computeShard(
 ): ShardResult {
   const shape = inputShapeOf(model);
   const vars = plan.trainable.map((i) => (model.weights[i] as unknown as { read(): tf.Variable }).read());
-  reseedLayers(model, req.seed);
+  const graph = trainingGraphOf(model, req.gradientCheckpointing === true);
   const frozenVars = plan.frozen.map((i) => (model.weights[i] as unknown as { read(): tf.Variable }).read());
   const frozenValues = frozenVars.map((v) => tf.clone(v));
   try {
@@ -184,30 +200,32 @@ export function computeShard(
     tf.dispose(frozenValues);
   }
   function step(req: ShardRequest): ShardResult {
-    return withSeededMathRandom(req.seed, () => {
-      const { value, grads } = tf.tidy(() => {
-        const xs = tf.tensor(req.x, [req.n, ...shape]);
-        const ys = tf.tensor1d(req.y);
-        const w = tf.add(tf.mul(ys, req.classWeights[1] - req.classWeights[0]), req.classWeights[0]);
-        return tf.variableGrads(() => {
-          const out = model.apply(xs, { training: true }) as tf.Tensor;
-          return tf.div(tf.sum(tf.mul(perSampleLoss(out, ys, head), w)), req.nTotal) as tf.Scalar;
-        }, vars);
-      });
-      const lossSum = (value.dataSync()[0] as number) * req.nTotal;
-      value.dispose();
-      const out: Float32Array[] = vars.map((v) => {
-        const g = grads[v.name];
-        if (!g) return new Float32Array(v.size);
-        const d = g.dataSync() as Float32Array;
-        return d.buffer.byteLength === d.byteLength ? d : d.slice();
-      });
-      for (const g of Object.values(grads)) g.dispose();
-      const state = plan.state
-        .map((i) => (model.weights[i] as tfl.LayerVariable).read().dataSync() as Float32Array)
-        .map((d) => d.slice());
-      return { lossSum, grads: out, state };
+    const { value, grads } = tf.tidy(() => {
+      const xs = tf.tensor(req.x, [req.n, ...shape]);
+      const ys = tf.tensor1d(req.y);
+      const w = tf.add(tf.mul(ys, req.classWeights[1] - req.classWeights[0]), req.classWeights[0]);
+      const r = segmentedGradients(
+        graph,
+        vars,
+        xs,
+        (out) => tf.div(tf.sum(tf.mul(perSampleLoss(out, ys, head), w)), req.nTotal) as tf.Scalar,
+        req.seed,
+      );
+      return { value: r.loss, grads: r.grads };
     });
+    const lossSum = (value.dataSync()[0] as number) * req.nTotal;
+    value.dispose();
+    const out: Float32Array[] = vars.map((v, k) => {
+      const g = grads[k];
+      if (!g) return new Float32Array(v.size);
+      const d = g.dataSync() as Float32Array;
+      return d.buffer.byteLength === d.byteLength ? d : d.slice();
+    });
+    for (const g of grads) g?.dispose();
+    const state = plan.state
+      .map((i) => (model.weights[i] as tfl.LayerVariable).read().dataSync() as Float32Array)
+      .map((d) => d.slice());
+    return { lossSum, grads: out, state };
   }
 }
 
@@ -240,18 +258,33 @@ export function activationFloatsPerSample(model: tfl.LayersModel): number {
 }
 
 /**
- * Micro-batch that keeps one replica's training tape inside the wasm backend's 4 GiB heap.
- * Calibrated on EfficientNet-B0@224: the heap's high-water mark is about 0.25 GB plus 6.6 x the
- * summed layer outputs per sample, so we budget 3 GB at 7 x.
+ * Estimated high-water mark of one replica's wasm heap when training on `samples` at once.
+ * Calibrated on EfficientNet-B0@224: about 0.25 GB plus 6.6 x the summed layer outputs per sample
+ * for a plain taped pass; with gradient checkpointing, the kept segment inputs plus 6.6 x the
+ * largest segment.
  */
-/** Estimated high-water mark of one replica's wasm heap when training on `samples` at once. */
-export function estimateWasmTrainingBytes(model: tfl.LayersModel, samples: number): number {
-  return 0.25e9 + 6.6 * 4 * activationFloatsPerSample(model) * samples;
+export function estimateWasmTrainingBytes(
+  model: tfl.LayersModel,
+  samples: number,
+  gradientCheckpointing = false,
+): number {
+  return 0.25e9 + 4 * perSampleTapeFloats(model, gradientCheckpointing) * samples;
+}
+
+function perSampleTapeFloats(model: tfl.LayersModel, gradientCheckpointing: boolean): number {
+  if (!gradientCheckpointing) return TAPE_FACTOR * activationFloatsPerSample(model);
+  const g = trainingGraphOf(model, true);
+  return g.storedFloats + TAPE_FACTOR * g.maxSegmentFloats;
 }
 
 /** The wasm backend's heap limit (wasm32: 4 GiB per instance, i.e. per replica). */
 export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
 
-export function autoMicroBatch(model: tfl.LayersModel): number {
-  return Math.max(1, Math.floor(3e9 / (7 * 4 * activationFloatsPerSample(model))));
+/**
+ * Micro-batch that keeps one replica's training tape inside the wasm backend's 4 GiB heap: we
+ * budget 3 GB at 7 floats kept per float of layer output (0 when not even one sample fits).
+ */
+export function autoMicroBatch(model: tfl.LayersModel, gradientCheckpointing = false): number {
+  const perSample = (7 / TAPE_FACTOR) * 4 * perSampleTapeFloats(model, gradientCheckpointing);
+  return Math.floor(3e9 / perSample);
 }
