@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { silu } from './kernels/fused-ops.js';
 
 /** A layer whose random draws in training a trainer can pin to a per-step seed (see StochasticDepth). */
 export interface ReseedableLayer {
@@ -85,7 +86,8 @@ tf.serialization.registerClass(StochasticDepth);
 
 /**
  * SiLU / swish, x * sigmoid(x), in two kernel calls (tfjs-layers' 'swish' activation makes three:
- * it first multiplies x by a scale of 1). Serialisable like the other custom layers.
+ * it first multiplies x by a scale of 1), with a one-pass gradient on wasm (see `silu` in
+ * kernels/fused-ops.ts). Serialisable like the other custom layers.
  */
 export class SiLU extends tfl.layers.Layer {
   static className = 'OpScreenSiLU';
@@ -97,7 +99,7 @@ export class SiLU extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-    return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+    return silu(x);
   }
 }
 tf.serialization.registerClass(SiLU);

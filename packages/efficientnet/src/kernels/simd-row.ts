@@ -1,7 +1,12 @@
-// A 140-byte WebAssembly SIMD kernel, assembled here, that shares the wasm backend's memory:
+// A small WebAssembly SIMD module, assembled here, that shares the wasm backend's memory (all
+// pointers are byte offsets into the backend's heap; f32x4 arithmetic, 4 channels a step):
 //   dwrow(x, xStrideBytes, dy, acc, count, c4): for j < count: acc[0..4*c4) += x_j * dy_j
-// with x_j = x + j*xStride and dy_j = dy + j*16*c4 (f32x4 multiply-add, 4 channels a step).
-// It is the inner loop of the depthwise filter gradient, ~4x faster than scalar JavaScript.
+//     with x_j = x + j*xStride and dy_j = dy + j*16*c4: the depthwise filter gradient's inner loop
+//   colsum(x, acc, count, c4): acc += each of `count` contiguous rows (Sum / Mean over rows)
+//   bnsums(x, dy, mean, accA, accB, count, c4): accA += dy_j, accB += (x_j - mean) * dy_j
+//     (both per-channel sums of the BatchNorm gradient in one pass)
+//   silugrad(x, s, dy, out, n4): out = dy * s * (1 + x * (1 - s)) (SiLU's derivative, s = sigmoid(x))
+// Each is ~4x or more faster than the same loop in scalar JavaScript, and deterministic.
 
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
@@ -29,79 +34,219 @@ function leb(n: number): number[] {
   return out;
 }
 
+// Instruction encodings (WebAssembly 1.0 + SIMD128).
+const I32 = 0x7f;
+const V128 = 0x7b;
+const get = (i: number) => [0x20, i];
+const set = (i: number) => [0x21, i];
+const tee = (i: number) => [0x22, i];
+const load = [0xfd, 0x00, 2, 0];
+const store = [0xfd, 0x0b, 2, 0];
+const f4add = [0xfd, 0xe4, 0x01];
+const f4sub = [0xfd, 0xe5, 0x01];
+const f4mul = [0xfd, 0xe6, 0x01];
+/** local i += 16 (one f32x4 step). */
+const add16 = (i: number) => [...get(i), 0x41, 16, 0x6a, ...set(i)];
+/** `loop ... (i -= 1) br_if` : runs body while the counter in local i stays non-zero (i >= 1 on entry). */
+const countdown = (i: number, body: number[]) => [
+  0x03,
+  0x40,
+  ...body,
+  ...get(i),
+  0x41,
+  1,
+  0x6b,
+  ...tee(i),
+  0x0d,
+  0,
+  0x0b,
+];
+/** `block (br_if i == 0) ... end`: skips the body when the counter in local i is zero. */
+const unlessZero = (i: number, body: number[]) => [0x02, 0x40, ...get(i), 0x45, 0x0d, 0, ...body, 0x0b];
+
+interface FnDef {
+  name: string;
+  params: number;
+  /** Extra locals as [count, type] groups. */
+  locals: Array<[number, number]>;
+  body: number[];
+}
+
+// dwrow(x, xStride, dy, acc, count, c4); locals 6 k, 7 xp, 8 ap
+const DWROW: FnDef = {
+  name: 'dwrow',
+  params: 6,
+  locals: [[3, I32]],
+  body: unlessZero(
+    4,
+    countdown(4, [
+      ...get(0),
+      ...set(7),
+      ...get(3),
+      ...set(8),
+      ...get(5),
+      ...set(6),
+      ...countdown(6, [
+        ...get(8),
+        ...get(8),
+        ...load,
+        ...get(7),
+        ...load,
+        ...get(2),
+        ...load,
+        ...f4mul,
+        ...f4add,
+        ...store,
+        ...add16(8),
+        ...add16(7),
+        ...add16(2),
+      ]),
+      ...get(0),
+      ...get(1),
+      0x6a,
+      ...set(0),
+    ]),
+  ),
+};
+
+// colsum(x, acc, count, c4): acc[0..4c4) += row j of x for j < count (rows contiguous, 16*c4 bytes).
+// locals 4 k, 5 ap
+const COLSUM: FnDef = {
+  name: 'colsum',
+  params: 4,
+  locals: [[2, I32]],
+  body: unlessZero(
+    2,
+    countdown(2, [
+      ...get(1),
+      ...set(5),
+      ...get(3),
+      ...set(4),
+      ...countdown(4, [
+        ...get(5),
+        ...get(5),
+        ...load,
+        ...get(0),
+        ...load,
+        ...f4add,
+        ...store,
+        ...add16(5),
+        ...add16(0),
+      ]),
+    ]),
+  ),
+};
+
+// bnsums(x, dy, mean, accA, accB, count, c4): per row j < count of x and dy (contiguous),
+//   accA += dy_j;  accB += (x_j - mean) * dy_j   (f32x4, c4 groups of 4 channels)
+// locals 7 k, 8 mp, 9 ap, 10 bp; 11 d (v128)
+const BNSUMS: FnDef = {
+  name: 'bnsums',
+  params: 7,
+  locals: [
+    [4, I32],
+    [1, V128],
+  ],
+  body: unlessZero(
+    5,
+    countdown(5, [
+      ...get(2),
+      ...set(8),
+      ...get(3),
+      ...set(9),
+      ...get(4),
+      ...set(10),
+      ...get(6),
+      ...set(7),
+      ...countdown(7, [
+        ...get(1),
+        ...load,
+        ...set(11),
+        ...get(9),
+        ...get(9),
+        ...load,
+        ...get(11),
+        ...f4add,
+        ...store,
+        ...get(10),
+        ...get(10),
+        ...load,
+        ...get(0),
+        ...load,
+        ...get(8),
+        ...load,
+        ...f4sub,
+        ...get(11),
+        ...f4mul,
+        ...f4add,
+        ...store,
+        ...add16(0),
+        ...add16(1),
+        ...add16(8),
+        ...add16(9),
+        ...add16(10),
+      ]),
+    ]),
+  ),
+};
+
+// silugrad(x, s, dy, out, n4): out = dy * (s * (1 + x * (1 - s))) for n4 groups of 4 floats,
+// s = sigmoid(x). locals: 5 one (v128), 6 sv (v128)
+const SILUGRAD: FnDef = {
+  name: 'silugrad',
+  params: 5,
+  locals: [[2, V128]],
+  body: [
+    0x43,
+    0x00,
+    0x00,
+    0x80,
+    0x3f, // f32.const 1.0
+    0xfd,
+    0x13, // f32x4.splat
+    ...set(5),
+    ...unlessZero(
+      4,
+      countdown(4, [
+        ...get(1),
+        ...load,
+        ...set(6),
+        ...get(3),
+        ...get(2),
+        ...load,
+        ...get(6),
+        ...get(5),
+        ...get(0),
+        ...load,
+        ...get(5),
+        ...get(6),
+        ...f4sub, // 1 - s
+        ...f4mul, // x * (1 - s)
+        ...f4add, // 1 + x(1 - s)
+        ...f4mul, // s * (...)
+        ...f4mul, // dy * (...)
+        ...store,
+        ...add16(0),
+        ...add16(1),
+        ...add16(2),
+        ...add16(3),
+      ]),
+    ),
+  ],
+};
+
+const FUNCTIONS: FnDef[] = [DWROW, COLSUM, BNSUMS, SILUGRAD];
+
 function moduleBytes(): Uint8Array {
-  const I32 = 0x7f;
   const str = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
   const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const tee = (i: number) => [0x22, i];
-  const load = [0xfd, 0x00, 2, 0];
-  const add16 = (i: number) => [...get(i), 0x41, 16, 0x6a, ...set(i)];
-  // params: 0 x, 1 xStride, 2 dy, 3 acc, 4 count, 5 c4; locals: 6 k, 7 xp, 8 ap
-  const body = [
-    1,
-    3,
-    I32,
-    0x02,
-    0x40, // block
-    ...get(4),
-    0x45,
-    0x0d,
-    0, // if count == 0 break
-    0x03,
-    0x40, // loop over j
-    ...get(0),
-    ...set(7),
-    ...get(3),
-    ...set(8),
-    ...get(5),
-    ...set(6),
-    0x03,
-    0x40, // loop over channel groups
-    ...get(8),
-    ...get(8),
-    ...load,
-    ...get(7),
-    ...load,
-    ...get(2),
-    ...load,
-    0xfd,
-    0xe6,
-    0x01, // f32x4.mul
-    0xfd,
-    0xe4,
-    0x01, // f32x4.add
-    0xfd,
-    0x0b,
-    2,
-    0, // v128.store
-    ...add16(8),
-    ...add16(7),
-    ...add16(2),
-    ...get(6),
-    0x41,
-    1,
-    0x6b,
-    ...tee(6),
-    0x0d,
-    0,
-    0x0b,
-    ...get(0),
-    ...get(1),
-    0x6a,
-    ...set(0),
-    ...get(4),
-    0x41,
-    1,
-    0x6b,
-    ...tee(4),
-    0x0d,
-    0,
-    0x0b,
-    0x0b,
-    0x0b,
-  ];
+  const n = FUNCTIONS.length;
+  const types = FUNCTIONS.flatMap((f) => [0x60, f.params, ...Array<number>(f.params).fill(I32), 0]);
+  const exports = FUNCTIONS.flatMap((f, i) => [...str(f.name), 0x00, i]);
+  const codes = FUNCTIONS.flatMap((f) => {
+    const code = [f.locals.length, ...f.locals.flatMap(([c, t]) => [...leb(c), t]), ...f.body, 0x0b];
+    return [...leb(code.length), ...code];
+  });
   return new Uint8Array([
     0x00,
     0x61,
@@ -111,18 +256,36 @@ function moduleBytes(): Uint8Array {
     0,
     0,
     0,
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
+    ...section(1, [n, ...types]),
     ...section(2, [1, ...str('env'), ...str('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...str('dwrow'), 0x00, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+    ...section(3, [n, ...FUNCTIONS.map((_, i) => i)]),
+    ...section(7, [n, ...exports]),
+    ...section(10, [n, ...codes]),
   ]);
 }
 
 type ColSumFn = (x: number, acc: number, count: number, c4: number) => void;
+type BnSumsFn = (
+  x: number,
+  dy: number,
+  mean: number,
+  accA: number,
+  accB: number,
+  count: number,
+  c4: number,
+) => void;
+type SiluGradFn = (x: number, s: number, dy: number, out: number, n4: number) => void;
+
+/** The SIMD functions, bound to one wasm memory. Pointers are byte offsets into that memory. */
+export interface SimdKernels {
+  dwrow: RowFn;
+  colsum: ColSumFn;
+  bnsums: BnSumsFn;
+  silugrad: SiluGradFn;
+}
 
 let compiled: object | null | undefined;
-const instances = new WeakMap<WasmMemoryLike, { dwrow: RowFn; colsum: ColSumFn }>();
+const instances = new WeakMap<WasmMemoryLike, SimdKernels>();
 
 /** The row kernel bound to `memory`, or null where WebAssembly SIMD is unavailable. */
 export function simdRowKernel(memory: WasmMemoryLike | undefined): RowFn | null {
@@ -134,7 +297,8 @@ export function simdColSumKernel(memory: WasmMemoryLike | undefined): ColSumFn |
   return simdKernels(memory)?.colsum ?? null;
 }
 
-function simdKernels(memory: WasmMemoryLike | undefined): { dwrow: RowFn; colsum: ColSumFn } | null {
+/** All SIMD functions bound to `memory`, or null where WebAssembly SIMD is unavailable. */
+export function simdKernels(memory: WasmMemoryLike | undefined): SimdKernels | null {
   if (!memory) return null;
   if (compiled === undefined) {
     try {
@@ -147,7 +311,12 @@ function simdKernels(memory: WasmMemoryLike | undefined): { dwrow: RowFn; colsum
   let fns = instances.get(memory);
   if (!fns) {
     const ex = new WA.Instance(compiled, { env: { memory } }).exports;
-    fns = { dwrow: ex.dwrow as RowFn, colsum: ex.colsum as ColSumFn };
+    fns = {
+      dwrow: ex.dwrow as RowFn,
+      colsum: ex.colsum as ColSumFn,
+      bnsums: ex.bnsums as BnSumsFn,
+      silugrad: ex.silugrad as SiluGradFn,
+    };
     instances.set(memory, fns);
   }
   return fns;
@@ -158,6 +327,7 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   wasm: { asm?: { memory?: WasmMemoryLike } };
 }

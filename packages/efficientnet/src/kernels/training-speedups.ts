@@ -14,11 +14,13 @@
 import {
   add,
   backend_util,
+  Cast,
   FusedBatchNorm,
   type FusedBatchNormAttrs,
   type GradConfig,
   getGradient,
   getKernel,
+  Identity,
   type KernelConfig,
   type KernelFunc,
   Mean,
@@ -37,6 +39,7 @@ import {
   unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
+import { batchNormGradSums, registerFusedKernels } from './fused-ops.js';
 import { simdColSumKernel, type WasmBackendLike } from './simd-row.js';
 
 let original: GradConfig | undefined;
@@ -54,8 +57,9 @@ const batchNormGrad: GradConfig = {
     const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
     const r = rsqrt(add(variance, scalar(eps)));
     const s = scale == null ? r : mul(r, scale);
-    const sumDy = tidy(() => sum(g, axes));
-    const centered = tidy(() => sum(mul(sub(x, mean), g), axes));
+    const fused = batchNormGradSums(x, mean, g);
+    const sumDy = fused ? fused[0] : tidy(() => sum(g, axes));
+    const centered = fused ? fused[1] : tidy(() => sum(mul(sub(x, mean), g), axes));
     return {
       x: () => mul(g, s),
       mean: () => neg(mul(s, sumDy)),
@@ -151,18 +155,59 @@ function reduceKernel(mean: boolean) {
   };
 }
 
+let originalIdentity: KernelConfig | undefined;
+let originalCast: KernelConfig | undefined;
+
+/**
+ * Identity (every tensor the tape saves for the backward pass goes through it, ~1,500 times per
+ * EfficientNet-B0 step) and same-dtype Cast as a second reference to the input's buffer, like the
+ * cpu backend and the wasm backend's own Reshape do, instead of a copy. Safe because kernels never
+ * write into their inputs; a buffer is freed when its last reference goes.
+ */
+function shareBuffer(original: () => KernelConfig | undefined, castTo?: boolean) {
+  return (args: {
+    inputs: { x: TensorInfo };
+    backend: WasmBackendLike;
+    attrs: { dtype?: string };
+  }): TensorInfo => {
+    const { x } = args.inputs;
+    if (x.dtype === 'string' || (castTo && args.attrs.dtype !== x.dtype)) {
+      return (original() as KernelConfig).kernelFunc(args as never) as TensorInfo;
+    }
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
 let installed = false;
 
 /** Installs the BatchNorm gradient (all backends) and the wasm leading-axes Sum (idempotent). */
 export function registerTrainingSpeedups(): void {
   if (installed) return;
   installed = true;
+  registerFusedKernels();
   original = getGradient(FusedBatchNorm);
   if (original) registerGradient(batchNormGrad);
   originalSum = getKernel(Sum, 'wasm');
   if (originalSum) {
     unregisterKernel(Sum, 'wasm');
     registerKernel({ ...originalSum, kernelFunc: reduceKernel(false) as unknown as KernelFunc });
+  }
+  originalIdentity = getKernel(Identity, 'wasm');
+  if (originalIdentity) {
+    unregisterKernel(Identity, 'wasm');
+    registerKernel({
+      ...originalIdentity,
+      kernelFunc: shareBuffer(() => originalIdentity) as unknown as KernelFunc,
+    });
+  }
+  originalCast = getKernel(Cast, 'wasm');
+  if (originalCast) {
+    unregisterKernel(Cast, 'wasm');
+    registerKernel({
+      ...originalCast,
+      kernelFunc: shareBuffer(() => originalCast, true) as unknown as KernelFunc,
+    });
   }
   originalMean = getKernel(Mean, 'wasm');
   if (originalMean) {
