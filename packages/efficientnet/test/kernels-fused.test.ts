@@ -144,6 +144,26 @@ describe('fused wasm training kernels', () => {
     }
   });
 
+  it('the wasm FusedBatchNorm forward (one SIMD pass) equals the cpu kernel, with and without scale/offset', async () => {
+    for (const [shape, withAffine] of [
+      [[2, 5, 3, 8], true],
+      [[2, 5, 3, 8], false],
+      [[70, 12], true],
+      [[2, 3, 3, 6], true], // C % 4 != 0: the backend's kernel
+    ] as Array<[number[], boolean]>) {
+      const c = shape[shape.length - 1] as number;
+      const run = () => {
+        const x = tf.add(tf.mul(rand(shape, 1), 3), 1);
+        const mean = rand([c], 2);
+        const variance = rand([c], 3, 0.1, 2);
+        const offset = withAffine ? rand([c], 4) : undefined;
+        const scale = withAffine ? rand([c], 5) : undefined;
+        return tf.batchNorm(x, mean, variance, offset, scale, 1e-3).dataSync() as Float32Array;
+      };
+      close(await on('wasm', run), await on('cpu', run));
+    }
+  });
+
   it('silu equals x * sigmoid(x) bitwise; its one-pass wasm gradient equals autodiff of that on cpu', async () => {
     for (const [shape, seed] of [
       [[2, 7, 5, 8], 1],

@@ -8,17 +8,20 @@
 // 3. SiLU, y = x * sigmoid(x): a custom op whose gradient is one SIMD pass,
 //    dx = dy * s * (1 + x * (1 - s)) with s = sigmoid(x) saved by the forward pass, instead of
 //    tfjs's sigmoid gradient (3 ops) plus the product rule (2 products and an add).
+// 4. FusedBatchNorm's forward: one SIMD pass with per-channel factors computed once.
 // Each kernel does the same float32 operations in a fixed order (deterministic). On other
 // backends, or where a kernel does not apply, tfjs's own ops and gradients run.
 import {
   add,
   customGrad,
   engine,
+  FusedBatchNorm,
   type GradConfig,
   type GradSaveFunc,
   getBackend,
   getGradient,
   getKernel,
+  type KernelConfig,
   type KernelFunc,
   Mean,
   type MeanAttrs,
@@ -30,6 +33,7 @@ import {
   sub,
   type Tensor,
   type TensorInfo,
+  unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
 import { simdKernels, type WasmBackendLike } from './simd-row.js';
@@ -255,6 +259,51 @@ export function silu(x: Tensor): Tensor {
   return siluOp(x);
 }
 
+let originalBatchNorm: KernelConfig | undefined;
+
+/**
+ * FusedBatchNorm forward with per-channel statistics, (x - mean) * a + offset with
+ * a = scale / sqrt(variance + eps) precomputed per channel: one SIMD pass (the backend's own
+ * kernel recomputes the channel index and the square root per element). Other layouts and
+ * channel counts that are not a multiple of 4 go to the backend's kernel.
+ */
+function fusedBatchNormKernel(args: {
+  inputs: { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: { varianceEpsilon: number };
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, mean, variance, offset, scale } = inputs;
+  const c = x.shape[x.shape.length - 1] as number;
+  const perChannel = (t: TensorInfo | undefined) =>
+    t == null || (t.dtype === 'float32' && util.sizeFromShape(t.shape) === c);
+  const simd =
+    x.dtype === 'float32' &&
+    x.shape.length >= 1 &&
+    c % 4 === 0 &&
+    c > 0 &&
+    [mean, variance, offset, scale].every(perChannel)
+      ? simdKernels(backend.wasm.asm?.memory)
+      : null;
+  if (!simd) return (originalBatchNorm as KernelConfig).kernelFunc(args as never) as TensorInfo;
+  const out = backend.makeOutput(x.shape, 'float32');
+  const ab = backend.makeOutput([2, c], 'float32');
+  const abv = backend.typedArrayFromHeap(ab);
+  const v = backend.typedArrayFromHeap(variance);
+  const sc = scale ? backend.typedArrayFromHeap(scale) : null;
+  const of = offset ? backend.typedArrayFromHeap(offset) : null;
+  for (let k = 0; k < c; k++) {
+    abv[k] = (sc ? (sc[k] as number) : 1) / Math.sqrt((v[k] as number) + attrs.varianceEpsilon);
+    abv[c + k] = of ? (of[k] as number) : 0;
+  }
+  const rows = util.sizeFromShape(x.shape) / c;
+  const abp = ptr(backend, ab);
+  if (rows > 0)
+    simd.bnapply(ptr(backend, x), ptr(backend, mean), abp, abp + c * 4, ptr(backend, out), rows, c / 4);
+  backend.disposeData(ab.dataId, true);
+  return out;
+}
+
 let registered = false;
 
 /** Registers the fused wasm kernels and Mean's gradient (idempotent). */
@@ -270,6 +319,11 @@ export function registerFusedKernels(): void {
     if (!getKernel(kernelName, 'wasm')) {
       registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as KernelFunc });
     }
+  }
+  originalBatchNorm = getKernel(FusedBatchNorm, 'wasm');
+  if (originalBatchNorm) {
+    unregisterKernel(FusedBatchNorm, 'wasm');
+    registerKernel({ ...originalBatchNorm, kernelFunc: fusedBatchNormKernel as unknown as KernelFunc });
   }
   originalMeanGrad = getGradient(Mean);
   if (originalMeanGrad) registerGradient(meanGrad);

@@ -6,6 +6,7 @@
 //   bnsums(x, dy, mean, accA, accB, count, c4): accA += dy_j, accB += (x_j - mean) * dy_j
 //     (both per-channel sums of the BatchNorm gradient in one pass)
 //   silugrad(x, s, dy, out, n4): out = dy * s * (1 + x * (1 - s)) (SiLU's derivative, s = sigmoid(x))
+//   bnapply(x, mean, a, b, out, count, c4): out_j = (x_j - mean) * a + b (BatchNorm forward)
 // Each is ~4x or more faster than the same loop in scalar JavaScript, and deterministic.
 
 import type { TensorInfo } from '@tensorflow/tfjs-core';
@@ -235,7 +236,49 @@ const SILUGRAD: FnDef = {
   ],
 };
 
-const FUNCTIONS: FnDef[] = [DWROW, COLSUM, BNSUMS, SILUGRAD];
+// bnapply(x, mean, a, b, out, count, c4): per row j < count (contiguous rows),
+//   out_j = (x_j - mean) * a + b   (BatchNorm forward with per-channel a = scale / sqrt(var + eps))
+// locals 7 k, 8 mp, 9 ap, 10 bp
+const BNAPPLY: FnDef = {
+  name: 'bnapply',
+  params: 7,
+  locals: [[4, I32]],
+  body: unlessZero(
+    5,
+    countdown(5, [
+      ...get(1),
+      ...set(8),
+      ...get(2),
+      ...set(9),
+      ...get(3),
+      ...set(10),
+      ...get(6),
+      ...set(7),
+      ...countdown(7, [
+        ...get(4),
+        ...get(0),
+        ...load,
+        ...get(8),
+        ...load,
+        ...f4sub,
+        ...get(9),
+        ...load,
+        ...f4mul,
+        ...get(10),
+        ...load,
+        ...f4add,
+        ...store,
+        ...add16(0),
+        ...add16(4),
+        ...add16(8),
+        ...add16(9),
+        ...add16(10),
+      ]),
+    ]),
+  ),
+};
+
+const FUNCTIONS: FnDef[] = [DWROW, COLSUM, BNSUMS, SILUGRAD, BNAPPLY];
 
 function moduleBytes(): Uint8Array {
   const str = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
@@ -275,6 +318,15 @@ type BnSumsFn = (
   c4: number,
 ) => void;
 type SiluGradFn = (x: number, s: number, dy: number, out: number, n4: number) => void;
+type BnApplyFn = (
+  x: number,
+  mean: number,
+  a: number,
+  b: number,
+  out: number,
+  count: number,
+  c4: number,
+) => void;
 
 /** The SIMD functions, bound to one wasm memory. Pointers are byte offsets into that memory. */
 export interface SimdKernels {
@@ -282,6 +334,7 @@ export interface SimdKernels {
   colsum: ColSumFn;
   bnsums: BnSumsFn;
   silugrad: SiluGradFn;
+  bnapply: BnApplyFn;
 }
 
 let compiled: object | null | undefined;
@@ -316,6 +369,7 @@ export function simdKernels(memory: WasmMemoryLike | undefined): SimdKernels | n
       colsum: ex.colsum as ColSumFn,
       bnsums: ex.bnsums as BnSumsFn,
       silugrad: ex.silugrad as SiluGradFn,
+      bnapply: ex.bnapply as BnApplyFn,
     };
     instances.set(memory, fns);
   }
