@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simdRowKernel } from '../src/kernels/simd-row.js';
-import { setConvInputGradStrategy } from '../src/kernels/wasm-grad-kernels.js';
+import { setConvFilterGradStrategy, setConvInputGradStrategy } from '../src/kernels/wasm-grad-kernels.js';
 import { registerWasmGradientKernels } from '../src/train/index.js';
 
 // Every wasm gradient kernel is checked against the cpu backend's kernel (the reference
@@ -110,6 +110,42 @@ describe('wasm Conv2DBackpropFilter matches the cpu kernel', () => {
       await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs),
       await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs),
     );
+  });
+});
+
+// Output channels that are a multiple of 4 take the SIMD register tiles (4x8 and 4x4); these
+// cases cover the direct 1x1 path, im2col with K padded to a multiple of 4, strides, padding and
+// more rows than one float32 accumulation block (256), against the cpu kernel and the matmul path.
+const tiledCases: Case[] = [
+  { n: 2, h: 13, w: 11, ci: 16, co: 24, k: 1, s: 1, pad: 'valid' },
+  { n: 2, h: 9, w: 8, ci: 12, co: 8, k: 1, s: 2, pad: 'valid' },
+  { n: 2, h: 17, w: 19, ci: 3, co: 32, k: 3, s: 2, pad: 'valid' },
+  { n: 2, h: 12, w: 12, ci: 5, co: 12, k: 3, s: 1, pad: 'same' },
+  { n: 1, h: 10, w: 9, ci: 8, co: 4, k: 5, s: 1, pad: 'valid' },
+  { n: 1, h: 12, w: 12, ci: 40, co: 1160, k: 1, s: 1, pad: 'valid' }, // 56-row passes
+];
+describe('wasm Conv2DBackpropFilter (SIMD tiles) matches the cpu kernel and the matmul path', () => {
+  it.each(tiledCases.map((c) => [label(c), c] as const))('%s', async (_l, c) => {
+    const r = rng(c.h * 31 + c.co);
+    const [ho, wo] = outSize(c);
+    const x = { data: randn(c.n * c.h * c.w * c.ci, r), shape: [c.n, c.h, c.w, c.ci] };
+    const dy = { data: randn(c.n * ho * wo * c.co, r), shape: [c.n, ho, wo, c.co] };
+    const attrs = {
+      strides: [c.s, c.s],
+      pad: c.pad,
+      dataFormat: 'NHWC',
+      filterShape: [c.k, c.k, c.ci, c.co],
+    };
+    const tiled = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+    expectClose(tiled, await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs));
+    setConvFilterGradStrategy('matmul');
+    try {
+      expectClose(tiled, await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs));
+    } finally {
+      setConvFilterGradStrategy('auto');
+    }
+    // deterministic: the same inputs give bitwise the same gradient
+    expect((await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs)).data).toEqual(tiled.data);
   });
 });
 
