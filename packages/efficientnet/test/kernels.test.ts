@@ -113,16 +113,19 @@ describe('wasm Conv2DBackpropFilter matches the cpu kernel', () => {
   });
 });
 
-// Output channels that are a multiple of 4 take the SIMD register tiles (4x8 and 4x4); these
-// cases cover the direct 1x1 path, im2col with K padded to a multiple of 4, strides, padding and
-// more rows than one float32 accumulation block (256), against the cpu kernel and the matmul path.
+// Output channels that are a multiple of 4 take the SIMD register tiles (4x8 and 4x4, strided or
+// over packed strips); these cases cover the in-place 1x1 path, im2col with K padded to a multiple
+// of 4, strides, padding, odd row counts and more rows than one float32 pass (256), against the cpu
+// kernel and the matmul path.
 const tiledCases: Case[] = [
   { n: 2, h: 13, w: 11, ci: 16, co: 24, k: 1, s: 1, pad: 'valid' },
   { n: 2, h: 9, w: 8, ci: 12, co: 8, k: 1, s: 2, pad: 'valid' },
   { n: 2, h: 17, w: 19, ci: 3, co: 32, k: 3, s: 2, pad: 'valid' },
   { n: 2, h: 12, w: 12, ci: 5, co: 12, k: 3, s: 1, pad: 'same' },
   { n: 1, h: 10, w: 9, ci: 8, co: 4, k: 5, s: 1, pad: 'valid' },
-  { n: 1, h: 12, w: 12, ci: 40, co: 1160, k: 1, s: 1, pad: 'valid' }, // 56-row passes
+  { n: 1, h: 12, w: 12, ci: 40, co: 1160, k: 1, s: 1, pad: 'valid' }, // wide: 145 tiles of 8
+  { n: 1, h: 7, w: 9, ci: 8, co: 16, k: 3, s: 1, pad: 'same' }, // odd row count: the unrolled kernel's last row
+  { n: 1, h: 9, w: 7, ci: 6, co: 8, k: 1, s: 1, pad: 'valid' }, // 1x1 with K % 4 != 0: x packed and padded
 ];
 describe('wasm Conv2DBackpropFilter (SIMD tiles) matches the cpu kernel and the matmul path', () => {
   it.each(tiledCases.map((c) => [label(c), c] as const))('%s', async (_l, c) => {

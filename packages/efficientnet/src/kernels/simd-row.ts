@@ -8,7 +8,9 @@
 //   silugrad(x, s, dy, out, n4): out = dy * s * (1 + x * (1 - s)) (SiLU's derivative, s = sigmoid(x))
 //   bnapply(x, mean, a, b, out, count, c4): out_j = (x_j - mean) * a + b (BatchNorm forward)
 //   gemmtile8 / gemmtile4(a, lda, b, ldb, c, ldc, count): C += a 4x8 / 4x4 tile of A^T B over `count`
-//     rows, in registers (the conv filter gradient: A = im2col(x), B = dy)
+//     rows, in registers (the conv filter gradient: A = im2col(x), B = dy); gemmpack8 / gemmpack4
+//     the same over packed contiguous strips, two rows per iteration
+//   fold64(src, dst, n4): dst (float64) += src (float32), src = 0: folds float32 partial sums
 // Each is ~4x or more faster than the same loop in scalar JavaScript, and deterministic.
 
 import type { TensorInfo } from '@tensorflow/tfjs-core';
@@ -293,7 +295,7 @@ function gemmTile(v: number): FnDef {
   const inner: number[] = [];
   for (let q = 0; q < v; q++) inner.push(...get(2), 0xfd, 0x00, 2, q * 16, ...set(bv(q)));
   for (let r = 0; r < 4; r++) {
-    inner.push(...get(0), 0x2a, 2, r * 4, 0xfd, 0x13, ...set(xs));
+    inner.push(...get(0), 0xfd, 0x09, 2, r * 4, ...set(xs)); // v128.load32_splat
     for (let q = 0; q < v; q++)
       inner.push(...get(acc(r, q)), ...get(xs), ...get(bv(q)), ...f4mul, ...f4add, ...set(acc(r, q)));
   }
@@ -325,7 +327,185 @@ function gemmTile(v: number): FnDef {
   };
 }
 
-const FUNCTIONS: FnDef[] = [DWROW, COLSUM, BNSUMS, SILUGRAD, BNAPPLY, gemmTile(2), gemmTile(1)];
+/** i32.const n (signed LEB128). */
+function i32const(n: number): number[] {
+  const out = [0x41];
+  let v = n | 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/**
+ * gemmpack{4V}(a, b, c, ldc, count): like gemmtile{4V} for packed strips (A rows of 4 floats at
+ * a + 16j, B rows of 4V floats at b + 16Vj), two rows per loop iteration.
+ * params 0 a, 1 b, 2 c, 3 ldc, 4 count; locals 5 pairs, then v128: acc (4V), bv (V), xs.
+ */
+function gemmPacked(v: number): FnDef {
+  const acc = (r: number, q: number) => 6 + r * v + q;
+  const bv = (q: number) => 6 + 4 * v + q;
+  const xs = 6 + 5 * v;
+  const row = (aoff: number, boff: number) => {
+    const code: number[] = [];
+    for (let q = 0; q < v; q++) code.push(...get(1), 0xfd, 0x00, 2, boff + q * 16, ...set(bv(q)));
+    for (let r = 0; r < 4; r++) {
+      code.push(...get(0), 0xfd, 0x09, 2, aoff + r * 4, ...set(xs));
+      for (let q = 0; q < v; q++)
+        code.push(...get(acc(r, q)), ...get(xs), ...get(bv(q)), ...f4mul, ...f4add, ...set(acc(r, q)));
+    }
+    return code;
+  };
+  const tail: number[] = [];
+  for (let r = 0; r < 4; r++) {
+    for (let q = 0; q < v; q++)
+      tail.push(
+        ...get(2),
+        ...get(2),
+        0xfd,
+        0x00,
+        2,
+        q * 16,
+        ...get(acc(r, q)),
+        ...f4add,
+        0xfd,
+        0x0b,
+        2,
+        q * 16,
+      );
+    tail.push(...get(2), ...get(3), 0x6a, ...set(2));
+  }
+  return {
+    name: `gemmpack${4 * v}`,
+    params: 5,
+    locals: [
+      [1, I32],
+      [5 * v + 1, V128],
+    ],
+    body: [
+      ...get(4),
+      ...i32const(1),
+      0x76, // i32.shr_u
+      ...set(5),
+      ...unlessZero(
+        5,
+        countdown(5, [
+          ...row(0, 0),
+          ...row(16, 16 * v),
+          ...get(0),
+          ...i32const(32),
+          0x6a,
+          ...set(0),
+          ...get(1),
+          ...i32const(32 * v),
+          0x6a,
+          ...set(1),
+        ]),
+      ),
+      ...get(4),
+      ...i32const(1),
+      0x71, // i32.and
+      0x04,
+      0x40, // if
+      ...row(0, 0),
+      0x0b,
+      ...tail,
+    ],
+  };
+}
+
+// fold64(src, dst, n4): dst[0..4n4) (float64) += src[0..4n4) (float32), then src = 0.
+// locals 3 v, 4 zero (v128, zero-initialised)
+const FOLD64: FnDef = {
+  name: 'fold64',
+  params: 3,
+  locals: [[2, V128]],
+  body: unlessZero(
+    2,
+    countdown(2, [
+      ...get(0),
+      ...load,
+      ...set(3),
+      ...get(0),
+      ...get(4),
+      ...store,
+      ...get(1),
+      ...get(1),
+      0xfd,
+      0x00,
+      3,
+      0, // v128.load (f64x2)
+      ...get(3),
+      0xfd,
+      0x5f, // f64x2.promote_low_f32x4
+      0xfd,
+      0xf0,
+      0x01, // f64x2.add
+      0xfd,
+      0x0b,
+      3,
+      0,
+      ...get(1),
+      ...get(1),
+      0xfd,
+      0x00,
+      3,
+      16,
+      ...get(3),
+      ...get(3),
+      0xfd,
+      0x0d,
+      8,
+      9,
+      10,
+      11,
+      12,
+      13,
+      14,
+      15,
+      8,
+      9,
+      10,
+      11,
+      12,
+      13,
+      14,
+      15, // i8x16.shuffle: the high two floats
+      0xfd,
+      0x5f,
+      0xfd,
+      0xf0,
+      0x01,
+      0xfd,
+      0x0b,
+      3,
+      16,
+      ...add16(0),
+      ...get(1),
+      ...i32const(32),
+      0x6a,
+      ...set(1),
+    ]),
+  ),
+};
+
+const FUNCTIONS: FnDef[] = [
+  FOLD64,
+  DWROW,
+  COLSUM,
+  BNSUMS,
+  SILUGRAD,
+  BNAPPLY,
+  gemmTile(2),
+  gemmTile(1),
+  gemmPacked(2),
+  gemmPacked(1),
+];
 
 function moduleBytes(): Uint8Array {
   const str = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
@@ -374,6 +554,8 @@ type GemmTileFn = (
   ldc: number,
   count: number,
 ) => void;
+type GemmPackedFn = (a: number, b: number, c: number, ldc: number, count: number) => void;
+type Fold64Fn = (src: number, dst: number, n4: number) => void;
 type BnApplyFn = (
   x: number,
   mean: number,
@@ -393,6 +575,9 @@ export interface SimdKernels {
   bnapply: BnApplyFn;
   gemmtile8: GemmTileFn;
   gemmtile4: GemmTileFn;
+  gemmpack8: GemmPackedFn;
+  gemmpack4: GemmPackedFn;
+  fold64: Fold64Fn;
 }
 
 let compiled: object | null | undefined;
@@ -430,6 +615,9 @@ export function simdKernels(memory: WasmMemoryLike | undefined): SimdKernels | n
       bnapply: ex.bnapply as BnApplyFn,
       gemmtile8: ex.gemmtile8 as GemmTileFn,
       gemmtile4: ex.gemmtile4 as GemmTileFn,
+      gemmpack8: ex.gemmpack8 as GemmPackedFn,
+      gemmpack4: ex.gemmpack4 as GemmPackedFn,
+      fold64: ex.fold64 as Fold64Fn,
     };
     instances.set(memory, fns);
   }

@@ -369,10 +369,12 @@ function im2colTransposed(
 }
 
 /**
- * Rows [m0, m0 + count) of im2col(x): row m = (b, oh, ow) holds the receptive field in filter
- * order (a, q, c), zero where it meets padding, then zeros up to `kp` floats.
+ * Rows [m0, m0 + count) of im2col(x) in strip-major order: row m = (b, oh, ow) holds the receptive
+ * field in filter order (a, q, c), zero where it meets padding and from K up to `kp`; column kk of
+ * row t lands at ((kk >> 2) * count + t) * 4 + (kk & 3), so each group of 4 columns is one
+ * contiguous strip (what a register tile streams).
  */
-function im2colRows(
+function im2colStrips(
   x: Float32Array,
   out: Float32Array,
   info: Conv2DInfo,
@@ -393,13 +395,15 @@ function im2colRows(
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const hw = ho * wo;
+  const stripStride = count * 4;
   for (let t = 0; t < count; t++) {
     const m = m0 + t;
     const b = Math.floor(m / hw);
     const rem = m - b * hw;
     const i = Math.floor(rem / wo);
     const j = rem - i * wo;
-    let o = t * kp;
+    const rowBase = t * 4;
+    let kk = 0;
     for (let a = 0; a < kh; a++) {
       const ih = i * sh + a * dh - pt;
       const rowOk = ih >= 0 && ih < h;
@@ -407,25 +411,55 @@ function im2colRows(
         const iw = j * sw + q * dw - pl;
         if (rowOk && iw >= 0 && iw < w) {
           const src = ((b * h + ih) * w + iw) * c;
-          for (let k = 0; k < c; k++) out[o + k] = x[src + k] as number;
+          if ((c & 3) === 0) {
+            // whole groups of 4: one strip row each
+            for (let k = 0, d = (kk >> 2) * stripStride + rowBase; k < c; k += 4, d += stripStride) {
+              out[d] = x[src + k] as number;
+              out[d + 1] = x[src + k + 1] as number;
+              out[d + 2] = x[src + k + 2] as number;
+              out[d + 3] = x[src + k + 3] as number;
+            }
+            kk += c;
+          } else {
+            for (let k = 0; k < c; k++, kk++)
+              out[(kk >> 2) * stripStride + rowBase + (kk & 3)] = x[src + k] as number;
+          }
         } else {
-          for (let k = 0; k < c; k++) out[o + k] = 0;
+          for (let k = 0; k < c; k++, kk++) out[(kk >> 2) * stripStride + rowBase + (kk & 3)] = 0;
         }
-        o += c;
       }
     }
-    for (const end = (t + 1) * kp; o < end; o++) out[o] = 0;
+    for (; kk < kp; kk++) out[(kk >> 2) * stripStride + rowBase + (kk & 3)] = 0;
   }
 }
 
-/** Rows of A^T B accumulated in float32 registers before they are folded into float64. */
+/** Rows [m0, m0 + count) of src [M, n] in strip-major order: strips of 8 columns (the last one 4 wide if n % 8 == 4). */
+function packStrips(src: Float32Array, out: Float32Array, n: number, m0: number, count: number): void {
+  const n8 = n >> 3;
+  for (let t = 0; t < count; t++) {
+    const row = (m0 + t) * n;
+    for (let s = 0; s < n8; s++) {
+      const o = (s * count + t) * 8;
+      const i = row + s * 8;
+      for (let e = 0; e < 8; e++) out[o + e] = src[i + e] as number;
+    }
+    if (n & 4) {
+      const o = n8 * count * 8 + t * 4;
+      const i = row + n8 * 8;
+      for (let e = 0; e < 4; e++) out[o + e] = src[i + e] as number;
+    }
+  }
+}
+
+/** Rows of A^T B per pass, summed in float32 before they are folded into float64. */
 const GEMM_BLOCK = 256;
 
 /**
- * dW [K, Co] = im2col(x)^T [K, M] . dy [M, Co] with the SIMD register tiles over passes of rows
- * of M sized to the cache (im2col built one pass at a time; for an unpadded stride-1 1x1 conv x
- * itself), summed in float32 over at most ~GEMM_BLOCK rows and then folded into float64. No
- * transpose and no operand packing. Needs Co % 4 == 0.
+ * dW [K, Co] = im2col(x)^T [K, M] . dy [M, Co] with SIMD register tiles (4 x 8 floats). Per pass
+ * of GEMM_BLOCK rows of M, im2col(x) (or x itself for a 1x1 conv) and dy are packed into
+ * contiguous strips of 4 and 8 columns, every tile sums its strips in float32 registers, and the
+ * pass's [K, Co] partial sums are folded into float64. No transpose of the whole operand, no
+ * matrix product library: ~2x faster than im2col^T plus BatchMatMul. Needs Co % 4 == 0.
  */
 function filterGradTiled(
   backend: WasmBackendLike,
@@ -438,51 +472,67 @@ function filterGradTiled(
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const kp = (k + 3) & ~3;
   const m = n * ho * wo;
-  const direct =
-    isPointwiseUnpadded(info) && info.strideHeight === 1 && info.strideWidth === 1 && k % 4 === 0;
-  const block = direct ? null : backend.makeOutput([Math.min(GEMM_BLOCK, m), kp], 'float32');
+  const rows = Math.min(GEMM_BLOCK, m);
+  const direct = isPointwiseUnpadded(info) && info.strideHeight === 1 && info.strideWidth === 1;
+  // Packing dy pays when its strips are re-read for many groups of 4 rows of dW (K >= 32); x of a
+  // 1x1 conv is read in place when dy's strips are not packed either and K % 4 == 0.
+  const packB = kp >= 32;
+  const packA = !direct || packB || k % 4 !== 0;
+  const aPack = packA ? backend.makeOutput([rows, kp], 'float32') : null;
+  const bPack = packB ? backend.makeOutput([rows, co], 'float32') : null;
   const scratch = backend.makeOutput([kp, co], 'float32');
+  const acc64 = backend.makeOutput([2 * kp * co], 'float32'); // kp * co float64 sums
   const out = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, co], 'float32');
-  const acc = new Float64Array(k * co);
   const xPtr = heapOffset(backend, x);
   const dyPtr = heapOffset(backend, dy);
+  const aPtr = aPack ? heapOffset(backend, aPack) : 0;
+  const bPtr = bPack ? heapOffset(backend, bPack) : 0;
   const sPtr = heapOffset(backend, scratch);
-  const aBlock = block ? heapOffset(backend, block) : 0;
+  const accPtr = heapOffset(backend, acc64);
+  // views after every allocation (growing the heap detaches older views)
   const xs = backend.typedArrayFromHeap(x);
-  const av = block ? backend.typedArrayFromHeap(block) : null;
-  const sv = backend.typedArrayFromHeap(scratch);
+  const dys = backend.typedArrayFromHeap(dy);
+  const av = aPack ? backend.typedArrayFromHeap(aPack) : null;
+  const bv = bPack ? backend.typedArrayFromHeap(bPack) : null;
+  backend.typedArrayFromHeap(scratch).fill(0);
+  backend.typedArrayFromHeap(acc64).fill(0);
   const n8 = co >> 3;
   const ldc = co * 4;
-  const lda = (direct ? k : kp) * 4;
-  // rows per pass: the pass's strips of A and B stay in the core's L2 cache (~256 KiB each)
-  const rows = Math.max(8, Math.min(GEMM_BLOCK, Math.floor(65536 / Math.max(co, kp))));
-  sv.fill(0);
-  let pending = 0;
   for (let m0 = 0; m0 < m; m0 += rows) {
     const count = Math.min(rows, m - m0);
-    let aPtr = xPtr + m0 * k * 4;
-    if (av) {
-      im2colRows(xs, av, info, m0, count, kp);
-      aPtr = aBlock;
+    if (av && direct) {
+      for (let t = 0; t < count; t++) {
+        const row = (m0 + t) * k;
+        for (let kk = 0; kk < k; kk++) av[(kk >> 2) * count * 4 + t * 4 + (kk & 3)] = xs[row + kk] as number;
+        for (let kk = k; kk < kp; kk++) av[(kk >> 2) * count * 4 + t * 4 + (kk & 3)] = 0;
+      }
+    } else if (av) {
+      im2colStrips(xs, av, info, m0, count, kp);
     }
-    const bPtr = dyPtr + m0 * ldc;
+    if (bv) packStrips(dys, bv, co, m0, count);
     for (let kt = 0; kt < kp; kt += 4) {
       const cRow = sPtr + kt * ldc;
-      for (let t = 0; t < n8; t++)
-        simd.gemmtile8(aPtr + kt * 4, lda, bPtr + t * 32, ldc, cRow + t * 32, ldc, count);
-      if (co & 4) simd.gemmtile4(aPtr + kt * 4, lda, bPtr + n8 * 32, ldc, cRow + n8 * 32, ldc, count);
+      if (bv) {
+        // both packed: contiguous strips, the unrolled kernels
+        const aStrip = aPtr + kt * count * 4;
+        for (let t = 0; t < n8; t++) simd.gemmpack8(aStrip, bPtr + t * count * 32, cRow + t * 32, ldc, count);
+        if (co & 4) simd.gemmpack4(aStrip, bPtr + n8 * count * 32, cRow + n8 * 32, ldc, count);
+      } else {
+        const [aStrip, lda] = av ? [aPtr + kt * count * 4, 16] : [xPtr + (m0 * k + kt) * 4, k * 4];
+        const b0 = dyPtr + m0 * ldc;
+        for (let t = 0; t < n8; t++) simd.gemmtile8(aStrip, lda, b0 + t * 32, ldc, cRow + t * 32, ldc, count);
+        if (co & 4) simd.gemmtile4(aStrip, lda, b0 + n8 * 32, ldc, cRow + n8 * 32, ldc, count);
+      }
     }
-    pending += count;
-    if (pending >= GEMM_BLOCK || m0 + count >= m) {
-      for (let t = 0; t < k * co; t++) acc[t] = (acc[t] as number) + (sv[t] as number);
-      sv.fill(0);
-      pending = 0;
-    }
+    simd.fold64(sPtr, accPtr, (kp * co) >> 2); // float64 sums += pass sums; pass sums = 0
   }
-  if (block) free(backend, block);
+  if (aPack) free(backend, aPack);
+  if (bPack) free(backend, bPack);
   free(backend, scratch);
   const o = backend.typedArrayFromHeap(out);
-  for (let t = 0; t < acc.length; t++) o[t] = acc[t] as number;
+  const a64 = new Float64Array(backend.typedArrayFromHeap(acc64).buffer, accPtr, k * co);
+  for (let t = 0; t < k * co; t++) o[t] = a64[t] as number;
+  free(backend, acc64);
   return out;
 }
 
