@@ -164,6 +164,56 @@ describe('fused wasm training kernels', () => {
     }
   });
 
+  it('wasm Slice (memmoves of contiguous runs) equals the cpu kernel for every rank, cut and dtype', async () => {
+    const cases: Array<[number[], number[], number[]]> = [
+      [
+        [4, 9, 9, 6],
+        [0, 1, 1, 0],
+        [4, 7, 7, 6],
+      ], // PadV2's gradient
+      [
+        [4, 9, 9, 6],
+        [1, 2, 0, 0],
+        [2, 3, 9, 6],
+      ],
+      [
+        [4, 9, 9, 6],
+        [0, 0, 0, 2],
+        [4, 9, 9, 3],
+      ],
+      [
+        [4, 9, 9, 6],
+        [3, 8, 8, 5],
+        [1, 1, 1, 1],
+      ],
+      [
+        [2, 3, 4, 5, 6],
+        [1, 0, 2, 1, 0],
+        [1, 3, 2, 3, 6],
+      ],
+      [[17], [5], [9]],
+      [
+        [6, 5],
+        [0, 0],
+        [6, 5],
+      ],
+    ];
+    for (const [shape, begin, size] of cases) {
+      for (const dtype of ['float32', 'int32', 'bool'] as const) {
+        const run = () => {
+          const v = tf.mul(rand(shape, 7), 10);
+          const x = dtype === 'bool' ? tf.greater(v, 0) : tf.cast(v, dtype);
+          const y = tf.slice(x, begin, size);
+          return [y.dataSync(), tf.tensor(y.shape)] as [tf.TypedArray, tf.Tensor];
+        };
+        const [got, gotShape] = await on('wasm', run);
+        const [ref, refShape] = await on('cpu', run);
+        expect(Array.from(gotShape.dataSync())).toEqual(Array.from(refShape.dataSync()));
+        expect(Array.from(got)).toEqual(Array.from(ref));
+      }
+    }
+  });
+
   it('silu equals x * sigmoid(x) bitwise; its one-pass wasm gradient equals autodiff of that on cpu', async () => {
     for (const [shape, seed] of [
       [[2, 7, 5, 8], 1],

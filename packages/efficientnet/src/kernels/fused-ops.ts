@@ -9,6 +9,7 @@
 //    dx = dy * s * (1 + x * (1 - s)) with s = sigmoid(x) saved by the forward pass, instead of
 //    tfjs's sigmoid gradient (3 ops) plus the product rule (2 products and an add).
 // 4. FusedBatchNorm's forward: one SIMD pass with per-channel factors computed once.
+// 5. Slice (PadV2's gradient, cropping) as memmoves of contiguous runs inside the heap.
 // Each kernel does the same float32 operations in a fixed order (deterministic). On other
 // backends, or where a kernel does not apply, tfjs's own ops and gradients run.
 import {
@@ -28,8 +29,10 @@ import {
   mul,
   registerGradient,
   registerKernel,
+  Slice,
   scalar,
   sigmoid,
+  slice_util,
   sub,
   type Tensor,
   type TensorInfo,
@@ -304,6 +307,56 @@ function fusedBatchNormKernel(args: {
   return out;
 }
 
+let originalSlice: KernelConfig | undefined;
+
+/**
+ * Slice as block copies inside the wasm heap: the backend's own kernel first copies the whole
+ * input out of the heap (readSync) and then gathers element by element. Here the input is seen
+ * as outer dims x one contiguous run (the innermost dim that is cut, times everything inside
+ * it) and each run is one memmove. Every dtype but string.
+ */
+function sliceKernel(args: {
+  inputs: { x: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: { begin: number | number[]; size: number | number[] };
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  const memory = backend.wasm.asm?.memory;
+  if (x.dtype === 'string' || x.dtype === 'complex64' || x.shape.length === 0 || !memory) {
+    return (originalSlice as KernelConfig).kernelFunc(args as never) as TensorInfo;
+  }
+  const [begin, size] = slice_util.parseSliceParams(x as never, attrs.begin, attrs.size);
+  const out = backend.makeOutput(size, x.dtype as 'float32');
+  const total = util.sizeFromShape(size);
+  if (total === 0) return out;
+  const rank = x.shape.length;
+  // d: innermost dim that is cut; everything inside it is copied whole
+  let d = rank - 1;
+  while (d > 0 && begin[d] === 0 && size[d] === x.shape[d]) d--;
+  const inner = util.sizeFromShape(x.shape.slice(d + 1));
+  const bytes = util.bytesPerElement(x.dtype);
+  const run = (size[d] as number) * inner * bytes;
+  const strides = util.computeStrides(x.shape);
+  const heap = new Uint8Array(memory.buffer);
+  const src0 = ptr(backend, x) + (begin[d] as number) * inner * bytes;
+  let dst = ptr(backend, out);
+  const idx = new Array<number>(d).fill(0);
+  for (let copied = 0; copied < total; copied += run / bytes) {
+    let off = 0;
+    for (let i = 0; i < d; i++) off += ((begin[i] as number) + (idx[i] as number)) * (strides[i] as number);
+    const src = src0 + off * bytes;
+    heap.copyWithin(dst, src, src + run);
+    dst += run;
+    for (let i = d - 1; i >= 0; i--) {
+      idx[i] = (idx[i] as number) + 1;
+      if ((idx[i] as number) < (size[i] as number)) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
 let registered = false;
 
 /** Registers the fused wasm kernels and Mean's gradient (idempotent). */
@@ -324,6 +377,11 @@ export function registerFusedKernels(): void {
   if (originalBatchNorm) {
     unregisterKernel(FusedBatchNorm, 'wasm');
     registerKernel({ ...originalBatchNorm, kernelFunc: fusedBatchNormKernel as unknown as KernelFunc });
+  }
+  originalSlice = getKernel(Slice, 'wasm');
+  if (originalSlice) {
+    unregisterKernel(Slice, 'wasm');
+    registerKernel({ ...originalSlice, kernelFunc: sliceKernel as unknown as KernelFunc });
   }
   originalMeanGrad = getGradient(Mean);
   if (originalMeanGrad) registerGradient(meanGrad);
