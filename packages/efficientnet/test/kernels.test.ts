@@ -183,7 +183,7 @@ describe.each(['auto', 'dilate', 'col2im'] as const)(
 
 const dwCases = [
   ...cases.map((c) => ({ ...c, mult: c.co % 3 === 0 ? 2 : 1 })),
-  // channel counts divisible by 4 with multiplier 1 take the SIMD filter-gradient path
+  // channel counts divisible by 4 with multiplier 1 take the SIMD filter-gradient and input-gradient paths
   ...(['same', 'valid'] as const).flatMap((pad) =>
     [1, 2].map((s) => ({ n: 2, h: 11, w: 9, ci: 16, co: 16, k: s === 1 ? 5 : 3, s, pad, mult: 1 })),
   ),
