@@ -2,11 +2,13 @@
 """Training throughput of torchvision models on torch CPU: the peer of bench/train/run.mjs.
 
 usage: torch_train.py THREADS BATCH STEPS ARCH:SIZE [ARCH:SIZE ...]
-Prints one JSON object per model: {"arch", "size", "threads", "seconds": [per step], "imgPerSec"}.
+Prints one JSON object per model: {"arch", "size", "threads", "seconds": [per step], "imgPerSec",
+"maxRssGB"} (peak resident memory of this process so far: run one model per process to read it).
 Same task as ours: 1-logit head, BCE with logits, Adam lr 1e-4, train mode (BN batch stats,
 dropout, stochastic depth), one warm-up step excluded from timing.
 """
 import json
+import resource
 import sys
 import time
 
@@ -39,4 +41,6 @@ for spec in sys.argv[4:]:
         step()
         secs.append(time.perf_counter() - t)
     print(json.dumps({"arch": arch, "size": size, "threads": threads, "seconds": secs,
-                      "imgPerSec": batch * len(secs) / sum(secs)}), flush=True)
+                      "imgPerSec": batch * len(secs) / sum(secs),
+                      "maxRssGB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9}),
+          flush=True)

@@ -15,7 +15,13 @@ import {
 import { registerWasmGradientKernels } from '../src/kernels/index.js';
 import { buildTrainingGraph } from '../src/train/graph.js';
 import { ReplicaPool } from '../src/train/pool.js';
-import { computeShard, headKind, perSampleLoss, weightPlan } from '../src/train/replica.js';
+import {
+  computeShard,
+  headKind,
+  perSampleLoss,
+  planReplicaMemory,
+  weightPlan,
+} from '../src/train/replica.js';
 import { makeImages, syntheticData, tinyEfficientNet } from './fixtures/train-helpers.js';
 
 beforeAll(async () => {
@@ -70,6 +76,50 @@ describe('training graph', () => {
     const mb = autoMicroBatch(m, true);
     expect(mb).toBeGreaterThanOrEqual(4);
     expect(estimateWasmTrainingBytes(m, mb, true)).toBeLessThan(WASM_HEAP_LIMIT_BYTES);
+    m.dispose();
+  });
+});
+
+describe('memory plan (what fineTune picks per replica)', () => {
+  const plan = (
+    m: tfl.LayersModel,
+    replicas: number,
+    more: Partial<Parameters<typeof planReplicaMemory>[1]> = {},
+  ) =>
+    planReplicaMemory(m, {
+      backend: 'wasm',
+      batchSize: 16,
+      replicas,
+      microBatch: 'auto',
+      gradientCheckpointing: 'auto',
+      ...more,
+    });
+
+  it('checkpoints B0@224 when its 8-image shard does not fit one plain pass, not when a 4-image shard does', () => {
+    const m = createModel('efficientnet_b0', { numClasses: 1, init: 'zeros' });
+    expect(plan(m, 2)).toEqual({ gradientCheckpointing: true, microBatch: 16 });
+    expect(plan(m, 4)).toEqual({ gradientCheckpointing: false, microBatch: 4 });
+    expect(plan(m, 2, { gradientCheckpointing: false })).toEqual({
+      gradientCheckpointing: false,
+      microBatch: 4,
+    });
+    expect(plan(m, 2, { backend: 'tensorflow' })).toEqual({
+      gradientCheckpointing: false,
+      microBatch: undefined,
+    });
+    expect(() => plan(m, 2, { microBatch: 0 })).toThrow(/microBatch/);
+    m.dispose();
+  });
+
+  it('trains B4@380 in passes of 4 with checkpointing and refuses it without', () => {
+    const m = createModel('efficientnet_b4', { numClasses: 1, init: 'zeros' });
+    expect(plan(m, 2)).toEqual({ gradientCheckpointing: true, microBatch: 4 });
+    expect(() => plan(m, 2, { gradientCheckpointing: false })).toThrow(
+      expect.objectContaining({ code: 'WASM_HEAP_TOO_SMALL' }),
+    );
+    expect(() => plan(m, 1, { microBatch: 16 })).toThrow(
+      expect.objectContaining({ code: 'WASM_HEAP_TOO_SMALL' }),
+    );
     m.dispose();
   });
 });

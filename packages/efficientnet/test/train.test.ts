@@ -240,6 +240,8 @@ describe('fineTune on wasm', () => {
     });
     const first = r.history[0]?.valLoss as number;
     expect(r.bestValLoss).toBeLessThan(first * 0.6);
+    // a 32x32 model's 8-image shard fits one plain pass: no recomputation
+    expect(r.plan).toMatchObject({ replicas: 2, gradientCheckpointing: false });
     const lines = readFileSync(historyFile, 'utf8')
       .trim()
       .split('\n')

@@ -282,9 +282,59 @@ export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
 
 /**
  * Micro-batch that keeps one replica's training tape inside the wasm backend's 4 GiB heap: we
- * budget 3 GB at 7 floats kept per float of layer output (0 when not even one sample fits).
+ * budget 3 GB at 7 floats kept per float of layer output (0 when not even one sample fits). With
+ * gradient checkpointing the budget is 2 GB: segments are allocated and freed again in every step
+ * and the heap, which never shrinks, keeps growing for a few steps before it settles (B4@380 at 6
+ * per pass: 3.04 GB after 2 steps, 3.42 GB after 3), so we leave more room below 4 GiB.
  */
 export function autoMicroBatch(model: tfl.LayersModel, gradientCheckpointing = false): number {
   const perSample = (7 / TAPE_FACTOR) * 4 * perSampleTapeFloats(model, gradientCheckpointing);
-  return Math.floor(3e9 / perSample);
+  return Math.floor((gradientCheckpointing ? 2e9 : 3e9) / perSample);
+}
+
+export interface ReplicaMemoryRequest {
+  backend: string;
+  batchSize: number;
+  replicas: number;
+  microBatch: number | 'auto';
+  gradientCheckpointing: boolean | 'auto';
+}
+
+/**
+ * fineTune's memory plan for one replica. On wasm, gradient checkpointing ('auto') goes on when a
+ * replica's shard (batchSize / replicas, rounded up) does not fit the heap in one plain pass:
+ * recomputing costs a forward pass, but whole-shard passes were as fast as plain micro-batches
+ * (bench: B0 and ResNet-50 at batch 16) and BatchNorm then sees the whole shard. An 'auto'
+ * micro-batch fills the heap budget; a plan whose pass cannot fit is refused with
+ * WASM_HEAP_TOO_SMALL. Other backends: no limit and no checkpointing unless asked for.
+ */
+export function planReplicaMemory(
+  model: tfl.LayersModel,
+  req: ReplicaMemoryRequest,
+): { microBatch: number | undefined; gradientCheckpointing: boolean } {
+  const ck = req.gradientCheckpointing;
+  if (ck !== 'auto' && typeof ck !== 'boolean')
+    throw new TrainError('INVALID_OPTION', `gradientCheckpointing must be true, false or 'auto', got ${ck}`);
+  const wasm = req.backend === 'wasm';
+  const shard = Math.ceil(req.batchSize / req.replicas);
+  const checkpointing = ck === 'auto' ? wasm && autoMicroBatch(model, false) < shard : ck;
+  let microBatch: number | undefined;
+  if (req.microBatch === 'auto') microBatch = wasm ? autoMicroBatch(model, checkpointing) : undefined;
+  else if (Number.isInteger(req.microBatch) && req.microBatch > 0) microBatch = req.microBatch;
+  else
+    throw new TrainError(
+      'INVALID_OPTION',
+      `microBatch must be a positive integer or 'auto', got ${req.microBatch}`,
+    );
+  if (wasm) {
+    const samples = Math.max(1, Math.min(microBatch ?? shard, shard));
+    const need = estimateWasmTrainingBytes(model, samples, checkpointing);
+    if (microBatch === 0 || need > WASM_HEAP_LIMIT_BYTES) {
+      throw new TrainError(
+        'WASM_HEAP_TOO_SMALL',
+        `training ${model.name} on the wasm backend needs about ${(need / 1e9).toFixed(1)} GB per replica for ${samples} sample(s) at once${checkpointing ? ' with gradient checkpointing' : ''}, more than the 4 GiB a wasm32 instance can address; use a smaller input size or microBatch${checkpointing ? '' : ', gradientCheckpointing: true'}, or install @tensorflow/tfjs-node`,
+      );
+    }
+  }
+  return { microBatch, gradientCheckpointing: checkpointing };
 }
