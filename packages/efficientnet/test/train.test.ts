@@ -274,7 +274,7 @@ describe('fineTune on wasm', () => {
     expect(head?.trainable).toBe(true);
   });
 
-  it('resumes after a SIGKILL and ends with bitwise the weights of an uninterrupted run', async () => {
+  it('resumes after a SIGKILL and ends with bitwise the weights of an uninterrupted run (gradient checkpointing, stochastic depth)', async () => {
     if (!existsSync(distEntry))
       throw new Error(`build the package first (npx tsup): ${distEntry} is missing`);
     const synth = { train: 64, val: 32, size: 32, batch: 16, seed: 9 };
@@ -282,10 +282,12 @@ describe('fineTune on wasm', () => {
       learningRate: 2e-3,
       reduceLrOnPlateau: { factor: 0.5, patience: 1 },
       warmupEpochs: 1,
+      // the recomputing path, with stochastic depth (depth 0.5 has residual blocks) replayed
+      gradientCheckpointing: true,
     };
     const epochs = 4;
     const modelDir = join(tmp, 'model');
-    const init = tinyEfficientNet(32, 7);
+    const init = tinyEfficientNet(32, 7, {}, 0.5);
     const { mkdirSync } = await import('node:fs');
     mkdirSync(modelDir, { recursive: true });
     writeFileSync(join(modelDir, 'model.json'), JSON.stringify(init.toJSON(null, false)));
