@@ -2,8 +2,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WasmBackendLike } from '../src/kernels/simd-row.js';
 import { simdRowKernel } from '../src/kernels/simd-row.js';
-import { setConvFilterGradStrategy, setConvInputGradStrategy } from '../src/kernels/wasm-grad-kernels.js';
+import {
+  clearDerivedFilters,
+  setConvFilterGradStrategy,
+  setConvInputGradStrategy,
+} from '../src/kernels/wasm-grad-kernels.js';
 import { registerWasmGradientKernels } from '../src/train/index.js';
 
 // Every wasm gradient kernel is checked against the cpu backend's kernel (the reference
@@ -149,6 +154,44 @@ describe('wasm Conv2DBackpropFilter (SIMD tiles) matches the cpu kernel and the 
     }
     // deterministic: the same inputs give bitwise the same gradient
     expect((await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs)).data).toEqual(tiled.data);
+  });
+});
+
+describe('rearranged filters of the input gradient', () => {
+  it('are made once per weight buffer, reused by later calls and freed after the weights are disposed', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as WasmBackendLike & { numDataIds(): number };
+    clearDerivedFilters(backend);
+    const r = rng(5);
+    const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', inputShape: [2, 6, 6, 16] };
+    const dy = tf.tensor(randn(2 * 6 * 6 * 8, r), [2, 6, 6, 8]);
+    const run = (w: tf.Tensor) =>
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs as never) as tf.Tensor;
+    const w1 = tf.tensor(randn(3 * 3 * 16 * 8, r), [3, 3, 16, 8]);
+    const before = backend.numDataIds();
+    const a = run(w1);
+    expect(backend.numDataIds() - before).toBe(2); // the gradient and the cached flipped filter
+    const b = run(w1);
+    expect(backend.numDataIds() - before).toBe(3); // only the second gradient
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    const w2 = tf.tensor(randn(3 * 3 * 16 * 8, r), [3, 3, 16, 8]);
+    w1.dispose();
+    const c = run(w2); // frees w1's flipped copy, caches w2's
+    // a, b, flipped(w1) + w2 - w1 + c + flipped(w2) - flipped(w1)
+    expect(backend.numDataIds() - before).toBe(3 + 1 - 1 + 1 + 1 - 1);
+    const ref = await runOn(
+      'cpu',
+      'Conv2DBackpropInput',
+      {
+        dy: { data: dy.dataSync() as Float32Array, shape: dy.shape },
+        filter: { data: w2.dataSync() as Float32Array, shape: w2.shape },
+      },
+      attrs,
+    );
+    expectClose({ data: c.dataSync() as Float32Array, shape: c.shape }, ref);
+    await tf.setBackend('wasm');
+    expect(clearDerivedFilters(backend)).toBe(1);
+    tf.dispose([a, b, c, w2, dy]);
   });
 });
 

@@ -674,6 +674,6 @@ export interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
   disposeData(dataId: object, force?: boolean): boolean;
   incRef(dataId: object): void;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined; has(dataId: object): boolean };
   wasm: { asm?: { memory?: WasmMemoryLike } };
 }

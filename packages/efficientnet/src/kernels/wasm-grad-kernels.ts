@@ -53,6 +53,60 @@ function free(backend: WasmBackendLike, info: TensorInfo): void {
   backend.disposeData(info.dataId, true);
 }
 
+/**
+ * Filters rearranged for a gradient (transposed, flipped), kept per backend and per source
+ * filter buffer: a training step runs the backward pass once per micro-batch with the same
+ * weights, and a rearranged filter that keeps its buffer also keeps XNNPACK's packed copy of it
+ * (the backend caches operators by filter buffer), so both are made once per weight update.
+ * An entry is freed at the next lookup after its source buffer was disposed (the optimiser's
+ * update replaces it), so the cache holds at most one copy of the current weights.
+ */
+const derivedFilters = new WeakMap<WasmBackendLike, Map<string, Map<object, TensorInfo>>>();
+
+function derivedFilter(
+  backend: WasmBackendLike,
+  kind: string,
+  filter: TensorInfo,
+  make: () => TensorInfo,
+): TensorInfo {
+  let kinds = derivedFilters.get(backend);
+  if (!kinds) {
+    kinds = new Map();
+    derivedFilters.set(backend, kinds);
+  }
+  let cache = kinds.get(kind);
+  if (!cache) {
+    cache = new Map();
+    kinds.set(kind, cache);
+  }
+  for (const [source, derived] of cache) {
+    if (!backend.dataIdMap.has(source)) {
+      free(backend, derived);
+      cache.delete(source);
+    }
+  }
+  let derived = cache.get(filter.dataId);
+  if (!derived) {
+    derived = make();
+    cache.set(filter.dataId, derived);
+  }
+  return derived;
+}
+
+/** Frees every cached rearranged filter of `backend` (tests; the cache otherwise empties itself). */
+export function clearDerivedFilters(backend: WasmBackendLike): number {
+  const kinds = derivedFilters.get(backend);
+  let n = 0;
+  for (const cache of kinds?.values() ?? []) {
+    for (const derived of cache.values()) {
+      free(backend, derived);
+      n++;
+    }
+    cache.clear();
+  }
+  return n;
+}
+
 function view(info: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: info.dataId, shape, dtype: info.dtype };
 }
@@ -98,7 +152,7 @@ function inputGradViaConv(
   backend: WasmBackendLike,
   dy: TensorInfo,
   info: Conv2DInfo,
-  flippedFilter: (dst: Float32Array) => void,
+  flippedFilter: ((dst: Float32Array) => void) | TensorInfo,
   flippedShape: number[],
   convKernel: string,
 ): TensorInfo {
@@ -107,7 +161,8 @@ function inputGradViaConv(
   const hp = h + kh - 1;
   const wp = w + kw - 1;
   const buf = backend.makeOutput([n, hp, wp, c], 'float32');
-  const filt = backend.makeOutput(flippedShape, 'float32');
+  const filt =
+    typeof flippedFilter === 'function' ? backend.makeOutput(flippedShape, 'float32') : flippedFilter;
   // Views are taken after every allocation: growing the wasm heap detaches older views.
   dilateInto(
     backend.typedArrayFromHeap(dy),
@@ -123,10 +178,10 @@ function inputGradViaConv(
     kh - 1 - info.padInfo.top,
     kw - 1 - info.padInfo.left,
   );
-  flippedFilter(backend.typedArrayFromHeap(filt));
+  if (typeof flippedFilter === 'function') flippedFilter(backend.typedArrayFromHeap(filt));
   const out = runWasm(convKernel, backend, { x: buf, filter: filt }, VALID_STRIDE1);
   free(backend, buf);
-  free(backend, filt);
+  if (typeof flippedFilter === 'function') free(backend, filt);
   return out;
 }
 
@@ -189,7 +244,9 @@ function inputGradViaCol2im(
   const { batchSize: n, inChannels: ci, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
   const k = kh * kw * ci;
   const perImage = info.outHeight * info.outWidth;
-  const wr = runWasm('Transpose', backend, { x: view(filter, [k, co]) }, { perm: [1, 0] });
+  const wr = derivedFilter(backend, 'transposed', filter, () =>
+    runWasm('Transpose', backend, { x: view(filter, [k, co]) }, { perm: [1, 0] }),
+  );
   const out = backend.makeOutput(info.inShape, 'float32');
   backend.typedArrayFromHeap(out).fill(0);
   const chunk = Math.max(1, Math.min(n, Math.floor(IM2COL_BUDGET / (perImage * k))));
@@ -215,7 +272,6 @@ function inputGradViaCol2im(
     col2imAdd(backend.typedArrayFromHeap(view(cols, [m * k])), backend.typedArrayFromHeap(out), info, b0, b1);
     free(backend, cols);
   }
-  free(backend, wr);
   return out;
 }
 
@@ -258,7 +314,9 @@ function conv2DBackpropInput(args: {
   if (isPointwiseUnpadded(info)) {
     // 1x1: dx = dy . W^T at the sampled positions (all of them at stride 1). The backend's
     // Transpose (blocked) is ~20x faster than a strided JavaScript loop on large filters.
-    const wt = runWasm('Transpose', backend, { x: view(filter, [ci, co]) }, { perm: [1, 0] });
+    const wt = derivedFilter(backend, 'transposed', filter, () =>
+      runWasm('Transpose', backend, { x: view(filter, [ci, co]) }, { perm: [1, 0] }),
+    );
     const m = info.batchSize * info.outHeight * info.outWidth;
     const prod = runWasm(
       'BatchMatMul',
@@ -266,7 +324,6 @@ function conv2DBackpropInput(args: {
       { a: view(dy, [1, m, co]), b: wt },
       { transposeA: false, transposeB: false },
     );
-    free(backend, wt);
     if (
       info.strideHeight === 1 &&
       info.strideWidth === 1 &&
@@ -300,25 +357,21 @@ function conv2DBackpropInput(args: {
     return inputGradViaCol2im(backend, dy, filter, info);
   }
   // flipped[a][b][o][i] = W[kh-1-a][kw-1-b][i][o]: the backend transposes each tap, we reverse the taps
-  const wt = runWasm('Transpose', backend, { x: filter }, { perm: [0, 1, 3, 2] });
-  const tap = ci * co;
-  const out = inputGradViaConv(
-    backend,
-    dy,
-    info,
-    (dst) => {
-      const s = backend.typedArrayFromHeap(wt);
-      for (let a = 0; a < kh; a++)
-        for (let b = 0; b < kw; b++) {
-          const srcTap = ((kh - 1 - a) * kw + (kw - 1 - b)) * tap;
-          dst.set(s.subarray(srcTap, srcTap + tap), (a * kw + b) * tap);
-        }
-    },
-    [kh, kw, co, ci],
-    'Conv2D',
-  );
-  free(backend, wt);
-  return out;
+  const flipped = derivedFilter(backend, 'flipped', filter, () => {
+    const wt = runWasm('Transpose', backend, { x: filter }, { perm: [0, 1, 3, 2] });
+    const f = backend.makeOutput([kh, kw, co, ci], 'float32');
+    const src = backend.typedArrayFromHeap(wt);
+    const dst = backend.typedArrayFromHeap(f);
+    const tap = ci * co;
+    for (let a = 0; a < kh; a++)
+      for (let b = 0; b < kw; b++) {
+        const srcTap = ((kh - 1 - a) * kw + (kw - 1 - b)) * tap;
+        dst.set(src.subarray(srcTap, srcTap + tap), (a * kw + b) * tap);
+      }
+    free(backend, wt);
+    return f;
+  });
+  return inputGradViaConv(backend, dy, info, flipped, [kh, kw, co, ci], 'Conv2D');
 }
 
 /**
