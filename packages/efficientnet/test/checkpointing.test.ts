@@ -22,27 +22,12 @@ import {
   planReplicaMemory,
   weightPlan,
 } from '../src/train/replica.js';
-import { makeImages, syntheticData, tinyEfficientNet } from './fixtures/train-helpers.js';
+import { expectClose, makeImages, syntheticData, tinyEfficientNet } from './fixtures/train-helpers.js';
 
 beforeAll(async () => {
   await selectBackend({ prefer: 'wasm' });
   registerWasmGradientKernels();
 });
-
-function expectClose(a: Float32Array[], b: Float32Array[], rel: number): void {
-  expect(b.length).toBe(a.length);
-  a.forEach((g, i) => {
-    const h = b[i] as Float32Array;
-    expect(h.length).toBe(g.length);
-    let scale = 0;
-    for (const v of g) scale = Math.max(scale, Math.abs(v));
-    let worst = 0;
-    g.forEach((v, t) => {
-      worst = Math.max(worst, Math.abs(v - (h[t] as number)));
-    });
-    expect(worst).toBeLessThanOrEqual(rel * scale + 1e-7);
-  });
-}
 
 describe('training graph', () => {
   it('cuts a tiny EfficientNet only where one tensor is live, into segments that cover every call once', () => {

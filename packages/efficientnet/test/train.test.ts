@@ -20,7 +20,7 @@ import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint.js';
 import { ReplicaPool, shardSizes } from '../src/train/pool.js';
 import { createProgress } from '../src/train/progress.js';
 import { headKind, perSampleLoss } from '../src/train/replica.js';
-import { makeImages, syntheticData, tinyEfficientNet } from './fixtures/train-helpers.js';
+import { expectClose, makeImages, syntheticData, tinyEfficientNet } from './fixtures/train-helpers.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const distEntry = join(here, '..', 'dist', 'index.js');
@@ -165,13 +165,7 @@ describe('worker pool', () => {
       const a = await one.step(x, y, 10, [1, 2], () => 1);
       const b = await two.step(x, y, 10, [1, 2], () => 1);
       expect(b.lossSum).toBeCloseTo(a.lossSum, 4);
-      a.grads.forEach((g, i) => {
-        const h = b.grads[i] as Float32Array;
-        const scale = Math.max(...g.map(Math.abs));
-        g.forEach((v, t) => {
-          expect(Math.abs(v - (h[t] as number))).toBeLessThanOrEqual(1e-5 * scale + 1e-7);
-        });
-      });
+      expectClose(a.grads, b.grads, 1e-5);
       const p1 = (await one.evaluate(x, undefined, 10)).probs;
       const p2 = (await two.evaluate(x, undefined, 10)).probs;
       p1.forEach((v, i) => {
@@ -205,13 +199,7 @@ describe('micro-batching', () => {
       const whole = await pool.step(x, y, 7, [1, 1], () => 3);
       const split = await pool.step(x, y, 7, [1, 1], () => 3, 3);
       expect(split.lossSum).toBeCloseTo(whole.lossSum, 4);
-      whole.grads.forEach((g, i) => {
-        const h = split.grads[i] as Float32Array;
-        const scale = Math.max(...g.map(Math.abs));
-        g.forEach((v, t) => {
-          expect(Math.abs(v - (h[t] as number))).toBeLessThanOrEqual(1e-5 * scale + 1e-7);
-        });
-      });
+      expectClose(whole.grads, split.grads, 1e-5);
     } finally {
       await pool.close();
     }
