@@ -157,6 +157,37 @@ describe('wasm Conv2DBackpropFilter (SIMD tiles) matches the cpu kernel and the 
   });
 });
 
+describe('wasm DepthwiseConv2dNative (replaced forward) matches the cpu kernel', () => {
+  // 5x5 filters with channels % 4 == 0 take the SIMD row gathers; the others the backend's kernel
+  const fwdCases = [
+    { n: 2, h: 11, w: 9, c: 16, k: 5, s: 1, pad: 'same' },
+    { n: 2, h: 11, w: 9, c: 16, k: 5, s: 2, pad: 'same' },
+    { n: 1, h: 12, w: 13, c: 8, k: 5, s: 2, pad: 'valid' },
+    { n: 1, h: 9, w: 9, c: 12, k: 5, s: 1, pad: 'valid' },
+    { n: 2, h: 7, w: 7, c: 6, k: 5, s: 1, pad: 'same' },
+    { n: 2, h: 7, w: 7, c: 8, k: 3, s: 2, pad: 'same' },
+  ] as const;
+  it.each(fwdCases.map((c) => [`${c.n}x${c.h}x${c.w}x${c.c} k${c.k} s${c.s} ${c.pad}`, c] as const))(
+    '%s',
+    async (_l, c) => {
+      const r = rng(c.h * 13 + c.c + c.s);
+      const x = { data: randn(c.n * c.h * c.w * c.c, r), shape: [c.n, c.h, c.w, c.c] };
+      const filter = { data: randn(c.k * c.k * c.c, r), shape: [c.k, c.k, c.c, 1] };
+      // tfjs-layers passes dilations: null
+      const attrs = {
+        strides: [c.s, c.s],
+        pad: c.pad,
+        dilations: c.n === 1 ? null : [1, 1],
+        dataFormat: 'NHWC',
+      };
+      expectClose(
+        await runOn('wasm', 'DepthwiseConv2dNative', { x, filter }, attrs),
+        await runOn('cpu', 'DepthwiseConv2dNative', { x, filter }, attrs),
+      );
+    },
+  );
+});
+
 describe('rearranged filters of the input gradient', () => {
   it('are made once per weight buffer, reused by later calls and freed after the weights are disposed', async () => {
     await tf.setBackend('wasm');

@@ -12,6 +12,7 @@
 //     the same over packed contiguous strips, two rows per iteration
 //   fold64(src, dst, n4): dst (float64) += src (float32), src = 0: folds float32 partial sums
 //   dwaxpy(dy, w, dx, dxStride, count, c4): dx_j += dy_j * w along a row (depthwise input gradient)
+//   dwgather(x, xStride, w, y, count, c4): y_j += x_j * w along a row (depthwise forward)
 // Each is ~4x or more faster than the same loop in scalar JavaScript, and deterministic.
 
 import type { TensorInfo } from '@tensorflow/tfjs-core';
@@ -534,7 +535,47 @@ const DWAXPY: FnDef = {
   ),
 };
 
+// dwgather(x, xStride, w, y, count, c4): for j < count: y_j[0..4c4) += x_j * w, with
+// x_j = x + j xStride and y_j = y + 16 c4 j (contiguous): one filter tap of a depthwise
+// convolution along an output row. locals 6 k, 7 xp, 8 wp
+const DWGATHER: FnDef = {
+  name: 'dwgather',
+  params: 6,
+  locals: [[3, I32]],
+  body: unlessZero(
+    4,
+    countdown(4, [
+      ...get(0),
+      ...set(7),
+      ...get(2),
+      ...set(8),
+      ...get(5),
+      ...set(6),
+      ...countdown(6, [
+        ...get(3),
+        ...get(3),
+        ...load,
+        ...get(7),
+        ...load,
+        ...get(8),
+        ...load,
+        ...f4mul,
+        ...f4add,
+        ...store,
+        ...add16(3),
+        ...add16(7),
+        ...add16(8),
+      ]),
+      ...get(0),
+      ...get(1),
+      0x6a,
+      ...set(0),
+    ]),
+  ),
+};
+
 const FUNCTIONS: FnDef[] = [
+  DWGATHER,
   DWAXPY,
   FOLD64,
   DWROW,
@@ -597,6 +638,7 @@ type GemmTileFn = (
 ) => void;
 type GemmPackedFn = (a: number, b: number, c: number, ldc: number, count: number) => void;
 type DwAxpyFn = (dy: number, w: number, dx: number, dxStride: number, count: number, c4: number) => void;
+type DwGatherFn = (x: number, xStride: number, w: number, y: number, count: number, c4: number) => void;
 type Fold64Fn = (src: number, dst: number, n4: number) => void;
 type BnApplyFn = (
   x: number,
@@ -621,6 +663,7 @@ export interface SimdKernels {
   gemmpack4: GemmPackedFn;
   fold64: Fold64Fn;
   dwaxpy: DwAxpyFn;
+  dwgather: DwGatherFn;
 }
 
 let compiled: object | null | undefined;
@@ -662,6 +705,7 @@ export function simdKernels(memory: WasmMemoryLike | undefined): SimdKernels | n
       gemmpack4: ex.gemmpack4 as GemmPackedFn,
       fold64: ex.fold64 as Fold64Fn,
       dwaxpy: ex.dwaxpy as DwAxpyFn,
+      dwgather: ex.dwgather as DwGatherFn,
     };
     instances.set(memory, fns);
   }

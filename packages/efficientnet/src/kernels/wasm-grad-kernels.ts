@@ -9,12 +9,15 @@
 //   depthwise input grad = SIMD scatters of dy rows times filter taps (channels % 4 == 0), else
 //                          depthwise conv(zero-dilated, padded dy, flipped filter)
 //   depthwise filter grad: one pass over x and dy (no matrix product exists for it)
+// and the depthwise forward with 5x5 filters as SIMD row gathers (faster than the backend's kernel).
 import {
   backend_util,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNative,
+  type DepthwiseConv2dNativeAttrs,
   DepthwiseConv2dNativeBackpropFilter,
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInput,
@@ -683,7 +686,7 @@ function depthwiseInfo(
   filterShape: number[],
   attrs: {
     strides: number | [number, number];
-    dilations: number | [number, number];
+    dilations?: number | [number, number] | null;
     pad: unknown;
     dimRoundingMode?: unknown;
   },
@@ -692,7 +695,7 @@ function depthwiseInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
     attrs.strides,
-    attrs.dilations,
+    attrs.dilations ?? 1, // tfjs-layers passes null for "no dilation"
     attrs.pad as 'same',
     attrs.dimRoundingMode as 'floor' | undefined,
     true,
@@ -952,6 +955,73 @@ function depthwiseConv2dNativeBackpropFilter(args: {
   return out;
 }
 
+let originalDepthwise: KernelConfig | undefined;
+
+/**
+ * Depthwise convolution forward (multiplier 1, no dilation, channels % 4 == 0, NHWC, filters
+ * larger than 3x3) as SIMD row gathers: every (image, output row, filter tap) adds an input row
+ * times the tap's weights into the output row, taps in filter order. 1.4-2.5x faster than the
+ * backend's kernel on 5x5 filters (measured on EfficientNet-B0's layers); 3x3 filters and other
+ * configurations go to the backend's kernel, which is faster there.
+ */
+function depthwiseConv2dNative(args: {
+  inputs: { x: TensorInfo; filter: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: DepthwiseConv2dNativeAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, filter } = inputs;
+  const fallback = () => (originalDepthwise as KernelConfig).kernelFunc(args as never) as TensorInfo;
+  if (x.dtype !== 'float32' || (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC')) return fallback();
+  const info = depthwiseInfo(x.shape, filter.shape, attrs);
+  const { batchSize: n, inHeight: h, inWidth: wd, inChannels: c, outHeight: ho, outWidth: wo } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const simd =
+    info.outChannels === c &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    c % 4 === 0 &&
+    c > 0 &&
+    kh * kw > 9
+      ? simdKernels(backend.wasm.asm?.memory)
+      : null;
+  if (!simd) return fallback();
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const out = backend.makeOutput(info.outShape, 'float32');
+  backend.typedArrayFromHeap(out).fill(0);
+  const xPtr = heapOffset(backend, x);
+  const wPtr = heapOffset(backend, filter);
+  const yPtr = heapOffset(backend, out);
+  const row = c * 4;
+  const jlo: number[] = [];
+  const jhi: number[] = [];
+  for (let q = 0; q < kw; q++) {
+    jlo.push(Math.max(0, Math.ceil((pl - q) / sw)));
+    jhi.push(Math.min(wo, Math.floor((wd - 1 - q + pl) / sw) + 1));
+  }
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ho; i++)
+      for (let a = 0; a < kh; a++) {
+        const ih = i * sh + a - pt;
+        if (ih < 0 || ih >= h) continue;
+        for (let q = 0; q < kw; q++) {
+          const j0 = jlo[q] as number;
+          const count = (jhi[q] as number) - j0;
+          if (count <= 0) continue;
+          simd.dwgather(
+            xPtr + ((b * h + ih) * wd + j0 * sw + q - pl) * row,
+            sw * row,
+            wPtr + (a * kw + q) * row,
+            yPtr + ((b * ho + i) * wo + j0) * row,
+            count,
+            c / 4,
+          );
+        }
+      }
+  return out;
+}
+
 /** Names of the kernels this module registers (or replaces) on the wasm backend. */
 export const WASM_GRADIENT_KERNELS = [
   Conv2DBackpropFilter,
@@ -971,6 +1041,11 @@ export function registerWasmGradientKernels(): void {
   if (registered) return;
   registered = true;
   registerTrainingSpeedups();
+  originalDepthwise = getKernel(DepthwiseConv2dNative, 'wasm');
+  if (originalDepthwise) {
+    unregisterKernel(DepthwiseConv2dNative, 'wasm');
+    registerKernel({ ...originalDepthwise, kernelFunc: depthwiseConv2dNative as unknown as KernelFunc });
+  }
   const existing = getKernel(Conv2DBackpropInput, 'wasm');
   if (existing) {
     originalConv2DBackpropInput = existing;
