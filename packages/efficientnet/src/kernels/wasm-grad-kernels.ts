@@ -513,10 +513,12 @@ const GEMM_BLOCK = 256;
 
 /**
  * dW [K, Co] = im2col(x)^T [K, M] . dy [M, Co] with SIMD register tiles (4 x 8 floats). Per pass
- * of GEMM_BLOCK rows of M, im2col(x) (or x itself for a 1x1 conv) and dy are packed into
- * contiguous strips of 4 and 8 columns, every tile sums its strips in float32 registers, and the
- * pass's [K, Co] partial sums are folded into float64. No transpose of the whole operand, no
- * matrix product library: ~2x faster than im2col^T plus BatchMatMul. Needs Co % 4 == 0.
+ * of GEMM_BLOCK rows of M, im2col(x) is built in contiguous strips of 4 columns (a 1x1 conv reads
+ * x in place unless dy is packed) and, for K >= 32, dy is packed into strips of 8 columns; every
+ * tile sums its strips in float32 registers and the pass's [K, Co] partial sums are folded into
+ * float64. No transpose of the whole operand, no per-call operand packing by a matrix library:
+ * against im2col^T plus BatchMatMul, 1.25x (ResNet-50) and 1.5x (EfficientNet-B0) less filter
+ * gradient time per step, up to 7x on single layers (1x1, few input channels). Needs Co % 4 == 0.
  */
 function filterGradTiled(
   backend: WasmBackendLike,
@@ -1034,8 +1036,11 @@ let registered = false;
 
 /**
  * Registers the training kernels for the `wasm` backend (idempotent). Conv2DBackpropInput
- * replaces the backend's own (naive) kernel; the other three fill gaps. Call before training
- * on wasm; `fineTune` calls it for you.
+ * replaces the backend's own (naive) kernel; the other three fill gaps. Also replaces, with the
+ * backend's kernels as fallbacks, DepthwiseConv2dNative (5x5), and (training-speedups.ts,
+ * fused-ops.ts) Identity, Cast, Sum, Mean, FusedBatchNorm, Slice, plus the BatchNorm and Mean
+ * gradients and fused kernels for them and SiLU. Call before training on wasm; `fineTune`
+ * calls it for you.
  */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
