@@ -16,6 +16,7 @@ import {
   selectBackend,
   TrainError,
 } from '../src/index.js';
+import { clearDerivedFilters } from '../src/kernels/wasm-grad-kernels.js';
 import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint.js';
 import { ReplicaPool, shardSizes } from '../src/train/pool.js';
 import { createProgress } from '../src/train/progress.js';
@@ -230,6 +231,8 @@ describe('fineTune on wasm', () => {
     expect(r.bestValLoss).toBeLessThan(first * 0.6);
     // a 32x32 model's 8-image shard fits one plain pass: no recomputation
     expect(r.plan).toMatchObject({ replicas: 2, gradientCheckpointing: false });
+    // the conv gradients' cached rearranged filters were freed when training ended
+    expect(clearDerivedFilters(tf.backend() as never)).toBe(0);
     const lines = readFileSync(historyFile, 'utf8')
       .trim()
       .split('\n')

@@ -8,6 +8,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { registerWasmGradientKernels } from '../kernels/index.js';
+import type { WasmBackendLike } from '../kernels/simd-row.js';
+import { clearDerivedFilters } from '../kernels/wasm-grad-kernels.js';
 import { Adam } from './adam.js';
 import { checkpointPaths, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { TrainError } from './errors.js';
@@ -415,5 +417,7 @@ export async function fineTune(
     return result;
   } finally {
     await pool.close();
+    // the conv gradients' rearranged filters are per step; do not keep them past training
+    if (backend === 'wasm') clearDerivedFilters(tf.backend() as unknown as WasmBackendLike);
   }
 }

@@ -238,7 +238,9 @@ function runSegment(g: TrainingGraph, index: number, x: tf.Tensor, seed: number)
       });
       const out = c.layer.apply(args.length === 1 ? (args[0] as tf.Tensor) : args, { training: c.training });
       const outs = Array.isArray(out) ? out : [out];
-      c.outputs.forEach((id, k) => values.set(id, outs[k] as unknown as tf.Tensor));
+      c.outputs.forEach((id, k) => {
+        values.set(id, outs[k] as unknown as tf.Tensor);
+      });
     }
     const y = values.get(seg.output);
     if (!y) throw new TrainError('UNSUPPORTED_HEAD', `segment ${index} did not produce its output`);
