@@ -496,83 +496,64 @@ const FOLD64: FnDef = {
   ),
 };
 
-// dwaxpy(dy, w, dx, dxStride, count, c4): for j < count: dx_j[0..4c4) += dy_j * w, with
-// dy_j = dy + 16 c4 j (contiguous) and dx_j = dx + j dxStride: one filter tap of the depthwise
-// input gradient scattered along an output row. locals 6 k, 7 dp, 8 wp
-const DWAXPY: FnDef = {
-  name: 'dwaxpy',
-  params: 6,
-  locals: [[3, I32]],
-  body: unlessZero(
-    4,
-    countdown(4, [
-      ...get(2),
-      ...set(7),
-      ...get(1),
-      ...set(8),
-      ...get(5),
-      ...set(6),
-      ...countdown(6, [
-        ...get(7),
-        ...get(7),
-        ...load,
-        ...get(0),
-        ...load,
-        ...get(8),
-        ...load,
-        ...f4mul,
-        ...f4add,
-        ...store,
-        ...add16(7),
-        ...add16(8),
-        ...add16(0),
+/**
+ * One filter tap of a depthwise convolution along a row segment, as a wasm function of six
+ * params: for j < count (param 4), a = a + (b_j * w) over 4 c4 floats (param 5), where one of the
+ * two row operands is contiguous (advancing 16 c4 bytes per j) and the other strided (a param
+ * holding the stride in bytes). `accumulate` says which of the two receives the sum.
+ * locals 6 k, 7 strided pointer, 8 weight pointer.
+ */
+function depthwiseTapFn(
+  name: string,
+  p: { contiguous: number; strided: number; stride: number; w: number },
+  accumulate: 'strided' | 'contiguous',
+): FnDef {
+  const acc = accumulate === 'strided' ? 7 : p.contiguous;
+  const other = accumulate === 'strided' ? p.contiguous : 7;
+  return {
+    name,
+    params: 6,
+    locals: [[3, I32]],
+    body: unlessZero(
+      4,
+      countdown(4, [
+        ...get(p.strided),
+        ...set(7),
+        ...get(p.w),
+        ...set(8),
+        ...get(5),
+        ...set(6),
+        ...countdown(6, [
+          ...get(acc),
+          ...get(acc),
+          ...load,
+          ...get(other),
+          ...load,
+          ...get(8),
+          ...load,
+          ...f4mul,
+          ...f4add,
+          ...store,
+          ...add16(p.contiguous),
+          ...add16(7),
+          ...add16(8),
+        ]),
+        ...get(p.strided),
+        ...get(p.stride),
+        0x6a,
+        ...set(p.strided),
       ]),
-      ...get(2),
-      ...get(3),
-      0x6a,
-      ...set(2),
-    ]),
-  ),
-};
+    ),
+  };
+}
 
-// dwgather(x, xStride, w, y, count, c4): for j < count: y_j[0..4c4) += x_j * w, with
-// x_j = x + j xStride and y_j = y + 16 c4 j (contiguous): one filter tap of a depthwise
-// convolution along an output row. locals 6 k, 7 xp, 8 wp
-const DWGATHER: FnDef = {
-  name: 'dwgather',
-  params: 6,
-  locals: [[3, I32]],
-  body: unlessZero(
-    4,
-    countdown(4, [
-      ...get(0),
-      ...set(7),
-      ...get(2),
-      ...set(8),
-      ...get(5),
-      ...set(6),
-      ...countdown(6, [
-        ...get(3),
-        ...get(3),
-        ...load,
-        ...get(7),
-        ...load,
-        ...get(8),
-        ...load,
-        ...f4mul,
-        ...f4add,
-        ...store,
-        ...add16(3),
-        ...add16(7),
-        ...add16(8),
-      ]),
-      ...get(0),
-      ...get(1),
-      0x6a,
-      ...set(0),
-    ]),
-  ),
-};
+// dwaxpy(dy, w, dx, dxStride, count, c4): dx_j[0..4c4) += dy_j * w with dy contiguous and dx
+// strided: the depthwise input gradient scattered along an output row.
+const DWAXPY = depthwiseTapFn('dwaxpy', { contiguous: 0, w: 1, strided: 2, stride: 3 }, 'strided');
+
+// dwgather(x, xStride, w, y, count, c4): y_j[0..4c4) += x_j * w with x strided and y contiguous:
+// the depthwise convolution gathered along an output row.
+const DWGATHER = depthwiseTapFn('dwgather', { strided: 0, stride: 1, w: 2, contiguous: 3 }, 'contiguous');
 
 const FUNCTIONS: FnDef[] = [
   DWGATHER,

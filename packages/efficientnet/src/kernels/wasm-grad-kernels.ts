@@ -751,26 +751,19 @@ function depthwiseInputGradLoop(dy: Float32Array, w: Float32Array, dx: Float32Ar
 }
 
 /**
- * Depthwise input gradient as SIMD scatters: every (image, output row, filter tap) adds dy's row
- * times the tap's weights into the input row it came from. 1.5-3x faster than the dilated-dy
- * depthwise convolution, which at stride 2 spends 3/4 of its work on inserted zeros.
+ * Walks a depthwise convolution (NHWC, float32, channels a multiple of 4) as row segments: for
+ * every (image, output row, filter tap) the output columns whose input column is inside the
+ * image, as byte offsets of their first output pixel, first input pixel and the tap's weights,
+ * and their count. The forward gathers along these segments, the input gradient scatters.
  */
-function depthwiseInputGradScatter(
-  backend: WasmBackendLike,
-  dy: TensorInfo,
-  filter: TensorInfo,
+function forEachDepthwiseTap(
   info: Conv2DInfo,
-  simd: SimdKernels,
-): TensorInfo {
+  visit: (outOff: number, inOff: number, wOff: number, count: number) => void,
+): void {
   const { batchSize: n, inHeight: h, inWidth: wd, inChannels: c, outHeight: ho, outWidth: wo } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
-  const out = backend.makeOutput(info.inShape, 'float32');
-  backend.typedArrayFromHeap(out).fill(0);
-  const dyPtr = heapOffset(backend, dy);
-  const wPtr = heapOffset(backend, filter);
-  const dxPtr = heapOffset(backend, out);
   const row = c * 4;
   const jlo: number[] = [];
   const jhi: number[] = [];
@@ -787,16 +780,37 @@ function depthwiseInputGradScatter(
           const j0 = jlo[q] as number;
           const count = (jhi[q] as number) - j0;
           if (count <= 0) continue;
-          simd.dwaxpy(
-            dyPtr + ((b * ho + i) * wo + j0) * row,
-            wPtr + (a * kw + q) * row,
-            dxPtr + ((b * h + ih) * wd + j0 * sw + q - pl) * row,
-            sw * row,
+          visit(
+            ((b * ho + i) * wo + j0) * row,
+            ((b * h + ih) * wd + j0 * sw + q - pl) * row,
+            (a * kw + q) * row,
             count,
-            c / 4,
           );
         }
       }
+}
+
+/**
+ * Depthwise input gradient as SIMD scatters: every (image, output row, filter tap) adds dy's row
+ * times the tap's weights into the input row it came from. 1.5-3x faster than the dilated-dy
+ * depthwise convolution, which at stride 2 spends 3/4 of its work on inserted zeros.
+ */
+function depthwiseInputGradScatter(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: Conv2DInfo,
+  simd: SimdKernels,
+): TensorInfo {
+  const c = info.inChannels;
+  const out = backend.makeOutput(info.inShape, 'float32');
+  backend.typedArrayFromHeap(out).fill(0);
+  const dyPtr = heapOffset(backend, dy);
+  const wPtr = heapOffset(backend, filter);
+  const dxPtr = heapOffset(backend, out);
+  forEachDepthwiseTap(info, (outOff, inOff, wOff, count) => {
+    simd.dwaxpy(dyPtr + outOff, wPtr + wOff, dxPtr + inOff, info.strideWidth * c * 4, count, c / 4);
+  });
   return out;
 }
 
@@ -976,8 +990,7 @@ function depthwiseConv2dNative(args: {
   const fallback = () => (originalDepthwise as KernelConfig).kernelFunc(args as never) as TensorInfo;
   if (x.dtype !== 'float32' || (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC')) return fallback();
   const info = depthwiseInfo(x.shape, filter.shape, attrs);
-  const { batchSize: n, inHeight: h, inWidth: wd, inChannels: c, outHeight: ho, outWidth: wo } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { inChannels: c, filterHeight: kh, filterWidth: kw, strideWidth: sw } = info;
   const simd =
     info.outChannels === c &&
     info.dilationHeight === 1 &&
@@ -988,39 +1001,14 @@ function depthwiseConv2dNative(args: {
       ? simdKernels(backend.wasm.asm?.memory)
       : null;
   if (!simd) return fallback();
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
   const out = backend.makeOutput(info.outShape, 'float32');
   backend.typedArrayFromHeap(out).fill(0);
   const xPtr = heapOffset(backend, x);
   const wPtr = heapOffset(backend, filter);
   const yPtr = heapOffset(backend, out);
-  const row = c * 4;
-  const jlo: number[] = [];
-  const jhi: number[] = [];
-  for (let q = 0; q < kw; q++) {
-    jlo.push(Math.max(0, Math.ceil((pl - q) / sw)));
-    jhi.push(Math.min(wo, Math.floor((wd - 1 - q + pl) / sw) + 1));
-  }
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < ho; i++)
-      for (let a = 0; a < kh; a++) {
-        const ih = i * sh + a - pt;
-        if (ih < 0 || ih >= h) continue;
-        for (let q = 0; q < kw; q++) {
-          const j0 = jlo[q] as number;
-          const count = (jhi[q] as number) - j0;
-          if (count <= 0) continue;
-          simd.dwgather(
-            xPtr + ((b * h + ih) * wd + j0 * sw + q - pl) * row,
-            sw * row,
-            wPtr + (a * kw + q) * row,
-            yPtr + ((b * ho + i) * wo + j0) * row,
-            count,
-            c / 4,
-          );
-        }
-      }
+  forEachDepthwiseTap(info, (outOff, inOff, wOff, count) => {
+    simd.dwgather(xPtr + inOff, sw * c * 4, wPtr + wOff, yPtr + outOff, count, c / 4);
+  });
   return out;
 }
 
