@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { silu } from './kernels/fused-ops.js';
+import { mix32 } from './train/rng.js';
 
 /** A layer whose random draws in training a trainer can pin to a per-step seed (see StochasticDepth). */
 export interface ReseedableLayer {
@@ -9,14 +10,6 @@ export interface ReseedableLayer {
 
 export function isReseedableLayer(layer: unknown): layer is ReseedableLayer {
   return typeof (layer as { setStepSeed?: unknown } | null)?.setStepSeed === 'function';
-}
-
-/** 32-bit hash of two integers (murmur3 finaliser), a non-negative seed for tf.randomUniform. */
-function mixSeed(a: number, b: number): number {
-  let h = Math.imul((a >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ (b >>> 0);
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 export interface StochasticDepthArgs {
@@ -56,7 +49,7 @@ export class StochasticDepth extends tfl.layers.Layer {
       const shape = [x.shape[0] as number, ...x.shape.slice(1).map(() => 1)];
       const seed =
         this.stepSeed !== undefined
-          ? mixSeed(this.seed ?? 0, this.stepSeed)
+          ? mix32(this.seed ?? 0, this.stepSeed)
           : this.seed === undefined
             ? undefined
             : this.seed + this.calls++;

@@ -34,7 +34,8 @@ interface Call {
   layerIndex: number;
   inputs: number[];
   outputs: number[];
-  /** Floats per sample of the call's outputs. */
+  /** Floats per sample of each output, and their sum. */
+  outputFloats: number[];
   floats: number;
   /** Frozen BatchNorm runs in inference mode (Keras' convention since TF 2). */
   training: boolean;
@@ -112,6 +113,7 @@ export function buildTrainingGraph(
       continue;
     }
     seen.add(node);
+    const outputFloats = node.outputTensors.map((t) => floatsOf(t.shape));
     const index = layerIndex.get(layer);
     if (index === undefined)
       throw new TrainError('UNSUPPORTED_HEAD', `layer ${layer.name} is not a layer of ${model.name}`);
@@ -120,7 +122,8 @@ export function buildTrainingGraph(
       layerIndex: index,
       inputs: node.inputTensors.map((t) => t.id),
       outputs: node.outputTensors.map((t) => t.id),
-      floats: node.outputTensors.reduce((a, t) => a + floatsOf(t.shape), 0),
+      outputFloats,
+      floats: outputFloats.reduce((a, f) => a + f, 0),
       training: !(isBatchNorm(layer) && !layer.trainable),
     });
   }
@@ -141,7 +144,7 @@ export function buildTrainingGraph(
       const [id] = live;
       const producer = c.outputs.indexOf(id as number);
       if (producer >= 0)
-        cutAfter.push({ at: i, tensor: id as number, floats: floatsOf(symShape(c, producer, model)) });
+        cutAfter.push({ at: i, tensor: id as number, floats: c.outputFloats[producer] as number });
     }
   });
 
@@ -201,19 +204,6 @@ export function buildTrainingGraph(
     }
     return { list, stored, max: Math.max(...list.map((x) => x.floats)) };
   }
-}
-
-function symShape(c: Call, k: number, model: tfl.LayersModel): Array<number | null> {
-  const node = (c.layer as unknown as { inboundNodes: NodeLike[] }).inboundNodes.find(
-    (n) => (n.outputTensors[k] as SymbolicLike | undefined)?.id === c.outputs[k],
-  );
-  const sym = node?.outputTensors[k];
-  if (!sym)
-    throw new TrainError(
-      'UNSUPPORTED_HEAD',
-      `cannot read the output shape of ${c.layer.name} in ${model.name}`,
-    );
-  return sym.shape;
 }
 
 /**
@@ -308,18 +298,22 @@ export function segmentedGradients(
       const xin = inputs[s] as tf.Tensor;
       inputs.push(tf.tidy(() => runSegment(g, s, xin, seed)));
     }
-    // State (BatchNorm moving statistics) that recomputing segments 0..S-2 would update twice.
+    // Segments before the first with trainable weights are not recomputed.
+    let firstNeeded = 0;
+    while (firstNeeded < S && (segVars[firstNeeded] as number[]).length === 0) firstNeeded++;
+    // State (BatchNorm moving statistics) that recomputing segments firstNeeded..S-2 would update
+    // a second time; calls in inference mode (frozen BatchNorm) update none.
     const state: Array<{ v: tfl.LayerVariable; value: tf.Tensor }> = [];
-    for (const seg of g.segments.slice(0, S - 1)) {
+    for (const seg of g.segments.slice(firstNeeded, S - 1)) {
       for (let i = seg.start; i < seg.end; i++) {
-        for (const w of (g.calls[i] as Call).layer.nonTrainableWeights) {
+        const c = g.calls[i] as Call;
+        if (!c.training) continue;
+        for (const w of c.layer.nonTrainableWeights) {
           const v = w as tfl.LayerVariable;
           state.push({ v, value: tf.keep(tf.clone(v.read())) });
         }
       }
     }
-    let firstNeeded = 0;
-    while (firstNeeded < S && (segVars[firstNeeded] as number[]).length === 0) firstNeeded++;
     try {
       // Last segment: its only forward runs under the tape.
       const last = S - 1;
@@ -339,13 +333,13 @@ export function segmentedGradients(
         (inputs[s + 1] as tf.Tensor).dispose();
         const xin = inputs[s] as tf.Tensor;
         const sv = segVars[s] as number[];
-        // Segments before the first with trainable weights need no input gradient.
+        // the first recomputed segment needs no input gradient
         const withInput = s > firstNeeded;
         const xs = [...(withInput ? [xin] : []), ...sv.map((k) => vars[k] as tf.Variable)];
-        const up = dy as tf.Tensor;
-        const rs = engine.gradients(() => runSegment(g, s, xin, seed), xs, up, true);
+        const dOut: tf.Tensor = dy;
+        const rs = engine.gradients(() => runSegment(g, s, xin, seed), xs, dOut, true);
         rs.value.dispose();
-        up.dispose();
+        dOut.dispose();
         dy = withInput ? rs.grads[0] : undefined;
         sv.forEach((k, j) => {
           addGrad(k, rs.grads[j + (withInput ? 1 : 0)]);
