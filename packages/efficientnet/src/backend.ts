@@ -39,7 +39,7 @@ export interface SelectBackendOptions {
   prefer?: 'auto' | BackendName;
 }
 
-const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+const require = createRequire(import.meta.url);
 const nativePackage: Record<'tensorflow-gpu' | 'tensorflow', string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',

@@ -3,9 +3,9 @@ export const VERSION: string = '0.0.0';
 export const PACKAGE_NAME = '@op-screen/efficientnet' as const;
 
 export type { BlockRow, EfficientNetConfig } from './arch/efficientnet.js';
-export { makeDivisible } from './arch/efficientnet.js';
+export { buildEfficientNet, makeDivisible } from './arch/efficientnet.js';
 export type { ModelOptions } from './arch/options.js';
-export type { ResNetConfig } from './arch/resnet.js';
+export { buildResNet, type ResNetConfig } from './arch/resnet.js';
 export {
   BACKEND_ORDER,
   type BackendAttempt,
@@ -24,13 +24,8 @@ export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js
 export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
 export { kerasMapping, loadKerasH5Weights } from './keras.js';
-export {
-  isReseedableLayer,
-  type ReseedableLayer,
-  SiLU,
-  StochasticDepth,
-  type StochasticDepthArgs,
-} from './layers.js';
+export { registerZooLayers, SiLU, StochasticDepth, type StochasticDepthArgs } from './layers.js';
+export { zooLayersModule } from './layers-module.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
   type ArchEntry,
@@ -42,6 +37,7 @@ export {
   ZOO,
 } from './registry.js';
 export { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
+export { SILU_GRAD_KERNEL, silu } from './silu.js';
 export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
 export { readTorchCheckpoint } from './torch-pickle.js';
 export {
@@ -56,7 +52,6 @@ export {
   type WeightMapping,
   type WeightsInput,
 } from './torchvision.js';
-export * from './train/index.js';
 export {
   cachedWeightsPath,
   type DownloadOptions,

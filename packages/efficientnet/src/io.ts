@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ZooError } from './errors.js';
-import './layers.js';
+import { registerZooLayers } from './layers.js';
 
 export interface FileHandlerOptions {
   /** Largest weight shard in bytes (default 4 MiB, as the tfjs converter writes). */
@@ -118,5 +118,6 @@ export async function saveModel(
 
 /** Loads a layers model saved by {@link saveModel} (or tfjs-node / the tfjs converter). */
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
+  registerZooLayers();
   return tfl.loadLayersModel(fileSystemHandler(dir));
 }

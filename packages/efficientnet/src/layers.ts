@@ -1,15 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { silu } from './kernels/fused-ops.js';
-import { mix32 } from './train/rng.js';
+import { silu } from './silu.js';
 
-/** A layer whose random draws in training a trainer can pin to a per-step seed (see StochasticDepth). */
-export interface ReseedableLayer {
-  setStepSeed(stepSeed: number | undefined): void;
-}
-
-export function isReseedableLayer(layer: unknown): layer is ReseedableLayer {
-  return typeof (layer as { setStepSeed?: unknown } | null)?.setStepSeed === 'function';
+/**
+ * The 32-bit hash that derives a step's mask seed from (layer seed, step seed). It is the same
+ * function as @op-screen/train's `mix32`, so masks stay reproducible across both packages.
+ */
+function mix32(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
 }
 
 export interface StochasticDepthArgs {
@@ -34,6 +39,7 @@ export class StochasticDepth extends tfl.layers.Layer {
 
   constructor(args: StochasticDepthArgs) {
     super({ name: args.name, trainable: args.trainable });
+    registerZooLayers();
     if (!(args.rate >= 0 && args.rate < 1))
       throw new Error(`StochasticDepth rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
@@ -59,7 +65,7 @@ export class StochasticDepth extends tfl.layers.Layer {
   }
 
   /**
-   * Seeding hook for trainers ({@link ReseedableLayer}): with a step seed set, the mask depends
+   * Seeding hook for trainers (@op-screen/train's `ReseedableLayer`): with a step seed set, the mask depends
    * only on (layer seed, step seed), so a forward pass can be replayed exactly (gradient
    * checkpointing recomputes a segment; resumed runs redraw the same masks). `undefined` goes
    * back to the default: a new mask on every call (seed + call count when the layer is seeded).
@@ -75,18 +81,18 @@ export class StochasticDepth extends tfl.layers.Layer {
     return cfg;
   }
 }
-tf.serialization.registerClass(StochasticDepth);
 
 /**
  * SiLU / swish, x * sigmoid(x), in two kernel calls (tfjs-layers' 'swish' activation makes three:
  * it first multiplies x by a scale of 1), with a one-pass gradient on wasm (see `silu` in
- * kernels/fused-ops.ts). Serialisable like the other custom layers.
+ * silu.ts). Serialisable like the other custom layers.
  */
 export class SiLU extends tfl.layers.Layer {
   static className = 'OpScreenSiLU';
 
   constructor(args: { name?: string; trainable?: boolean } = {}) {
     super(args);
+    registerZooLayers();
     this.supportsMasking = true;
   }
 
@@ -95,4 +101,18 @@ export class SiLU extends tfl.layers.Layer {
     return silu(x);
   }
 }
-tf.serialization.registerClass(SiLU);
+
+let registered = false;
+
+/**
+ * Registers the zoo's custom layers (StochasticDepth, SiLU) with tfjs's serialization registry,
+ * so `tfl.loadLayersModel` / `modelFromJSON` can rebuild a saved zoo model. Idempotent.
+ * `createModel` and `loadModel` call it; call it yourself before loading a zoo model with
+ * tfjs-layers' own functions. Importing the package registers nothing.
+ */
+export function registerZooLayers(): void {
+  if (registered) return;
+  registered = true;
+  tf.serialization.registerClass(StochasticDepth);
+  tf.serialization.registerClass(SiLU);
+}

@@ -1,4 +1,4 @@
-import type { FineTuneData, TrainBatch } from '@op-screen/efficientnet';
+import type { FineTuneData, TrainBatch } from '@op-screen/train';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
 

@@ -2,6 +2,8 @@ import * as effnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
 import * as pre from '@op-screen/preprocess';
+import * as train from '@op-screen/train';
+import { registerWasmKernels } from '@op-screen/wasm-kernels';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
@@ -52,7 +54,7 @@ export const roiCropper: Cropper = (slice, box) => {
   return { data: c.data, width: c.columns, height: c.rows };
 };
 
-function toEpoch(e: effnet.EpochRecord): EpochRecord {
+function toEpoch(e: train.EpochRecord): EpochRecord {
   return { epoch: e.epoch, loss: e.trainLoss, valLoss: e.valLoss, learningRate: e.lr };
 }
 
@@ -60,7 +62,7 @@ let backendReady: Promise<effnet.BackendInfo> | null = null;
 async function ready(): Promise<effnet.BackendInfo> {
   if (!backendReady)
     backendReady = effnet.initBackend().then((info) => {
-      if (info.backend === 'wasm') effnet.registerWasmGradientKernels();
+      if (info.backend === 'wasm') registerWasmKernels();
       return info;
     });
   return backendReady;
@@ -84,7 +86,8 @@ export const efficientnetEngine: Engine = {
     return model;
   },
   async fineTune(model, data, cfg, opts): Promise<FitSummary> {
-    const r = await effnet.fineTune(model as tfl.LayersModel, data, {
+    const r = await train.fineTune(model as tfl.LayersModel, data, {
+      replicaModules: [effnet.zooLayersModule()],
       epochs: cfg.epochs,
       batchSize: cfg.batchSize,
       learningRate: cfg.learningRate,
@@ -101,7 +104,8 @@ export const efficientnetEngine: Engine = {
     return { history: r.history.map(toEpoch), bestEpoch: r.bestEpoch, stoppedEarly: r.stoppedEarly };
   },
   async predict(model, batches: AsyncIterable<TrainBatch>, cfg) {
-    return effnet.predictProbabilities(model as tfl.LayersModel, batches, {
+    return train.predictProbabilities(model as tfl.LayersModel, batches, {
+      replicaModules: [effnet.zooLayersModule()],
       workers: cfg.workers > 0 ? cfg.workers : undefined,
     });
   },
@@ -128,6 +132,7 @@ export async function packageVersions(): Promise<Record<string, string>> {
     [mriIo.PACKAGE_NAME]: mriIo.VERSION,
     [pre.PACKAGE_NAME]: pre.VERSION,
     [effnet.PACKAGE_NAME]: effnet.VERSION,
+    [train.PACKAGE_NAME]: train.VERSION,
     [metrics.PACKAGE_NAME]: metrics.VERSION,
   };
 }

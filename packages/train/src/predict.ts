@@ -3,13 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TrainError } from './errors.js';
 import type { TrainBatch } from './fine-tune.js';
-import { ReplicaPool } from './pool.js';
+import { type ReplicaOptions, ReplicaPool } from './pool.js';
 import { inputShapeOf } from './replica.js';
 
-export interface PredictOptions {
+export interface PredictOptions extends ReplicaOptions {
   /** Replicas sharing each batch (default: all cores on wasm/cpu, 1 otherwise). */
   workers?: number;
-  workerEntry?: string;
 }
 
 /**
@@ -24,7 +23,7 @@ export async function predictProbabilities(
   const backend = tf.getBackend();
   const replicas = opts.workers ?? (backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1);
   const perSample = inputShapeOf(model).reduce((a, b) => a * b, 1);
-  const pool = await ReplicaPool.create(model, replicas, opts.workerEntry);
+  const pool = await ReplicaPool.create(model, replicas, opts);
   try {
     const parts: Float32Array[] = [];
     let total = 0;

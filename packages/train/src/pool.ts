@@ -1,16 +1,18 @@
 // Data parallelism over worker_threads. Node's wasm backend computes on one thread, so each
-// extra core gets a worker holding a replica of the model (rebuilt from model.toJSON(); the
-// worker imports this package, which registers its custom layers and gradient kernels). The
+// extra core gets a worker holding a replica of the model (rebuilt from model.toJSON() by the
+// package's own worker entry, worker.ts, after importing the caller's `replicaModules`, which
+// register any custom layers the model uses). The
 // main thread computes shard 0 itself; shards are contiguous slices of the batch and their
 // gradients are added in shard order, so a run is reproducible for a given number of replicas.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
+import { registerWasmKernels } from '@op-screen/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { registerWasmGradientKernels } from '../kernels/index.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { TrainError } from './errors.js';
+import { type Msg, type Reply, WORKER_FLAG } from './messages.js';
 import {
   computeShard,
   evaluateShard,
@@ -22,123 +24,38 @@ import {
   weightPlan,
 } from './replica.js';
 
-const WORKER_FLAG = '__opScreenTrainWorker';
-
-type Msg =
-  | { type: 'init'; backend: string; topology: string; weights: Float32Array[]; trainableNames: string[] }
-  | { type: 'weights'; indices: number[]; data: Float32Array[] }
-  | { type: 'step'; req: ShardRequest }
-  | { type: 'eval'; x: Float32Array; y: Float32Array | undefined; n: number }
-  | { type: 'close' };
-
-type Reply =
-  | { type: 'ready' }
-  | { type: 'step'; result: ShardResult }
-  | { type: 'eval'; probs: Float32Array; lossSum: number }
-  | { type: 'error'; message: string };
-
-function thisModuleFile(): string {
-  // CJS build: __filename; ESM build and sources: import.meta.url.
-  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+function thisModuleUrl(): string {
+  return import.meta.url;
 }
 
 /**
- * The file a worker loads: the package's built entry (it registers layers and kernels and,
- * seeing the worker flag, serves replica requests). From sources (tests) that is ../../dist.
+ * The file a worker thread loads: this package's built worker entry (dist/worker.js beside the
+ * running bundle; from sources, as in this package's tests, ../dist/worker.js).
  */
 export function defaultWorkerEntry(): string {
-  const here = thisModuleFile();
-  if (/\.(c|m)?js$/.test(here) && !here.includes(`${join('src', 'train')}`)) return here;
-  const dist = join(dirname(here), '..', '..', 'dist', 'index.js');
+  const here = fileURLToPath(thisModuleUrl());
+  const dir = dirname(here);
+  const dist = /\.(c|m)?js$/.test(here) ? join(dir, 'worker.js') : join(dir, '..', 'dist', 'worker.js');
   if (!existsSync(dist)) {
     throw new TrainError(
       'WORKER_FAILED',
-      `training workers load the built package (${dist}), which is missing; run "npx tsup" in packages/efficientnet or use workers: 1`,
+      `training workers load the built worker entry (${dist}), which is missing; build @op-screen/train or use workers: 1`,
     );
   }
   return dist;
 }
 
-async function setBackendLike(name: string): Promise<void> {
-  const { selectBackend } = await import('../backend.js');
-  if (name === 'wasm') registerWasmGradientKernels();
-  await selectBackend({ prefer: name as 'wasm' | 'cpu' });
+/** How a pool starts its worker replicas. */
+export interface ReplicaOptions {
+  /** The worker entry file (default: this package's built `dist/worker.js`). */
+  workerEntry?: string;
+  /**
+   * Modules (absolute paths, file URLs or package names resolvable from @op-screen/train) each
+   * worker imports before it rebuilds the model: whatever registers the model's custom layers,
+   * e.g. `zooLayersModule()` from @op-screen/efficientnet. Not needed with `workers: 1`.
+   */
+  replicaModules?: readonly string[];
 }
-
-function transferables(arrays: Float32Array[]): ArrayBuffer[] {
-  const seen = new Set<ArrayBuffer>();
-  for (const a of arrays)
-    if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) seen.add(a.buffer as ArrayBuffer);
-  return [...seen];
-}
-
-function assignWeights(model: tfl.LayersModel, indices: number[], data: Float32Array[]): void {
-  tf.tidy(() => {
-    indices.forEach((wi, k) => {
-      const w = model.weights[wi] as tfl.LayerVariable;
-      w.write(tf.tensor(data[k] as Float32Array, w.shape as number[]));
-    });
-  });
-}
-
-/** Worker side: one replica, answering init / weights / step / eval messages in order. */
-async function serveReplica(): Promise<void> {
-  const port = parentPort;
-  if (!port) return;
-  let model: tfl.LayersModel | undefined;
-  let plan: WeightPlan | undefined;
-  let head: HeadKind | undefined;
-  const reply = (r: Reply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
-  const queue: Msg[] = [];
-  let busy = false;
-  const handle = async (msg: Msg): Promise<void> => {
-    if (msg.type === 'init') {
-      await setBackendLike(msg.backend);
-      model = await tfl.models.modelFromJSON({ modelTopology: JSON.parse(msg.topology) } as never);
-      plan = weightPlan(model);
-      head = headKind(model);
-      const names = plan.trainable.map((i) => (model as tfl.LayersModel).weights[i]?.originalName);
-      if (names.join('\n') !== msg.trainableNames.join('\n'))
-        throw new Error('replica trainable weights differ from the main model');
-      assignWeights(
-        model,
-        model.weights.map((_, i) => i),
-        msg.weights,
-      );
-      reply({ type: 'ready' });
-    } else if (msg.type === 'weights') {
-      assignWeights(model as tfl.LayersModel, msg.indices, msg.data);
-    } else if (msg.type === 'step') {
-      const result = computeShard(model as tfl.LayersModel, plan as WeightPlan, head as HeadKind, msg.req);
-      reply({ type: 'step', result }, transferables([...result.grads, ...result.state]));
-    } else if (msg.type === 'eval') {
-      const r = evaluateShard(model as tfl.LayersModel, head as HeadKind, msg.x, msg.y, msg.n);
-      reply({ type: 'eval', probs: r.probs, lossSum: r.lossSum }, transferables([r.probs]));
-    } else if (msg.type === 'close') {
-      port.close();
-    }
-  };
-  const pump = async () => {
-    if (busy) return;
-    busy = true;
-    while (queue.length > 0) {
-      const msg = queue.shift() as Msg;
-      try {
-        await handle(msg);
-      } catch (e) {
-        reply({ type: 'error', message: (e as Error).stack ?? String(e) });
-      }
-    }
-    busy = false;
-  };
-  port.on('message', (m: Msg) => {
-    queue.push(m);
-    void pump();
-  });
-}
-
-if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG] === true)
-  void serveReplica();
 
 class ReplicaWorker {
   private readonly worker: Worker;
@@ -206,8 +123,12 @@ export class ReplicaPool {
     this.replicas = replicas;
   }
 
-  static async create(model: tfl.LayersModel, replicas: number, workerEntry?: string): Promise<ReplicaPool> {
-    if (tf.getBackend() === 'wasm') registerWasmGradientKernels();
+  static async create(
+    model: tfl.LayersModel,
+    replicas: number,
+    options: ReplicaOptions = {},
+  ): Promise<ReplicaPool> {
+    if (tf.getBackend() === 'wasm') registerWasmKernels();
     const pool = new ReplicaPool(model, Math.max(1, Math.floor(replicas)));
     if (pool.replicas > 1) {
       const backend = tf.getBackend();
@@ -217,14 +138,17 @@ export class ReplicaPool {
           `workers > 1 needs the wasm or cpu backend (in use: ${backend}, which already uses every core); set workers: 1`,
         );
       }
-      const entry = workerEntry ?? defaultWorkerEntry();
+      const entry = options.workerEntry ?? defaultWorkerEntry();
+      const modules = [...(options.replicaModules ?? [])];
       const topology = JSON.stringify(model.toJSON(null, false));
       const weights = pool.readWeights(model.weights.map((_, i) => i));
       const trainableNames = pool.plan.trainable.map((i) => model.weights[i]?.originalName as string);
       pool.workers = Array.from({ length: pool.replicas - 1 }, () => new ReplicaWorker(entry));
       try {
         await Promise.all(
-          pool.workers.map((w) => w.request({ type: 'init', backend, topology, weights, trainableNames })),
+          pool.workers.map((w) =>
+            w.request({ type: 'init', backend, modules, topology, weights, trainableNames }),
+          ),
         );
       } catch (e) {
         await pool.close();

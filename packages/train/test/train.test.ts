@@ -4,27 +4,28 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selectBackend, zooLayersModule } from '@op-screen/efficientnet';
+import { clearDerivedFilters } from '@op-screen/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCheckpoint, writeCheckpoint } from '../src/checkpoint.js';
 import {
   balancedClassWeights,
   EarlyStopping,
   fineTune,
   predictProbabilities,
   ReduceLROnPlateau,
-  selectBackend,
   TrainError,
 } from '../src/index.js';
-import { clearDerivedFilters } from '../src/kernels/wasm-grad-kernels.js';
-import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint.js';
-import { ReplicaPool, shardSizes } from '../src/train/pool.js';
-import { createProgress } from '../src/train/progress.js';
-import { headKind, perSampleLoss } from '../src/train/replica.js';
+import { ReplicaPool, shardSizes } from '../src/pool.js';
+import { createProgress } from '../src/progress.js';
+import { headKind, perSampleLoss } from '../src/replica.js';
 import { expectClose, makeImages, syntheticData, tinyEfficientNet } from './fixtures/train-helpers.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const distEntry = join(here, '..', 'dist', 'index.js');
+const zooModules = [zooLayersModule()];
 const tmp = mkdtempSync(join(tmpdir(), 'op-screen-train-'));
 
 beforeAll(async () => {
@@ -161,7 +162,7 @@ describe('worker pool', () => {
     });
     const { x, y } = makeImages(10, 12, 3);
     const one = await ReplicaPool.create(model, 1);
-    const two = await ReplicaPool.create(model, 2, distEntry);
+    const two = await ReplicaPool.create(model, 2, { replicaModules: zooModules });
     try {
       const a = await one.step(x, y, 10, [1, 2], () => 1);
       const b = await two.step(x, y, 10, [1, 2], () => 1);
@@ -207,7 +208,8 @@ describe('micro-batching', () => {
   });
 
   it('sizes auto micro-batches from the activation volume (B0@224 fits 4 per pass)', async () => {
-    const { createModel, autoMicroBatch } = await import('../src/index.js');
+    const { createModel } = await import('@op-screen/efficientnet');
+    const { autoMicroBatch } = await import('../src/index.js');
     const m = createModel('efficientnet_b0', { numClasses: 1, init: 'zeros' });
     expect(autoMicroBatch(m)).toBe(4);
     m.dispose();
@@ -225,7 +227,7 @@ describe('fineTune on wasm', () => {
       workers: 2,
       progress: false,
       historyFile,
-      workerEntry: distEntry,
+      replicaModules: zooModules,
     });
     const first = r.history[0]?.valLoss as number;
     expect(r.bestValLoss).toBeLessThan(first * 0.6);
@@ -301,7 +303,7 @@ describe('fineTune on wasm', () => {
       epochs,
       seed: 21,
       workers: 2,
-      workerEntry: distEntry,
+      replicaModules: zooModules,
       checkpointDir: join(tmp, 'ck-full'),
       progress: false,
     });
@@ -325,7 +327,7 @@ describe('fineTune on wasm', () => {
       epochs,
       seed: 21,
       workers: 2,
-      workerEntry: distEntry,
+      replicaModules: zooModules,
       checkpointDir: ck,
       resume: true,
       progress: false,

@@ -1,6 +1,10 @@
-// Training engine: fine-tuning with the study's schedule, wasm gradient kernels, worker pool,
-// checkpoints. Importing this module in a worker thread started by the pool serves replica work.
-export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS } from '../kernels/index.js';
+/** Package version, kept in step with package.json by the release process. */
+export const VERSION: string = '0.0.0';
+export const PACKAGE_NAME = '@op-screen/train' as const;
+
+// @op-screen/train: fine-tuning for any tfjs LayersModel. Importing it registers nothing and
+// starts nothing; replica workers run the separate `worker` entry, and the wasm training kernels
+// are registered by fineTune / predictProbabilities when they run on wasm.
 export { Adam, type AdamOptions } from './adam.js';
 export { TrainError, type TrainErrorCode } from './errors.js';
 export {
@@ -12,7 +16,7 @@ export {
   fineTune,
   type TrainBatch,
 } from './fine-tune.js';
-export { shardSizes } from './pool.js';
+export { defaultWorkerEntry, type ReplicaOptions, shardSizes } from './pool.js';
 export { type PredictOptions, predictProbabilities } from './predict.js';
 export {
   activationFloatsPerSample,
@@ -20,6 +24,8 @@ export {
   estimateWasmTrainingBytes,
   WASM_HEAP_LIMIT_BYTES,
 } from './replica.js';
+export { isReseedableLayer, type ReseedableLayer } from './reseedable.js';
+export { mix32 } from './rng.js';
 export {
   EarlyStopping,
   type EarlyStoppingOptions,

@@ -1,32 +1,24 @@
 import '@tensorflow/tfjs-backend-wasm';
+import { createModel, StochasticDepth, selectBackend, zooLayersModule } from '@op-screen/efficientnet';
+import { registerWasmKernels } from '@op-screen/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTrainingGraph } from '../src/graph.js';
 import {
   autoMicroBatch,
-  createModel,
   estimateWasmTrainingBytes,
   fineTune,
   isReseedableLayer,
-  StochasticDepth,
-  selectBackend,
   WASM_HEAP_LIMIT_BYTES,
 } from '../src/index.js';
-import { registerWasmGradientKernels } from '../src/kernels/index.js';
-import { buildTrainingGraph } from '../src/train/graph.js';
-import { ReplicaPool } from '../src/train/pool.js';
-import {
-  computeShard,
-  headKind,
-  perSampleLoss,
-  planReplicaMemory,
-  weightPlan,
-} from '../src/train/replica.js';
+import { ReplicaPool } from '../src/pool.js';
+import { computeShard, headKind, perSampleLoss, planReplicaMemory, weightPlan } from '../src/replica.js';
 import { expectClose, makeImages, syntheticData, tinyEfficientNet } from './fixtures/train-helpers.js';
 
 beforeAll(async () => {
   await selectBackend({ prefer: 'wasm' });
-  registerWasmGradientKernels();
+  registerWasmKernels();
 });
 
 describe('training graph', () => {
@@ -213,7 +205,7 @@ describe('gradient checkpointing', () => {
     expect(buildTrainingGraph(model, 'auto').segments.length).toBeGreaterThan(1);
     const { x, y } = makeImages(8, 12, 3);
     const one = await ReplicaPool.create(model, 1);
-    const two = await ReplicaPool.create(model, 2, new URL('../dist/index.js', import.meta.url).pathname);
+    const two = await ReplicaPool.create(model, 2, { replicaModules: [zooLayersModule()] });
     try {
       const a = await one.step(x, y, 8, [1, 2], () => 1);
       const b = await two.step(x, y, 8, [1, 2], () => 1, undefined, true);

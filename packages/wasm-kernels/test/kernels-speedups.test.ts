@@ -1,8 +1,10 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// tfjs-core's node bundle registers no gradients (tfjs-layers' bundle does); without layers, load them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { registerWasmGradientKernels } from '../src/train/index.js';
+import { registerWasmKernels } from '../src/index.js';
 
 // The BatchNorm gradient replacement and the wasm leading-axes Sum must not change results:
 // compared with tfjs-core's own gradient and the cpu Sum. Float32 sums in another order:
@@ -41,7 +43,7 @@ describe('training speed-ups', () => {
     await tf.setBackend('cpu');
     const before = bnGrads();
     const original = tf.getGradient('FusedBatchNorm');
-    registerWasmGradientKernels();
+    registerWasmKernels();
     expect(tf.getGradient('FusedBatchNorm')).not.toBe(original); // the replacement is in use
     const after = bnGrads();
     before.forEach((b, i) => {
@@ -50,7 +52,7 @@ describe('training speed-ups', () => {
   });
 
   it('wasm Sum and Mean over contiguous non-last axes equal the cpu kernels; other reductions still work', async () => {
-    registerWasmGradientKernels();
+    registerWasmKernels();
     const cases: Array<[number[], number[], boolean]> = [
       [[4, 7, 5, 9], [0, 1, 2], false],
       [[4, 7, 5, 9], [0, 1, 2], true],

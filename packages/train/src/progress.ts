@@ -13,7 +13,7 @@ interface CliProgress {
   Presets: { shades_classic: unknown };
 }
 
-const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+const req = createRequire(import.meta.url);
 
 export interface EpochProgress {
   startEpoch(epoch: number, epochs: number, expectedImages: number | undefined): void;

@@ -1,15 +1,17 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// tfjs-core's node bundle registers no gradients (tfjs-layers' bundle does); without layers, load them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmBackendLike } from '../src/kernels/simd-row.js';
-import { simdRowKernel } from '../src/kernels/simd-row.js';
+import { registerWasmKernels } from '../src/index.js';
+import type { WasmBackendLike } from '../src/simd-row.js';
+import { simdRowKernel } from '../src/simd-row.js';
 import {
   clearDerivedFilters,
   setConvFilterGradStrategy,
   setConvInputGradStrategy,
-} from '../src/kernels/wasm-grad-kernels.js';
-import { registerWasmGradientKernels } from '../src/train/index.js';
+} from '../src/wasm-grad-kernels.js';
 
 // Every wasm gradient kernel is checked against the cpu backend's kernel (the reference
 // implementation tfjs ships) on the same inputs. Tolerance: both sum the same products in
@@ -94,7 +96,7 @@ const cases: Case[] = [];
 const label = (c: Case) => `${c.n}x${c.h}x${c.w}x${c.ci}->${c.co} k${c.k} s${c.s} ${c.pad}`;
 
 beforeAll(async () => {
-  registerWasmGradientKernels();
+  registerWasmKernels();
   await tf.setBackend('wasm');
   await tf.ready();
 });

@@ -5,15 +5,13 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { clearDerivedFilters, registerWasmKernels, type WasmBackendLike } from '@op-screen/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { registerWasmGradientKernels } from '../kernels/index.js';
-import type { WasmBackendLike } from '../kernels/simd-row.js';
-import { clearDerivedFilters } from '../kernels/wasm-grad-kernels.js';
 import { Adam } from './adam.js';
 import { checkpointPaths, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { TrainError } from './errors.js';
-import { ReplicaPool } from './pool.js';
+import { type ReplicaOptions, ReplicaPool } from './pool.js';
 import { createProgress } from './progress.js';
 import { inputShapeOf, planReplicaMemory } from './replica.js';
 import { mix32 } from './rng.js';
@@ -51,7 +49,7 @@ export interface EpochRecord {
   imagesPerSecond: number;
 }
 
-export interface FineTuneOptions {
+export interface FineTuneOptions extends ReplicaOptions {
   /** Maximum epochs (default 100). */
   epochs?: number;
   /** Expected batch size (default 16); batches come from `data`, this only validates them. */
@@ -104,8 +102,6 @@ export interface FineTuneOptions {
    * summation order.
    */
   gradientCheckpointing?: boolean | 'auto';
-  /** File the worker threads load (default: this package's built entry). */
-  workerEntry?: string;
 }
 
 export interface FineTuneResult {
@@ -212,7 +208,7 @@ export async function fineTune(
   const backend = tf.getBackend();
   const parallel = backend === 'wasm' || backend === 'cpu';
   const replicas = positiveInt('workers', options.workers ?? (parallel ? availableParallelism() : 1));
-  if (backend === 'wasm') registerWasmGradientKernels();
+  if (backend === 'wasm') registerWasmKernels();
   const { microBatch, gradientCheckpointing: checkpointing } = planReplicaMemory(model, {
     backend,
     batchSize,
@@ -233,7 +229,7 @@ export async function fineTune(
   const paths = options.checkpointDir ? checkpointPaths(options.checkpointDir) : undefined;
   if (options.checkpointDir) await mkdir(options.checkpointDir, { recursive: true });
 
-  const pool = await ReplicaPool.create(model, replicas, options.workerEntry);
+  const pool = await ReplicaPool.create(model, replicas, options);
   try {
     const plan = pool.plan;
     const allIdx = model.weights.map((_, i) => i);

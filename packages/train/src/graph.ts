@@ -10,8 +10,8 @@
 // lets EfficientNet-B4@380 train inside the 4 GiB heap of a wasm replica.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { isReseedableLayer } from '../layers.js';
 import { TrainError } from './errors.js';
+import { isReseedableLayer } from './reseedable.js';
 import { mix32, withSeededMathRandom } from './rng.js';
 
 type Layer = tfl.layers.Layer;

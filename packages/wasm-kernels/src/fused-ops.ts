@@ -5,20 +5,18 @@
 //    in JavaScript first. Here one kernel writes dy / n broadcast over the reduced axes.
 // 2. BatchNorm's gradient needs sum(dy) and sum((x - mean) * dy) per channel: one SIMD pass
 //    (bnsums) instead of sub, mul, sum and a second sum (used by training-speedups.ts).
-// 3. SiLU, y = x * sigmoid(x): a custom op whose gradient is one SIMD pass,
-//    dx = dy * s * (1 + x * (1 - s)) with s = sigmoid(x) saved by the forward pass, instead of
-//    tfjs's sigmoid gradient (3 ops) plus the product rule (2 products and an add).
+// 3. SiLU's gradient, dx = dy * s * (1 + x * (1 - s)) with s = sigmoid(x) saved by the forward
+//    pass, in one SIMD pass (the kernel `OpScreenSiluGrad`, which @op-screen/efficientnet's SiLU
+//    op dispatches to when the active backend has it) instead of tfjs's sigmoid gradient (3 ops)
+//    plus the product rule (2 products and an add).
 // 4. FusedBatchNorm's forward: one SIMD pass with per-channel factors computed once.
 // 5. Slice (PadV2's gradient, cropping) as memmoves of contiguous runs inside the heap.
 // Each kernel does the same float32 operations in a fixed order (deterministic). On other
 // backends, or where a kernel does not apply, tfjs's own ops and gradients run.
 import {
-  add,
-  customGrad,
   engine,
   FusedBatchNorm,
   type GradConfig,
-  type GradSaveFunc,
   getBackend,
   getGradient,
   getKernel,
@@ -26,14 +24,10 @@ import {
   type KernelFunc,
   Mean,
   type MeanAttrs,
-  mul,
   registerGradient,
   registerKernel,
   Slice,
-  scalar,
-  sigmoid,
   slice_util,
-  sub,
   type Tensor,
   type TensorInfo,
   unregisterKernel,
@@ -228,38 +222,6 @@ function siluGradKernel(args: {
     }
   }
   return out;
-}
-
-function siluGrad(dy: Tensor, x: Tensor, s: Tensor): Tensor {
-  if (
-    getBackend() === 'wasm' &&
-    getKernel(SILU_GRAD, 'wasm') &&
-    x.dtype === 'float32' &&
-    dy.dtype === 'float32' &&
-    util.arraysEqual(x.shape, dy.shape)
-  ) {
-    return engine().runKernel(SILU_GRAD, { x, s, dy }, {}) as Tensor;
-  }
-  return mul(dy, mul(s, add(scalar(1), mul(x, sub(scalar(1), s)))));
-}
-
-const siluOp = customGrad((...args: Array<Tensor | GradSaveFunc>) => {
-  const x = args[0] as Tensor;
-  const save = args[1] as GradSaveFunc;
-  const s = sigmoid(x);
-  save([x, s]);
-  return {
-    value: mul(x, s),
-    gradFunc: (dy: Tensor, saved: Tensor[]) => siluGrad(dy, saved[0] as Tensor, saved[1] as Tensor),
-  };
-});
-
-/**
- * SiLU / swish, x * sigmoid(x) (forward: the same two kernels as tfjs), with a one-pass gradient
- * on wasm (elsewhere the same formula in tfjs ops).
- */
-export function silu(x: Tensor): Tensor {
-  return siluOp(x);
 }
 
 let originalBatchNorm: KernelConfig | undefined;

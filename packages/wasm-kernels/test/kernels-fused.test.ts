@@ -1,10 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// tfjs-core's node bundle registers no gradients (tfjs-layers' bundle does); without layers, load them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { silu } from '@op-screen/efficientnet';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_NORM_GRAD_SUMS, MEAN_GRAD, SILU_GRAD, silu } from '../src/kernels/fused-ops.js';
-import { simdKernels, type WasmMemoryLike } from '../src/kernels/simd-row.js';
-import { registerWasmGradientKernels } from '../src/train/index.js';
+import { BATCH_NORM_GRAD_SUMS, MEAN_GRAD, SILU_GRAD } from '../src/fused-ops.js';
+import { registerWasmKernels } from '../src/index.js';
+import { simdKernels, type WasmMemoryLike } from '../src/simd-row.js';
 
 // The fused wasm kernels against tfjs's own composite ops and gradients on the cpu backend, on
 // random shapes (channel counts with and without a multiple of 4: SIMD and scalar paths). Float32
@@ -46,7 +49,7 @@ function kernelCalls(f: () => void): Map<string, number> {
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
-  registerWasmGradientKernels();
+  registerWasmKernels();
 });
 
 describe('fused wasm training kernels', () => {

@@ -1,1 +1,0 @@
-export { registerWasmGradientKernels, WASM_GRADIENT_KERNELS } from './wasm-grad-kernels.js';
