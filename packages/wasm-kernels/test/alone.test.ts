@@ -11,8 +11,11 @@ import { registerWasmKernels, WASM_KERNELS } from '../src/index.js';
 const x = () => tf.randomUniform([2, 9, 9, 4], -1, 1, 'float32', 1);
 const w = () => tf.randomUniform([3, 3, 4, 6], -1, 1, 'float32', 2);
 const dw = () => tf.randomUniform([3, 3, 4, 2], -1, 1, 'float32', 3);
-const loss = (a: tf.Tensor4D, b: tf.Tensor4D, c: tf.Tensor4D) =>
-  tf.add(tf.sum(tf.square(tf.conv2d(a, b, 2, 'same'))), tf.sum(tf.depthwiseConv2d(a, c, 1, 'valid')));
+const loss = (...[a, b, c]: tf.Tensor[]) =>
+  tf.add(
+    tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))),
+    tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 1, 'valid')),
+  );
 const grads = () =>
   tf.tidy(() =>
     tf
