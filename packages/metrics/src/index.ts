@@ -46,6 +46,7 @@ export {
   type Placements,
   pairedDeLong,
 } from './delong.js';
+export { ensembleMean, type KeyedScore, mergeViews, poolOutOfFold } from './ensemble.js';
 export { MetricsError, type MetricsErrorCode } from './errors.js';
 export {
   type EvaluationBlock,

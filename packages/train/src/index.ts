@@ -30,7 +30,10 @@ export {
   EarlyStopping,
   type EarlyStoppingOptions,
   type EarlyStoppingState,
+  type EpochEndAction,
+  type EpochEndLogs,
   ReduceLROnPlateau,
   type ReduceLROnPlateauOptions,
   type ReduceLROnPlateauState,
+  type TrainCallback,
 } from './schedulers.js';

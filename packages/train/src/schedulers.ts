@@ -1,7 +1,37 @@
 /**
  * Keras-compatible epoch-end callbacks as pure state machines, so their behaviour on a loss
- * sequence is unit-testable and their state is checkpointable (`state()` / `restore()`).
+ * sequence is unit-testable and their state is checkpointable (`state()` / `restore()`). Both
+ * implement {@link TrainCallback}, the one list through which `fineTune` runs its schedule.
  */
+
+/** What a callback sees at the end of an epoch (after validation and best-weights bookkeeping). */
+export interface EpochEndLogs {
+  /** 0-based epoch index. */
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  /** The learning rate the next epoch would use (after earlier callbacks in the list). */
+  learningRate: number;
+}
+
+/** A callback's answer: a new learning rate for the next epoch, and/or a request to stop. */
+export interface EpochEndAction {
+  learningRate?: number;
+  stop?: boolean;
+}
+
+/**
+ * An epoch-end callback, as in Keras: `fineTune` calls each in list order; a returned learning
+ * rate is what later callbacks and the next epoch see. `state` / `restore` (JSON-serialisable)
+ * put the callback into the per-epoch checkpoint, so a resumed run continues its schedule.
+ */
+export interface TrainCallback {
+  /** Checkpoint key of this callback's state (unique in the list). */
+  readonly name: string;
+  onEpochEnd(logs: EpochEndLogs): EpochEndAction | undefined;
+  state?(): unknown;
+  restore?(state: unknown): void;
+}
 
 export interface ReduceLROnPlateauOptions {
   /** Multiplier applied to the learning rate on a plateau (0 < factor < 1). */
@@ -23,7 +53,8 @@ export interface ReduceLROnPlateauState {
 }
 
 /** Keras `ReduceLROnPlateau(mode='min')`: multiply the LR by `factor` after `patience` flat epochs. */
-export class ReduceLROnPlateau {
+export class ReduceLROnPlateau implements TrainCallback {
+  readonly name = 'plateau';
   readonly factor: number;
   readonly patience: number;
   readonly minLr: number;
@@ -67,6 +98,10 @@ export class ReduceLROnPlateau {
     return { best: this.best, wait: this.wait, cooldownCounter: this.cooldownCounter };
   }
 
+  onEpochEnd(logs: EpochEndLogs): EpochEndAction {
+    return { learningRate: this.step(logs.valLoss, logs.learningRate) };
+  }
+
   restore(s: ReduceLROnPlateauState): void {
     this.best = s.best;
     this.wait = s.wait;
@@ -88,7 +123,8 @@ export interface EarlyStoppingState {
 }
 
 /** Keras `EarlyStopping(mode='min')`: stop after `patience` epochs without improvement. */
-export class EarlyStopping {
+export class EarlyStopping implements TrainCallback {
+  readonly name = 'stopper';
   readonly patience: number;
   readonly minDelta: number;
   private best = Number.POSITIVE_INFINITY;
@@ -116,6 +152,10 @@ export class EarlyStopping {
 
   state(): EarlyStoppingState {
     return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait };
+  }
+
+  onEpochEnd(logs: EpochEndLogs): EpochEndAction {
+    return { stop: this.step(logs.valLoss, logs.epoch) };
   }
 
   restore(s: EarlyStoppingState): void {

@@ -2,7 +2,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fineTune, predictProbabilities } from '../src/index.js';
+import { fineTune, predictProbabilities, type TrainBatch } from '../src/index.js';
+
+async function* each(list: TrainBatch[]): AsyncGenerator<TrainBatch> {
+  yield* list;
+}
 
 // The engine is not tied to the zoo: a model built with tfjs-layers alone trains, resumes its
 // schedule and predicts, on one replica and on two (the worker rebuilds it from JSON with no
@@ -52,13 +56,13 @@ describe('fineTune on a hand-built tfjs-layers model', () => {
       const model = handBuilt(3);
       const r = await fineTune(
         model,
-        { train: () => train, validation: () => val },
+        { train: () => each(train), validation: () => each(val) },
         { epochs: 6, learningRate: 1e-2, workers, progress: false, seed: 1 },
       );
       expect(r.history).toHaveLength(6);
       const first = r.history[0]?.valLoss as number;
       expect(r.bestValLoss).toBeLessThan(first);
-      const p = await predictProbabilities(model, val, { workers });
+      const p = await predictProbabilities(model, each(val), { workers });
       expect(p).toHaveLength(16);
       let pos = 0;
       let neg = 0;

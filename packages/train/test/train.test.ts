@@ -334,8 +334,8 @@ describe('fineTune on wasm', () => {
     });
     expect(rest.resumedFromEpoch).toBe(2);
     expect(rest.history).toHaveLength(epochs);
-    expect(rest.history.map((h) => [h.trainLoss, h.valLoss, h.lr])).toEqual(
-      full.history.map((h) => [h.trainLoss, h.valLoss, h.lr]),
+    expect(rest.history.map((h) => [h.loss, h.valLoss, h.learningRate])).toEqual(
+      full.history.map((h) => [h.loss, h.valLoss, h.learningRate]),
     );
     expect(rest.bestEpoch).toBe(full.bestEpoch);
     expect(bitsEqual(weightsOf(resumed), weightsOf(uninterrupted))).toBe(true);

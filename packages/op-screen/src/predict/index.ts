@@ -7,7 +7,7 @@ import { type RunConfig, runConfigSchema } from '../reproduce/config.js';
 import { loadVertebrae, type VertebraImage } from '../reproduce/data.js';
 import type { TrainBatch } from '../reproduce/engine.js';
 import { defaultDeps } from '../reproduce/ports.js';
-import type { ReproduceDeps } from '../reproduce/run.js';
+import type { ReproduceDeps } from '../reproduce/types.js';
 
 export interface PredictOptions {
   /** RUN_DIR/model of a finished `reproduce` run. */

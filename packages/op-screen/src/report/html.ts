@@ -1,6 +1,6 @@
 import { encode } from 'fast-png';
-import type { GradCamImage } from '../reproduce/run.js';
 import type { Scored } from '../reproduce/score.js';
+import type { GradCamImage } from '../reproduce/types.js';
 import { curvePlots, trainingCurveSvg } from './plots.js';
 import type { MetricBlock, Report } from './schema.js';
 

@@ -9,7 +9,7 @@ import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
 import type { Cropper, SliceImage, SliceReader } from './data.js';
 import type { Engine, EpochRecord, FitSummary, Preparer, TrainBatch } from './engine.js';
-import type { ReproduceDeps } from './run.js';
+import type { ReproduceDeps } from './types.js';
 
 /** The study's preprocessing preset for the run's input size (the study presets at 380/224; the same steps resized otherwise). */
 export function pipelineSpec(cfg: RunConfig): pre.PipelineSpec {
@@ -55,7 +55,7 @@ export const roiCropper: Cropper = (slice, box) => {
 };
 
 function toEpoch(e: train.EpochRecord): EpochRecord {
-  return { epoch: e.epoch, loss: e.trainLoss, valLoss: e.valLoss, learningRate: e.lr };
+  return { epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, learningRate: e.learningRate };
 }
 
 let backendReady: Promise<effnet.BackendInfo> | null = null;

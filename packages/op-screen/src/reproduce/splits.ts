@@ -6,7 +6,11 @@ import {
   stratifiedGroupKFold,
   stratifiedKFold,
 } from '@op-screen/metrics';
-import type { SplitMode } from './config.js';
+import { OpScreenError } from '../errors.js';
+import type { ManifestRow } from '../manifest/index.js';
+import { deriveSeed } from '../synth/rng.js';
+import type { RunConfig, SplitMode } from './config.js';
+import { unitKey } from './types.js';
 
 /** One vertebra (patient + level): the unit that is split, so T1 and T2 of a vertebra always share a role. */
 export interface SplitUnit {
@@ -82,4 +86,41 @@ export function countSharedPatients(
     all,
     units.map((u) => u.patientId),
   ).leakedGroups;
+}
+
+/** The split of a run's images: vertebra units, each image's unit, and the study split over them. */
+export interface VertebraSplit {
+  units: SplitUnit[];
+  /** Unit index by {@link unitKey}. */
+  unitIndex: Map<string, number>;
+  split: StudySplit;
+  patientsTotal: number;
+}
+
+/**
+ * Stage 4: group images into vertebrae (a vertebra is positive if any of its images is) and split
+ * them: hold-out test set plus folds, patient-grouped unless `cfg.split` is 'image'.
+ */
+export function splitVertebrae(
+  images: ReadonlyArray<{ row: ManifestRow }>,
+  cfg: Pick<RunConfig, 'split' | 'folds' | 'holdOutFraction' | 'seed'>,
+): VertebraSplit {
+  const unitIndex = new Map<string, number>();
+  const units: SplitUnit[] = [];
+  for (const im of images) {
+    const k = unitKey(im.row);
+    const u = unitIndex.get(k);
+    if (u === undefined) {
+      unitIndex.set(k, units.length);
+      units.push({ key: k, patientId: im.row.patientId, label: im.row.label });
+    } else if (im.row.label === 1) (units[u] as SplitUnit).label = 1;
+  }
+  const patientsTotal = new Set(units.map((u) => u.patientId)).size;
+  if (patientsTotal < cfg.folds + 2)
+    throw new OpScreenError(
+      'TOO_FEW_PATIENTS',
+      `${patientsTotal} patients cannot fill a hold-out set and ${cfg.folds} folds; add patients (at least ${cfg.folds + 2}).`,
+    );
+  const split = splitStudy(units, cfg.split, cfg.folds, cfg.holdOutFraction, deriveSeed(cfg.seed, 'split'));
+  return { units, unitIndex, split, patientsTotal };
 }

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { OpScreenError } from '../../errors.js';
+import { type Manifest, type ManifestRow, readManifest } from '../../manifest/index.js';
+import { createProgress } from '../../progress.js';
+import type { RunPaths } from '../../run/rundir.js';
+import { writeSyntheticCohort } from '../../synth/index.js';
+import type { RunConfig } from '../config.js';
+
+export interface Cohort {
+  manifestPath: string;
+  /** True when the run synthesised its own cohort. */
+  synthetic: boolean;
+  manifest: Manifest;
+  /** Manifest rows of the configured sequences. */
+  rows: ManifestRow[];
+}
+
+/** The manifest the options name (`--manifest FILE` or `--data DIR`), or null for the embedded synthetic cohort. */
+export function manifestArgument(opts: { manifest?: string; data?: string }): string | null {
+  if (opts.manifest && opts.data)
+    throw new OpScreenError('BAD_OPTION', 'pass either a manifest file or a data directory, not both.');
+  return opts.manifest ? resolve(opts.manifest) : opts.data ? resolve(opts.data, 'manifest.csv') : null;
+}
+
+/** Stage 1: the cohort's manifest (synthesised into the run directory when none is given). */
+export async function resolveCohort(
+  manifestArg: string | null,
+  cfg: RunConfig,
+  paths: RunPaths,
+  log: (line: string) => void,
+): Promise<Cohort> {
+  const synthetic = manifestArg === null;
+  let manifestPath = manifestArg;
+  if (manifestPath === null) {
+    manifestPath = `${paths.cohort}/manifest.csv`;
+    if (!existsSync(manifestPath)) {
+      await rm(paths.cohort, { recursive: true, force: true });
+      const bar = createProgress('synthesising', cfg.synthPatients);
+      await writeSyntheticCohort(paths.cohort, {
+        patients: cfg.synthPatients,
+        seed: cfg.seed,
+        onPatient: (d) => bar.update(d),
+      });
+      bar.stop();
+      log(`synthetic cohort: ${cfg.synthPatients} patients in ${paths.cohort}`);
+    }
+  }
+  const manifest = await readManifest(manifestPath, { tScoreThreshold: cfg.tScoreThreshold });
+  const rows = manifest.rows.filter((r) => cfg.sequences.includes(r.sequence));
+  return { manifestPath, synthetic, manifest, rows };
+}

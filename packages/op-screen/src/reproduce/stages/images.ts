@@ -1,0 +1,35 @@
+import { OpScreenError } from '../../errors.js';
+import { type SkippedRow, skippedToCsv } from '../../manifest/index.js';
+import { createProgress } from '../../progress.js';
+import { type RunPaths, writeFileAtomic } from '../../run/rundir.js';
+import { loadVertebrae, type VertebraImage } from '../data.js';
+import type { ReproduceDeps } from '../types.js';
+import type { Cohort } from './cohort.js';
+
+export interface LoadedImages {
+  images: VertebraImage[];
+  /** Manifest rows and images that could not be used, by manifest line (written to skipped.csv). */
+  skipped: SkippedRow[];
+}
+
+/** Stage 2: read every row's slice, crop the vertebra, measure the VBQ signals; skipped rows go to skipped.csv. */
+export async function loadImages(
+  cohort: Cohort,
+  deps: Pick<ReproduceDeps, 'read' | 'crop'>,
+  paths: RunPaths,
+  log: (line: string) => void,
+): Promise<LoadedImages> {
+  const loadBar = createProgress('reading images', cohort.rows.length);
+  const loaded = await loadVertebrae(cohort.rows, deps.read, deps.crop, (d) => loadBar.update(d));
+  loadBar.stop();
+  const skipped = [...cohort.manifest.skipped, ...loaded.skipped].sort((a, b) => a.line - b.line);
+  await writeFileAtomic(paths.skipped, skippedToCsv(skipped));
+  log(`${loaded.images.length} images usable, ${skipped.length} manifest rows skipped (see skipped.csv)`);
+  if (loaded.images.length === 0)
+    throw new OpScreenError(
+      'NO_USABLE_ROWS',
+      `no usable manifest rows in ${cohort.manifestPath}; see ${paths.skipped} for the reasons.`,
+      cohort.manifestPath,
+    );
+  return { images: loaded.images, skipped };
+}

@@ -1,0 +1,138 @@
+import { stringify } from 'csv-stringify/sync';
+import type { SkippedRow } from '../../manifest/index.js';
+import { renderHtmlReport } from '../../report/html.js';
+import { type MetricBlock, type Report, reportSchema } from '../../report/schema.js';
+import { type RunPaths, writeFileAtomic, writeJsonAtomic } from '../../run/rundir.js';
+import type { RunConfig } from '../config.js';
+import type { VertebraImage } from '../data.js';
+import type { Scored } from '../score.js';
+import { IMAGE_SPLIT_NOTE, type SplitUnit, type VertebraSplit } from '../splits.js';
+import type { FoldDone, GradCamImage, ReproduceDeps, ScoredImage, SequenceScores } from '../types.js';
+import type { Evaluation } from './evaluation.js';
+import type { PreparedInputs } from './preprocessing.js';
+
+function predictionRow(im: VertebraImage, fold: string, split: string, score: number): string[] {
+  return [
+    im.row.patientId,
+    im.row.sequence,
+    im.row.level,
+    fold,
+    split,
+    String(im.row.label),
+    score.toPrecision(6),
+  ];
+}
+
+/** predictions.csv: every fold's train/val scores, then the ensemble's test scores, per sequence. */
+export async function writePredictions(
+  paths: RunPaths,
+  cfg: RunConfig,
+  foldResults: Map<string, FoldDone[]>,
+  ev: Evaluation,
+): Promise<void> {
+  const rows: string[][] = [];
+  const image = (key: string) => ev.imageByKey.get(key) as VertebraImage;
+  for (const seq of cfg.sequences) {
+    for (const d of foldResults.get(seq) as FoldDone[])
+      for (const [split, part] of [
+        ['train', d.train],
+        ['val', d.val],
+      ] as const)
+        part.keys.forEach((key, i) => {
+          rows.push(predictionRow(image(key), String(d.fold), split, part.scores[i] as number));
+        });
+    for (const e of ev.seqScores.get(seq)?.test ?? [])
+      rows.push(predictionRow(image(e.key), 'all', 'test', e.score));
+  }
+  await writeFileAtomic(
+    paths.predictions,
+    stringify([['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'], ...rows]),
+  );
+}
+
+export interface ReportInputs {
+  cfg: RunConfig;
+  deps: ReproduceDeps;
+  synthetic: boolean;
+  split: VertebraSplit;
+  skipped: SkippedRow[];
+  imageCount: number;
+  evaluation: Evaluation;
+  baselines: Report['baselines'];
+  training: Report['training'];
+  prepared: PreparedInputs;
+  wallTimeSeconds: number;
+}
+
+/** report.json's content, validated by its schema. */
+export async function buildReport(r: ReportInputs): Promise<Report> {
+  const { cfg, split } = r;
+  const testPatientSet = new Set(split.split.test.map((i) => (split.units[i] as SplitUnit).patientId));
+  return reportSchema.parse({
+    title: `op-screen ${cfg.preset} run${r.synthetic ? ' on synthetic data' : ''}`,
+    synthetic: r.synthetic,
+    split: cfg.split,
+    splitNote: cfg.split === 'image' ? IMAGE_SPLIT_NOTE : null,
+    config: cfg,
+    versions: {
+      node: process.version,
+      packages: await r.deps.versions(),
+      backend: await r.deps.engine.describe(),
+    },
+    leakage: { groupsInMultipleSplits: split.split.groupsInMultipleSplits, unit: cfg.split },
+    skipped: r.skipped.length,
+    skippedRows: r.skipped,
+    counts: {
+      patients: split.patientsTotal,
+      images: r.imageCount,
+      testPatients: testPatientSet.size,
+      testImages: [...r.evaluation.seqScores.values()].reduce((s, v) => s + v.test.length, 0),
+    },
+    results: r.evaluation.results,
+    baselines: r.baselines,
+    training: r.training,
+    preprocessing: r.prepared.prep.describe(),
+    wallTimeSeconds: r.wallTimeSeconds,
+    createdAt: new Date().toISOString(),
+  });
+}
+
+function testScoresBySequence(
+  seqScores: Map<string, SequenceScores>,
+  collect: (e: ScoredImage[]) => Scored,
+): Record<string, Scored> {
+  const out: Record<string, Scored> = {};
+  for (const [seq, s] of seqScores) out[seq] = collect(s.test);
+  return out;
+}
+
+/** report.json, report.html and the model directory's meta.json (thresholds and preprocessing). */
+export async function writeReports(
+  paths: RunPaths,
+  cfg: RunConfig,
+  report: Report,
+  ev: Evaluation,
+  prepared: PreparedInputs,
+  gradcams: GradCamImage[],
+): Promise<void> {
+  await writeJsonAtomic(paths.report, report);
+  await writeFileAtomic(
+    paths.html,
+    await renderHtmlReport(report, { seqScores: testScoresBySequence(ev.seqScores, ev.collect), gradcams }),
+  );
+  await writeJsonAtomic(`${paths.model}/meta.json`, {
+    config: cfg,
+    sequences: cfg.sequences,
+    folds: cfg.folds,
+    preprocessing: prepared.prep.describe(),
+    thresholds: Object.fromEntries(
+      Object.entries(report.results).map(([s, r]) => [
+        s,
+        {
+          image: (r as { image: MetricBlock }).image.threshold,
+          patient: (r as { patient: MetricBlock }).patient.threshold,
+        },
+      ]),
+    ),
+  });
+}

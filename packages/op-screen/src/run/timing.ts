@@ -1,0 +1,40 @@
+import { readJson, writeJsonAtomic } from './rundir.js';
+
+interface TimingFile {
+  sessions: Array<{ startedAt: string; seconds: number }>;
+}
+
+/**
+ * Wall time over all sessions of a run: a resumed run adds its session to the interrupted ones in
+ * `timing.json`, rewritten atomically after every epoch, so a killed session's time is kept too.
+ */
+export class RunTimer {
+  private constructor(
+    private readonly path: string,
+    private readonly timing: TimingFile,
+    private readonly session: { startedAt: string; seconds: number },
+    private readonly t0: number,
+  ) {}
+
+  private writes: Promise<void> = Promise.resolve();
+
+  static async start(path: string, t0 = performance.now()): Promise<RunTimer> {
+    const timing = (await readJson<TimingFile>(path)) ?? { sessions: [] };
+    const session = { startedAt: new Date().toISOString(), seconds: 0 };
+    timing.sessions.push(session);
+    return new RunTimer(path, timing, session, t0);
+  }
+
+  get sessions(): number {
+    return this.timing.sessions.length;
+  }
+
+  /** Records this session's time so far; returns the total over all sessions (seconds). */
+  async save(): Promise<number> {
+    this.session.seconds = (performance.now() - this.t0) / 1000;
+    const snapshot = JSON.parse(JSON.stringify(this.timing)) as TimingFile;
+    this.writes = this.writes.then(() => writeJsonAtomic(this.path, snapshot));
+    await this.writes;
+    return this.timing.sessions.reduce((sum, x) => sum + x.seconds, 0);
+  }
+}
