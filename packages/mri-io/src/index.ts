@@ -3,6 +3,13 @@ export const VERSION: string = '0.0.0';
 export const PACKAGE_NAME = '@op-screen/mri-io' as const;
 
 export { allocate, type Dtype, dtypeOf, type NumericArray } from './arrays.js';
+export {
+  type DicomFrame,
+  ENHANCED_SOP_CLASSES,
+  type EnhancedMrTiming,
+  readEnhancedMrTiming,
+  readFunctionalGroups,
+} from './dicom/enhanced.js';
 export type { DicomGeometry, DicomHeader } from './dicom/header.js';
 export { type DicomImage, type ReadOptions, readDicom, readDicomHeader } from './dicom/read.js';
 export {
@@ -28,6 +35,7 @@ export { encodeNifti1, type NiftiWriteInput, writeNifti1 } from './nifti/write.j
 export {
   assembleVolume,
   type DicomSeries,
+  frameValues,
   orderSeries,
   readSeriesDirectory,
   type SeriesDirectory,
