@@ -33,6 +33,28 @@ export {
 export { type Affine, type NiftiHeader, type NiftiImage, parseNiftiHeader, readNifti } from './nifti/read.js';
 export { encodeNifti1, type NiftiWriteInput, writeNifti1 } from './nifti/write.js';
 export {
+  guessRole,
+  OBLIQUE_THRESHOLD_DEG,
+  type Orientation,
+  type OrientationInfo,
+  orientationOf,
+  type Plane,
+  type RoleHints,
+  type SeriesRole,
+} from './scan/classify.js';
+export {
+  type PatientIdentity,
+  pseudonym,
+  type ScanOptions,
+  type ScanOutput,
+  type ScanPatient,
+  type ScanReport,
+  type ScanSeries,
+  type ScanSkipped,
+  type ScanStudy,
+  scanDicomTree,
+} from './scan/index.js';
+export {
   assembleVolume,
   type DicomSeries,
   frameValues,
