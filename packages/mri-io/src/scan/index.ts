@@ -324,15 +324,24 @@ function group(
     const study = f.header.studyInstanceUID ?? '';
     const series = f.header.seriesInstanceUID as string;
     let p = byPatient.get(f.patientId);
-    if (!p) byPatient.set(f.patientId, (p = new Map()));
+    if (!p) {
+      p = new Map();
+      byPatient.set(f.patientId, p);
+    }
     let st = p.get(study);
-    if (!st) p.set(study, (st = new Map()));
+    if (!st) {
+      st = new Map();
+      p.set(study, st);
+    }
     const list = st.get(series);
     if (list) list.push(f);
     else st.set(series, [f]);
     const d = dirname(f.path);
     let set = seriesPerDir.get(d);
-    if (!set) seriesPerDir.set(d, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      seriesPerDir.set(d, set);
+    }
     set.add(series);
   }
   const built = [...byPatient].map(([patientId, studies]) => {
