@@ -12,7 +12,7 @@ import { guessRole, type Orientation, orientationOf, type Plane, type SeriesRole
 export interface ScanOptions {
   /** Files read at once (default 16). */
   concurrency?: number;
-  /** Bytes read first from each file (default 64 KiB); more only when the header is longer. */
+  /** Bytes read first from each file (default 16 KiB); more (x4 each time) only while the header is longer. */
   headBytes?: number;
   /** With a salt, pseudonyms are `P` + 12 hex digits of HMAC-SHA256(salt, PatientID); else P0001... */
   salt?: Uint8Array | string;
@@ -274,7 +274,7 @@ export async function scanDicomTree(root: string, options: ScanOptions = {}): Pr
     throw new MriIoError('BAD_ARGUMENT', 'the pseudonym salt is empty');
   const files: string[] = [];
   await walk(root, files);
-  const headBytes = options.headBytes ?? 64 * 1024;
+  const headBytes = options.headBytes ?? 16 * 1024;
   const maxBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const skipped: ScanSkipped[] = [];
   let nonDicom = 0;
