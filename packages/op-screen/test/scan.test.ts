@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CohortPatient, writePacsExport } from '../../mri-io/test/fixtures/pacs-export.mjs';
 import { registerScanCommand } from '../src/commands/scan.js';
 import { readManifest } from '../src/manifest/index.js';
+import { defaultDeps } from '../src/reproduce/ports.js';
+import { reproduce } from '../src/reproduce/run.js';
 import { matchDxa, parseDxa } from '../src/scan/dxa.js';
+import { linearEngine } from './helpers/linear-engine.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'op-screen-scan-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -217,6 +220,65 @@ describe('op-screen scan', () => {
         join(tmp, 'bad-dxa.csv'),
       ]),
     ).rejects.toMatchObject({ code: 'DXA_UNREADABLE' });
+  });
+});
+
+describe('scan -> manifest -> reproduce', () => {
+  it('runs reproduce on the manifest scan writes once ROI boxes are filled in', async () => {
+    const root = join(tmp, 'export12');
+    const big = writePacsExport(root, {
+      seed: 33,
+      patients: 12,
+      repeatedT2: 4,
+      enhanced: 5,
+      flat: 6,
+      junk: false,
+    }).cohort;
+    const dxa = [
+      'patient_id,L1,L2,L3,L4',
+      ...big.map(
+        (p, i) => `${p.patientId},${i % 2 ? -3 : -1},${i % 2 ? -2.6 : -0.5},-1.5,${i % 2 ? -2.8 : 0.2}`,
+      ),
+    ];
+    writeFileSync(join(tmp, 'dxa12.csv'), dxa.join('\n'));
+    const manifest = join(tmp, 'm12.csv');
+    const res = await run([
+      root,
+      '--manifest',
+      manifest,
+      '--key',
+      join(tmp, 'k12.csv'),
+      '--dxa',
+      join(tmp, 'dxa12.csv'),
+    ]);
+    expect(res.code).toBeUndefined();
+    // the annotator's step: a box per vertebra on the mid-sagittal slice
+    const recs = parse(readFileSync(manifest, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    expect(recs).toHaveLength(12 * 2 * 4);
+    const boxes = { L1: '8,6,20,10', L2: '8,18,20,10', L3: '8,30,20,10', L4: '8,42,20,10' } as Record<
+      string,
+      string
+    >;
+    const lines = ['patient_id,sequence,level,image,t_score,roi,slice,csf_roi'];
+    for (const r of recs)
+      lines.push(`${r.patient_id},${r.sequence},${r.level},${r.image},${r.t_score},"${boxes[r.level]}",,`);
+    writeFileSync(manifest, `${lines.join('\n')}\n`);
+    const out = join(tmp, 'run12');
+    await reproduce(
+      { manifest, out, preset: 'tiny', epochs: 2, log: () => {} },
+      { ...defaultDeps(), engine: linearEngine },
+    );
+    const skipped = readFileSync(join(out, 'skipped.csv'), 'utf8').trim().split('\n');
+    expect(skipped).toEqual(['line,code,reason']);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.results.T1).toBeDefined();
+    expect(report.results.T2).toBeDefined();
+    const outputs = ['report.json', 'predictions.csv', 'skipped.csv']
+      .map((f) => readFileSync(join(out, f), 'utf8'))
+      .join('');
+    for (const p of big)
+      for (const id of [p.patientId, p.patientName, p.birthDate, p.accessionNumber])
+        expect(outputs.includes(id), `run output holds ${id}`).toBe(false);
   });
 });
 

@@ -453,7 +453,7 @@ function describeSeries(
     rows: h.rows,
     columns: h.columns,
     pixelSpacing: ps,
-    sliceSpacing: ordered.sliceSpacing,
+    sliceSpacing: mixed ? null : ordered.sliceSpacing,
     fov: ps ? [round(h.rows * ps[0]), round(h.columns * ps[1])] : null,
     repetitionTime: first.repetitionTime,
     echoTime: first.echoTime,
