@@ -11,7 +11,7 @@ import {
   type ScanOutput,
   scanDicomTree,
 } from '../src/index.js';
-import { type CohortPatient, writePacsExport } from './fixtures/pacs-export.mjs';
+import { type CohortPatient, writeDicom, writePacsExport } from './fixtures/pacs-export.mjs';
 import { DATA, expectMriIoError } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mri-io-scan-'));
@@ -23,6 +23,18 @@ beforeAll(async () => {
   // a file whose pixel data is cut short: a header-only scan must still list it as an image
   mkdirSync(join(tmp, 'pacs', 'cut'));
   copyFileSync(`${DATA}dicom/generated/bad/truncated_pixeldata.dcm`, join(tmp, 'pacs', 'cut', 'x'));
+  // a DICOMDIR: listed as not an image, never needed
+  writeFileSync(
+    join(tmp, 'pacs', 'DICOMDIR'),
+    writeDicom(
+      [
+        [0x00041130, 'CS', 'OPSCREEN'],
+        [0x00041200, 'UL', 0],
+      ],
+      '1.2.840.10008.1.3.10',
+      '2.25.7',
+    ),
+  );
   out = await scanDicomTree(join(tmp, 'pacs'), { headBytes: 1024 });
 });
 
@@ -45,7 +57,11 @@ describe('scanDicomTree', () => {
       'P0007',
     ]);
     expect(r.nonDicom).toBe(2); // README.txt, .DS_Store
-    expect(r.skipped.map((s) => s.code)).toEqual(['TRUNCATED']); // misc/broken: cut inside the meta
+    expect(r.skipped.map((s) => [s.path.slice(join(tmp, 'pacs').length), s.code])).toEqual([
+      ['/DICOMDIR', 'NO_PIXEL_DATA'],
+      ['/misc/broken', 'TRUNCATED'], // cut inside the meta
+    ]);
+    expect(r.skipped[0].message).toMatch(/DICOMDIR/);
     expect(r.images + r.nonDicom + r.skipped.length).toBe(r.files);
     const json = JSON.stringify(r);
     for (const p of cohort) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readSlice } from '@op-screen/mri-io';
 import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CohortPatient, writePacsExport } from '../../mri-io/test/fixtures/pacs-export.mjs';
 import { registerScanCommand } from '../src/commands/scan.js';
@@ -300,5 +301,39 @@ describe('DXA matching rule', () => {
     expect(w.format).toBe('wide');
     expect(w.byPatient.get('C')?.map((e) => e.level)).toEqual(['L1', 'L4']);
     expect(w.skipped).toEqual([{ line: 2, reason: 'L2 T-score is not a number in [-10, 10]' }]);
+  });
+
+  it('parses mutated DXA CSVs to a table or a DXA_UNREADABLE error, nothing else', () => {
+    const cell = fc.constantFrom(
+      'patient_id',
+      'level',
+      't_score',
+      'date',
+      'L1',
+      'L4',
+      'H1',
+      '-2.5',
+      'x',
+      '',
+      '"',
+      '2024-01-01',
+      '1.2.3',
+    );
+    const csv = fc.array(fc.array(cell, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(csv, fc.constantFrom('2024-01-01', null), (rows, date) => {
+        const text = rows.map((r) => r.join(',')).join('\n');
+        try {
+          const t = parseDxa(text, 'fuzz.csv');
+          for (const entries of t.byPatient.values()) {
+            const m = matchDxa(entries, date, 365);
+            expect(['matched', 'missing', 'out-of-window', 'ambiguous']).toContain(m.status);
+          }
+        } catch (err) {
+          expect((err as { code?: string }).code).toBe('DXA_UNREADABLE');
+        }
+      }),
+      { numRuns: 500, seed: 3 },
+    );
   });
 });

@@ -113,6 +113,7 @@ export interface ScanOutput {
 
 interface ScannedFile {
   path: string;
+  mediaStorageSOPClassUID: string | null;
   header: DicomHeader;
   patientId: string;
   accession: string | null;
@@ -126,6 +127,8 @@ interface ScannedFile {
   echoTime: number | null;
   inversionTime: number | null;
 }
+
+const MEDIA_DIRECTORY = '1.2.840.10008.1.3.10';
 
 async function walk(dir: string, out: string[]): Promise<void> {
   let entries: import('node:fs').Dirent[];
@@ -213,6 +216,7 @@ async function scanFile(path: string, headBytes: number, maxBytes: number): Prom
       const enhanced = header.frameInfo ? readEnhancedMrTiming(ds) : null;
       return {
         path,
+        mediaStorageSOPClassUID: str(ds, 'x00020002'),
         header,
         patientId: str(ds, 'x00100020') ?? '',
         accession: str(ds, 'x00080050'),
@@ -282,6 +286,14 @@ export async function scanDicomTree(root: string, options: ScanOptions = {}): Pr
   const scanned = await mapLimit(files, options.concurrency ?? 16, async (path) => {
     try {
       const f = await scanFile(path, headBytes, maxBytes);
+      if (!f.header.hasPixelData && f.mediaStorageSOPClassUID === MEDIA_DIRECTORY) {
+        skipped.push({
+          path,
+          code: 'NO_PIXEL_DATA',
+          message: 'a DICOMDIR (media directory index), not needed',
+        });
+        return null;
+      }
       if (!f.header.hasPixelData) {
         skipped.push({
           path,
