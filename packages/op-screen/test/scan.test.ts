@@ -209,6 +209,12 @@ describe('op-screen scan', () => {
         join(tmp, 'short-salt'),
       ]),
     ).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(
+      run([ROOT, '--manifest', join(tmp, 'x.csv'), '--key', join(tmp, 'KEY.csv')]),
+    ).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: expect.stringMatching(/never overwrites a key file/),
+    });
     writeFileSync(join(tmp, 'bad-dxa.csv'), 'id,score\n1,2\n');
     await expect(
       run([

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type ScanReport, type ScanSeries, scanDicomTree } from '@op-screen/mri-io';
@@ -108,6 +109,12 @@ export async function runScan(
   if (opts.manifest && opts.key && resolve(opts.manifest) === resolve(opts.key))
     throw new OpScreenError('BAD_OPTION', '--manifest and --key must be different files.');
   if (!(opts.dxaWindowDays >= 0)) throw new OpScreenError('BAD_OPTION', '--dxa-window-days must be >= 0.');
+  if (opts.key && existsSync(opts.key))
+    throw new OpScreenError(
+      'BAD_OPTION',
+      `${opts.key} exists; scan never overwrites a key file (an earlier manifest's pseudonyms would be lost). Move it away or choose another path.`,
+      opts.key,
+    );
   const salt = opts.saltFile ? await readSalt(opts.saltFile) : undefined;
   const dxa = opts.dxa ? await readDxa(opts.dxa) : null;
   const { report, identities } = await scanDicomTree(root, { salt, concurrency: opts.concurrency });
