@@ -3,6 +3,13 @@ export const VERSION: string = '0.0.0';
 export const PACKAGE_NAME = '@op-screen/mri-io' as const;
 
 export { allocate, type Dtype, dtypeOf, type NumericArray } from './arrays.js';
+export {
+  type DicomFrame,
+  ENHANCED_SOP_CLASSES,
+  type EnhancedMrTiming,
+  readEnhancedMrTiming,
+  readFunctionalGroups,
+} from './dicom/enhanced.js';
 export type { DicomGeometry, DicomHeader } from './dicom/header.js';
 export { type DicomImage, type ReadOptions, readDicom, readDicomHeader } from './dicom/read.js';
 export {
@@ -26,8 +33,31 @@ export {
 export { type Affine, type NiftiHeader, type NiftiImage, parseNiftiHeader, readNifti } from './nifti/read.js';
 export { encodeNifti1, type NiftiWriteInput, writeNifti1 } from './nifti/write.js';
 export {
+  guessRole,
+  OBLIQUE_THRESHOLD_DEG,
+  type Orientation,
+  type OrientationInfo,
+  orientationOf,
+  type Plane,
+  type RoleHints,
+  type SeriesRole,
+} from './scan/classify.js';
+export {
+  type PatientIdentity,
+  pseudonym,
+  type ScanOptions,
+  type ScanOutput,
+  type ScanPatient,
+  type ScanReport,
+  type ScanSeries,
+  type ScanSkipped,
+  type ScanStudy,
+  scanDicomTree,
+} from './scan/index.js';
+export {
   assembleVolume,
   type DicomSeries,
+  frameValues,
   orderSeries,
   readSeriesDirectory,
   type SeriesDirectory,

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DicomHeader } from './dicom/header.js';
+import type { DicomGeometry, DicomHeader } from './dicom/header.js';
 import { type DicomImage, type ReadOptions, readDicom, readDicomHeader } from './dicom/read.js';
 import {
   assertWithinLimit,
@@ -33,21 +33,29 @@ export interface DicomSeries {
   seriesInstanceUID: string;
   modality: string | null;
   seriesDescription: string | null;
-  /** Paths in slice order. */
+  /** Paths in slice order (an enhanced multi-frame file appears once per frame). */
   files: string[];
-  /** Headers in slice order (no pixels). */
+  /** Frame index within `files[k]` of each slice (0 for single-frame files). */
+  frames: number[];
+  /** Headers in slice order (no pixels); the file's header for each frame of a multi-frame file. */
   headers: DicomHeader[];
+  /** Geometry of each slice: the file's, or the frame's from the functional groups. */
+  geometries: DicomGeometry[];
   /** Position of each slice along `normal` (mm, LPS), ascending. */
   positions: number[];
   /** Row direction x column direction: the slice normal (LPS). */
   normal: Vec3;
-  /** Distance between the first two slices along the normal (mm); null for a single slice. */
+  /**
+   * Distance between neighbouring slices along the normal (mm): the median positive gap (the
+   * first gap for two slices); null for a single slice or without geometry.
+   */
   sliceSpacing: number | null;
   /** `[slices, rows, columns]`. */
   shape: [number, number, number];
-  /** Index (in slice order) and path of the middle slice: `files[floor(n / 2)]`. */
+  /** Index (in slice order), path and frame of the middle slice: `files[floor(n / 2)]`. */
   midSagittalIndex: number;
   midSagittal: string;
+  midSagittalFrame: number;
   issues: SeriesIssue[];
 }
 
@@ -154,65 +162,105 @@ export async function readSeriesDirectory(
   return { series, skipped };
 }
 
-function byPath(a: DicomHeader, b: DicomHeader): number {
-  const x = a.file ?? '';
-  const y = b.file ?? '';
-  return x < y ? -1 : x > y ? 1 : 0;
+function byPath(a: SliceEntry, b: SliceEntry): number {
+  const x = a.h.file ?? '';
+  const y = b.h.file ?? '';
+  return x < y ? -1 : x > y ? 1 : a.frame - b.frame;
 }
 
-/**
- * Orders the headers of one series along the normal of ImageOrientationPatient (ties by path),
- * the way pydicom users do it: not by file name or InstanceNumber, which scanners and PACS
- * exports do not keep in spatial order.
- */
-export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): DicomSeries {
-  if (headers.length === 0) throw new MriIoError('EMPTY_SERIES', `series ${seriesInstanceUID} has no images`);
-  const first = headers[0];
-  const issues: SeriesIssue[] = [];
-  const iop = first.geometry.imageOrientationPatient;
-  let normal: Vec3 = [0, 0, 1];
-  let keyed: Array<{ h: DicomHeader; pos: number }>;
-  const missing = headers.filter(
-    (h) => !h.geometry.imagePositionPatient || !h.geometry.imageOrientationPatient,
-  );
-  if (iop && missing.length === 0) {
-    normal = cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]);
-    keyed = headers.map((h) => ({ h, pos: dot(normal, h.geometry.imagePositionPatient as Vec3) }));
-    keyed.sort((a, b) => a.pos - b.pos || byPath(a.h, b.h));
-  } else {
-    // Without geometry there is no spatial order; InstanceNumber is the only hint left.
-    keyed = [...headers]
-      .sort(
-        (a, b) =>
-          (a.instanceNumber ?? Number.MAX_SAFE_INTEGER) - (b.instanceNumber ?? Number.MAX_SAFE_INTEGER) ||
-          byPath(a, b),
-      )
-      .map((h, i) => ({ h, pos: i }));
-    if (headers.length > 1) {
-      issues.push({
-        kind: 'missing-geometry',
-        message: `${missing.length} of ${headers.length} images lack ImagePositionPatient/ImageOrientationPatient; ordered by InstanceNumber, spacing unknown`,
-        files: missing.map((h) => h.file ?? ''),
+/** One slice of a series: a single-frame file, or one frame of an enhanced multi-frame file. */
+interface SliceEntry {
+  h: DicomHeader;
+  frame: number;
+  geometry: DicomGeometry;
+}
+
+/** Splits enhanced multi-frame headers into one entry per frame, with that frame's geometry. */
+function sliceEntries(headers: DicomHeader[]): SliceEntry[] {
+  const out: SliceEntry[] = [];
+  for (const h of headers) {
+    if (!h.frameInfo) {
+      out.push({ h, frame: 0, geometry: h.geometry });
+      continue;
+    }
+    for (const f of h.frameInfo) {
+      out.push({
+        h,
+        frame: f.index,
+        geometry: {
+          imagePositionPatient: f.imagePositionPatient,
+          imageOrientationPatient: f.imageOrientationPatient ?? h.geometry.imageOrientationPatient,
+          pixelSpacing: f.pixelSpacing ?? h.geometry.pixelSpacing,
+          sliceThickness: f.sliceThickness ?? h.geometry.sliceThickness,
+          spacingBetweenSlices: f.spacingBetweenSlices ?? h.geometry.spacingBetweenSlices,
+        },
       });
     }
   }
-  const ordered = keyed.map((k) => k.h);
+  return out;
+}
+
+/** How an issue names a slice: the path, plus the frame for multi-frame files. */
+function label(e: SliceEntry): string {
+  return e.h.frameInfo ? `${e.h.file ?? ''} [frame ${e.frame}]` : (e.h.file ?? '');
+}
+
+/**
+ * Orders the slices of one series along the normal of ImageOrientationPatient (ties by path),
+ * the way pydicom users do it: not by file name or InstanceNumber, which scanners and PACS
+ * exports do not keep in spatial order. Enhanced multi-frame files (one or several) contribute
+ * one slice per frame, placed by their per-frame Plane Position.
+ */
+export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): DicomSeries {
+  if (headers.length === 0) throw new MriIoError('EMPTY_SERIES', `series ${seriesInstanceUID} has no images`);
+  const entries = sliceEntries(headers);
+  if (entries.length === 0) throw new MriIoError('EMPTY_SERIES', `series ${seriesInstanceUID} has no frames`);
+  const first = headers[0];
+  const issues: SeriesIssue[] = [];
+  const iop = entries[0].geometry.imageOrientationPatient;
+  let normal: Vec3 = [0, 0, 1];
+  let keyed: Array<{ e: SliceEntry; pos: number }>;
+  const missing = entries.filter(
+    (e) => !e.geometry.imagePositionPatient || !e.geometry.imageOrientationPatient,
+  );
+  if (iop && missing.length === 0) {
+    normal = cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]);
+    keyed = entries.map((e) => ({ e, pos: dot(normal, e.geometry.imagePositionPatient as Vec3) }));
+    keyed.sort((a, b) => a.pos - b.pos || byPath(a.e, b.e));
+  } else {
+    // Without geometry there is no spatial order; InstanceNumber (then frame) is the only hint left.
+    keyed = [...entries]
+      .sort(
+        (a, b) =>
+          (a.h.instanceNumber ?? Number.MAX_SAFE_INTEGER) - (b.h.instanceNumber ?? Number.MAX_SAFE_INTEGER) ||
+          byPath(a, b),
+      )
+      .map((e, i) => ({ e, pos: i }));
+    if (entries.length > 1) {
+      issues.push({
+        kind: 'missing-geometry',
+        message: `${missing.length} of ${entries.length} images lack ImagePositionPatient/ImageOrientationPatient; ordered by InstanceNumber, spacing unknown`,
+        files: missing.map(label),
+      });
+    }
+  }
+  const ordered = keyed.map((k) => k.e);
   const positions = keyed.map((k) => k.pos);
 
-  for (const h of ordered) {
-    const o = h.geometry.imageOrientationPatient;
+  for (const e of ordered) {
+    const o = e.geometry.imageOrientationPatient;
     if (iop && o?.some((v, i) => Math.abs(v - iop[i]) > 1e-4)) {
       issues.push({
         kind: 'orientation-mismatch',
         message: 'ImageOrientationPatient differs from the first image',
-        files: [h.file ?? ''],
+        files: [label(e)],
       });
     }
-    if (h.rows !== first.rows || h.columns !== first.columns) {
+    if (e.h.rows !== first.rows || e.h.columns !== first.columns) {
       issues.push({
         kind: 'size-mismatch',
-        message: `${h.rows}x${h.columns} differs from ${first.rows}x${first.columns}`,
-        files: [h.file ?? ''],
+        message: `${e.h.rows}x${e.h.columns} differs from ${first.rows}x${first.columns}`,
+        files: [label(e)],
       });
     }
   }
@@ -221,7 +269,7 @@ export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): 
   const positive = gaps.filter((g) => g > 1e-3).sort((a, b) => a - b);
   const typical = positive.length ? positive[Math.floor(positive.length / 2)] : 0;
   gaps.forEach((g, i) => {
-    const pair = [ordered[i].file ?? '', ordered[i + 1].file ?? ''];
+    const pair = [label(ordered[i]), label(ordered[i + 1])];
     if (g <= 1e-3) {
       issues.push({
         kind: 'duplicate-position',
@@ -238,19 +286,23 @@ export function orderSeries(seriesInstanceUID: string, headers: DicomHeader[]): 
     }
   });
   const mid = Math.floor(ordered.length / 2);
+  // Spacing: the typical gap (robust to a duplicate first pair); the first gap for two slices.
+  const spacing = spatial && ordered.length > 1 ? typical || positions[1] - positions[0] : null;
   return {
     seriesInstanceUID,
     modality: first.modality,
     seriesDescription: first.seriesDescription,
-    files: ordered.map((h) => h.file ?? ''),
-    headers: ordered,
+    files: ordered.map((e) => e.h.file ?? ''),
+    frames: ordered.map((e) => e.frame),
+    headers: ordered.map((e) => e.h),
+    geometries: ordered.map((e) => e.geometry),
     positions,
     normal,
-    sliceSpacing:
-      spatial && ordered.length > 1 ? Math.round((positions[1] - positions[0]) * 1e6) / 1e6 : null,
+    sliceSpacing: spacing === null ? null : Math.round(spacing * 1e6) / 1e6,
     shape: [ordered.length, first.rows, first.columns],
     midSagittalIndex: mid,
-    midSagittal: ordered[mid].file ?? '',
+    midSagittal: ordered[mid].h.file ?? '',
+    midSagittalFrame: ordered[mid].frame,
     issues,
   };
 }
@@ -269,6 +321,29 @@ export interface Volume {
   affineLps: number[][];
   affineRas: number[][];
   files: string[];
+  /** Frame index within `files[k]` of each slice (enhanced multi-frame files; 0 otherwise). */
+  frames: number[];
+}
+
+/**
+ * Real-world values of one frame. Enhanced files may rescale each frame differently (Pixel Value
+ * Transformation in the per-frame groups); their frames use their own slope and intercept.
+ */
+export function frameValues(img: DicomImage, frame: number): Float32Array {
+  const info = img.frameInfo?.[frame];
+  const slope = info?.rescaleSlope ?? img.rescaleSlope;
+  const intercept = info?.rescaleIntercept ?? img.rescaleIntercept;
+  if (
+    !info ||
+    img.samplesPerPixel !== 1 ||
+    (slope === img.rescaleSlope && intercept === img.rescaleIntercept)
+  )
+    return img.rescaled(frame);
+  const per = img.rows * img.columns;
+  const src = img.stored.subarray(frame * per, (frame + 1) * per);
+  const out = new Float32Array(per);
+  for (let i = 0; i < per; i++) out[i] = src[i] * slope + intercept;
+  return out;
 }
 
 /**
@@ -292,23 +367,32 @@ export async function assembleVolume(series: DicomSeries, options: ReadOptions =
     );
   }
   const data = new Float32Array(n * rows * cols);
+  const multiFrame = new Map<string, DicomImage>(); // enhanced files are decoded once
   for (let k = 0; k < n; k++) {
-    const img: DicomImage = await readDicom(series.files[k], options);
-    if (img.rows !== rows || img.columns !== cols || img.samplesPerPixel !== 1 || img.frames !== 1) {
+    const path = series.files[k];
+    const frame = series.frames?.[k] ?? 0;
+    let img = multiFrame.get(path);
+    if (!img) {
+      img = await readDicom(path, options);
+      if (img.frameInfo) multiFrame.set(path, img);
+    }
+    const framesOk = img.frameInfo ? frame < img.frames : img.frames === 1;
+    if (img.rows !== rows || img.columns !== cols || img.samplesPerPixel !== 1 || !framesOk) {
       throw new MriIoError(
         'INCONSISTENT_SERIES',
-        `slice ${k} is ${img.shape.join('x')}, the series is ${rows}x${cols} single-frame grayscale`,
-        series.files[k],
+        `slice ${k} is ${img.shape.join('x')}, the series is ${rows}x${cols} grayscale (single-frame files or enhanced frames)`,
+        path,
       );
     }
-    data.set(img.rescaled(), k * rows * cols);
+    data.set(frameValues(img, frame), k * rows * cols);
   }
-  const first = series.headers[0];
-  const iop = first.geometry.imageOrientationPatient ?? [1, 0, 0, 0, 1, 0];
-  const ps = first.geometry.pixelSpacing ?? [1, 1];
-  const origin = first.geometry.imagePositionPatient ?? [0, 0, 0];
-  const last = series.headers[n - 1].geometry.imagePositionPatient ?? origin;
-  const thickness = first.geometry.spacingBetweenSlices ?? first.geometry.sliceThickness ?? 1;
+  const geom = series.geometries ?? series.headers.map((h) => h.geometry);
+  const first = geom[0];
+  const iop = first.imageOrientationPatient ?? [1, 0, 0, 0, 1, 0];
+  const ps = first.pixelSpacing ?? [1, 1];
+  const origin = first.imagePositionPatient ?? [0, 0, 0];
+  const last = geom[n - 1].imagePositionPatient ?? origin;
+  const thickness = first.spacingBetweenSlices ?? first.sliceThickness ?? 1;
   const step = n > 1 ? scale(add(last, scale(origin, -1)), 1 / (n - 1)) : scale(series.normal, thickness);
   const rowStep = scale([iop[3], iop[4], iop[5]], ps[0]); // moving down one row
   const colStep = scale([iop[0], iop[1], iop[2]], ps[1]); // moving right one column
@@ -320,5 +404,6 @@ export async function assembleVolume(series: DicomSeries, options: ReadOptions =
     affineLps,
     affineRas: affineLpsToRas(affineLps),
     files: series.files,
+    frames: series.frames ?? series.files.map(() => 0),
   };
 }

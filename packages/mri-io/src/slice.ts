@@ -7,7 +7,13 @@ import { affineFromColumns, cross, dot, lpsToRas, norm, scale, type Vec3 } from 
 import { readImage } from './image.js';
 import type { NiftiImage } from './nifti/read.js';
 import type { NiftiWriteInput } from './nifti/write.js';
-import { readSeriesDirectory, type SeriesReadOptions, type Volume } from './series.js';
+import {
+  frameValues,
+  orderSeries,
+  readSeriesDirectory,
+  type SeriesReadOptions,
+  type Volume,
+} from './series.js';
 
 /** One 2-D image in real-world values with where it lies in the patient (LPS, mm). */
 export interface Slice2D {
@@ -54,7 +60,8 @@ export function toGrayscale(
 export interface SliceOptions extends SeriesReadOptions {
   /**
    * Which slice: index in slice order (series: along the normal; NIfTI: along the sagittal
-   * axis in the same ascending-normal order; multi-frame DICOM: frame). Default: the middle one.
+   * axis in the same ascending-normal order; enhanced multi-frame DICOM: frames in order along
+   * the normal; other multi-frame DICOM: frame). Default: the middle one.
    */
   slice?: number;
   /** For a directory holding several series, which one. */
@@ -96,7 +103,7 @@ export async function readSlice(path: string, options: SliceOptions = {}): Promi
     const index = options.slice ?? series.midSagittalIndex;
     checkIndex(index, series.files.length, path);
     const img = await readDicom(series.files[index], options);
-    const slice = dicomSlice(img, 0, options.grayscale);
+    const slice = dicomSlice(img, series.frames?.[index] ?? 0, options.grayscale);
     return {
       ...slice,
       source: { path: series.files[index], kind: 'series', index, count: series.files.length },
@@ -104,6 +111,14 @@ export async function readSlice(path: string, options: SliceOptions = {}): Promi
   }
   const image = await readImage(path, options);
   if (image.kind === 'dicom') {
+    if (image.frameInfo && image.frames > 1) {
+      // Enhanced multi-frame: slices in order along the normal, as for a series directory.
+      const series = orderSeries(image.seriesInstanceUID ?? '', [image]);
+      const index = options.slice ?? series.midSagittalIndex;
+      checkIndex(index, series.frames.length, path);
+      const slice = dicomSlice(image, series.frames[index], options.grayscale);
+      return { ...slice, source: { ...slice.source, index, count: series.frames.length } };
+    }
     const index = options.slice ?? Math.floor(image.frames / 2);
     checkIndex(index, image.frames, path);
     return dicomSlice(image, index, options.grayscale);
@@ -124,9 +139,17 @@ function checkIndex(index: number, count: number, path: string | undefined): voi
 /** Frame `frame` of a decoded DICOM image as a real-world-valued slice. */
 export function dicomSlice(img: DicomImage, frame = 0, grayscale?: GrayscaleHook): Slice2D {
   const pixels = img.rows * img.columns;
-  let data = img.rescaled(frame);
+  let data = frameValues(img, frame);
   if (img.samplesPerPixel === 3) data = toGrayscale(data, pixels, grayscale);
-  const g = img.geometry;
+  const f = img.frameInfo?.[frame];
+  const g = f
+    ? {
+        imagePositionPatient: f.imagePositionPatient ?? img.geometry.imagePositionPatient,
+        imageOrientationPatient: f.imageOrientationPatient ?? img.geometry.imageOrientationPatient,
+        pixelSpacing: f.pixelSpacing ?? img.geometry.pixelSpacing,
+        sliceThickness: f.sliceThickness ?? img.geometry.sliceThickness,
+      }
+    : img.geometry;
   const iop = g.imageOrientationPatient;
   return {
     data,

@@ -3,6 +3,7 @@ import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
+import { registerScanCommand } from './commands/scan.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerZooCommand } from './commands/zoo.js';
 import { doctor } from './doctor.js';
@@ -32,6 +33,7 @@ registerZooCommand(program);
 registerSynthCommand(program);
 registerReproduceCommand(program);
 registerPredictCommand(program);
+registerScanCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`op-screen: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -8,7 +8,8 @@ export type OpScreenErrorCode =
   | 'WEIGHTS_REQUIRED'
   | 'RESUME_MISMATCH'
   | 'MODEL_NOT_FOUND'
-  | 'TOO_FEW_PATIENTS';
+  | 'TOO_FEW_PATIENTS'
+  | 'DXA_UNREADABLE';
 
 /** Facade error: the message says what went wrong, where, and what to do; never a patient identifier. */
 export class OpScreenError extends Error {

@@ -1,4 +1,5 @@
 import { MriIoError } from '../errors.js';
+import { type DicomFrame, readFunctionalGroups } from './enhanced.js';
 import type { DataSet } from './parse.js';
 
 /** Patient-space geometry of one image, in DICOM's LPS patient coordinates (millimetres). */
@@ -43,6 +44,12 @@ export interface DicomHeader {
   rescaleIntercept: number;
   hasPixelData: boolean;
   geometry: DicomGeometry;
+  /**
+   * Enhanced multi-frame files (Enhanced MR/CT, Legacy Converted Enhanced): each frame's geometry
+   * and rescale from the shared and per-frame functional groups, in pixel-data order. Absent for
+   * classic images. `geometry`, `rescaleSlope` and `rescaleIntercept` then describe frame 0.
+   */
+  frameInfo?: DicomFrame[];
 }
 
 const INT_STRING = /^\s*[+-]?\d+\s*$/;
@@ -113,7 +120,7 @@ export function readHeaderFields(
   const intercept = decimals(ds, 'x00281052', 'RescaleIntercept', file)?.[0];
   const bitsAllocated = us(ds, 'x00280100') ?? 0;
   const pixelRepresentation = us(ds, 'x00280103') === 1 ? 1 : 0;
-  return {
+  const header: DicomHeader = {
     kind: 'dicom',
     file,
     transferSyntax: meta.transferSyntax,
@@ -151,5 +158,33 @@ export function readHeaderFields(
       sliceThickness: decimals(ds, 'x00180050', 'SliceThickness', file, true)?.[0] ?? null,
       spacingBetweenSlices: decimals(ds, 'x00180088', 'SpacingBetweenSlices', file, true)?.[0] ?? null,
     },
+  };
+  return withFunctionalGroups(ds, header, slope === undefined, intercept === undefined, file);
+}
+
+/** Fills per-frame geometry of an enhanced multi-frame file; top-level values fall back to frame 0's. */
+function withFunctionalGroups(
+  ds: DataSet,
+  header: DicomHeader,
+  noSlope: boolean,
+  noIntercept: boolean,
+  file: string | undefined,
+): DicomHeader {
+  const frames = readFunctionalGroups(ds, header.frames, file);
+  if (!frames || frames.length === 0) return header;
+  const f0 = frames[0];
+  const g = header.geometry;
+  return {
+    ...header,
+    rescaleSlope: noSlope ? (f0.rescaleSlope ?? 1) : header.rescaleSlope,
+    rescaleIntercept: noIntercept ? (f0.rescaleIntercept ?? 0) : header.rescaleIntercept,
+    geometry: {
+      imagePositionPatient: g.imagePositionPatient ?? f0.imagePositionPatient,
+      imageOrientationPatient: g.imageOrientationPatient ?? f0.imageOrientationPatient,
+      pixelSpacing: g.pixelSpacing ?? f0.pixelSpacing,
+      sliceThickness: g.sliceThickness ?? f0.sliceThickness,
+      spacingBetweenSlices: g.spacingBetweenSlices ?? f0.spacingBetweenSlices,
+    },
+    frameInfo: frames,
   };
 }

@@ -18,6 +18,8 @@ const dp: DicomParserApi =
 
 export interface ParseOptions {
   maxDecodedBytes?: number;
+  /** Stop at this tag (e.g. 'x7fe00010'): its element header is read, its value is not. */
+  untilTag?: string;
 }
 
 export interface ParsedDicom {
@@ -204,6 +206,7 @@ export function parseDicomBytes(bytes: Uint8Array, file?: string, options: Parse
   try {
     dataSet = dp.parseDicom(parseInput, {
       ...(bare ? { TransferSyntaxUID: transferSyntax } : {}),
+      ...(options.untilTag ? { untilTag: options.untilTag } : {}),
       // dicom-parser's own Node path needs a Buffer and has no size limit; ours has one.
       inflater: ((arr: Uint8Array, position: number) => {
         const inflated = inflateAll(arr.subarray(position), 'deflate-raw', maxDecodedBytes, file, 'data set');
