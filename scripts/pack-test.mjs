@@ -21,6 +21,46 @@ mkdirSync(tarDir);
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
+/**
+ * @op-screen/efficientnet installed alone (no train, no wasm-kernels): save a model in one
+ * process, load it in another and predict, with no kernel patch registered.
+ */
+function zooAlone(tarballs) {
+  const zooTar = tarballs.find((t) => /op-screen-efficientnet-/.test(t));
+  const app = join(work, 'zoo-alone');
+  mkdirSync(app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'zoo-alone', private: true, type: 'module' }),
+  );
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', zooTar], app);
+  const save = `import { createModel, saveModel, selectBackend } from '@op-screen/efficientnet';
+await selectBackend({ prefer: 'wasm' });
+const m = createModel('efficientnet_b0', { channels: 1, numClasses: 1, inputShape: [32, 32, 1], seed: 3 });
+await saveModel(m, 'saved');
+`;
+  const load = `import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadModel, selectBackend } from '@op-screen/efficientnet';
+const require = createRequire(import.meta.url);
+for (const p of ['@op-screen/wasm-kernels', '@op-screen/train']) {
+  try { require.resolve(p); throw new Error(p + ' is installed; the zoo must not depend on it'); }
+  catch (e) { if (e.code !== 'MODULE_NOT_FOUND') throw e; }
+}
+await selectBackend({ prefer: 'wasm' });
+const m = await loadModel('saved');
+const p = m.predict(tf.ones([2, 32, 32, 1]));
+if (p.shape.join() !== '2,1' || !p.dataSync().every(Number.isFinite)) throw new Error('bad prediction');
+for (const k of ['Conv2DBackpropFilter', 'OpScreenSiluGrad', 'OpScreenMeanGrad'])
+  if (tf.getKernel(k, 'wasm')) throw new Error(k + ' is registered: a kernel patch is present');
+console.log('zoo alone ok: saved model loaded and predicted with no kernel patch');
+`;
+  writeFileSync(join(app, 'save.mjs'), save);
+  writeFileSync(join(app, 'load.mjs'), load);
+  run(process.execPath, ['save.mjs'], app);
+  return run(process.execPath, ['load.mjs'], app).trim();
+}
+
 try {
   for (const p of pkgs) {
     if (pnpm) run(process.execPath, [pnpm, 'pack', '--pack-destination', tarDir], p.dir);
@@ -76,8 +116,9 @@ try {
   const bin = run(join(app, 'node_modules/.bin/op-screen'), ['doctor', '--json'], app);
   JSON.parse(bin);
   lines.push('bin ok: op-screen doctor --json');
+  lines.push(zooAlone(tarballs));
   console.log(lines.join('\n'));
-  console.log(`pack-test: ${pkgs.length} passed, 0 failed`);
+  console.log(`pack-test: ${pkgs.length + 1} passed, 0 failed`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -23,6 +23,7 @@ export { foldBatchNorm } from './fold.js';
 export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
 export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
+export { loadModelFrom, type ModelSource } from './io-browser.js';
 export { kerasMapping, loadKerasH5Weights } from './keras.js';
 export { registerZooLayers, SiLU, StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { zooLayersModule } from './layers-module.js';
@@ -44,7 +45,6 @@ export {
   type LayoutTransform,
   type LoadOptions,
   type LoadReport,
-  loadTorchvisionWeights,
   readStateDict,
   sumInputChannels,
   torchvisionMapping,
@@ -52,6 +52,7 @@ export {
   type WeightMapping,
   type WeightsInput,
 } from './torchvision.js';
+export { loadTorchvisionWeights } from './torchvision-node.js';
 export {
   cachedWeightsPath,
   type DownloadOptions,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ZooError } from './errors.js';
@@ -171,12 +170,24 @@ export type WeightsInput =
   | Uint8Array
   | Map<string, NamedTensor | { shape: number[]; data: Float32Array }>;
 
-function readInput(input: WeightsInput): {
+/** Reads a weights file by path: the Node entry passes `readFileSync`; browsers have no paths. */
+export type FileReader = (path: string) => Uint8Array;
+
+function readInput(
+  input: WeightsInput,
+  readFile: FileReader | undefined,
+): {
   tensors: Map<string, { shape: number[]; data: Float32Array }>;
   file?: string;
 } {
-  if (typeof input === 'string')
-    return { tensors: readStateDict(new Uint8Array(readFileSync(input)), input), file: input };
+  if (typeof input === 'string') {
+    if (!readFile)
+      throw new ZooError(
+        'INVALID_OPTION',
+        `weights given as a path (${input}) need the Node entry of @op-screen/efficientnet; in a browser pass the file's bytes`,
+      );
+    return { tensors: readStateDict(readFile(input), input), file: input };
+  }
   if (input instanceof Uint8Array) return { tensors: readStateDict(input) };
   return { tensors: input };
 }
@@ -193,8 +204,9 @@ export function loadTorchvisionWeights(
   model: tfl.LayersModel,
   input: WeightsInput,
   options: LoadOptions = {},
+  readFile?: FileReader,
 ): LoadReport {
-  const read = readInput(input);
+  const read = readInput(input, readFile);
   const tensors = read.tensors;
   const file = read.file ?? options.sourceName;
   const where = file ?? 'the torchvision state_dict';
