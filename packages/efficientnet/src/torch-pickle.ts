@@ -33,48 +33,99 @@ const STORAGE_DTYPES: Record<string, { bytes: number; dtype: NamedTensor['dtype'
     ByteStorage: { bytes: 1, dtype: 'U8' },
   };
 
-/**
- * A small pickle reader for what `torch.save(state_dict)` writes (protocol 2): dicts, tuples,
- * lists, strings, numbers, `collections.OrderedDict`, `torch._utils._rebuild_tensor_v2` /
- * `_rebuild_parameter` and storage persistent ids. Any other global is refused, so a checkpoint
- * cannot make this code do anything but build tensors (unlike Python's pickle).
- */
-function unpickle(bytes: Uint8Array, file: string): unknown {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dec = new TextDecoder();
-  const stack: unknown[] = [];
-  const memo = new Map<number, unknown>();
-  let pos = 0;
-  const fail = (what: string): never => {
+/** Reader state of one pickle: the byte cursor, the stack and the memo. */
+class Unpickler {
+  readonly view: DataView;
+  readonly dec = new TextDecoder();
+  readonly stack: unknown[] = [];
+  readonly memo = new Map<number, unknown>();
+  pos = 0;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly file: string,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  fail(what: string): never {
     throw new ZooError(
       'WEIGHT_MISSING',
-      `${file}: unsupported torch checkpoint (${what}); re-save the state_dict with safetensors.torch.save_file`,
-      file,
+      `${this.file}: unsupported torch checkpoint (${what}); re-save the state_dict with safetensors.torch.save_file`,
+      this.file,
     );
-  };
-  const popMark = (): unknown[] => {
+  }
+
+  u8(): number {
+    return this.bytes[this.pos++] as number;
+  }
+
+  u16(): number {
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  i32(): number {
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  top(): unknown {
+    return this.stack[this.stack.length - 1];
+  }
+
+  push(v: unknown): void {
+    this.stack.push(v);
+  }
+
+  pop(): unknown {
+    return this.stack.pop();
+  }
+
+  popMark(): unknown[] {
     const items: unknown[] = [];
     for (;;) {
-      if (stack.length === 0) fail('unbalanced MARK');
-      const v = stack.pop();
+      if (this.stack.length === 0) this.fail('unbalanced MARK');
+      const v = this.stack.pop();
       if (v === MARK) return items.reverse();
       items.push(v);
     }
-  };
-  const line = (): string => {
-    const end = bytes.indexOf(10, pos);
-    const s = dec.decode(bytes.subarray(pos, end));
-    pos = end + 1;
+  }
+
+  line(): string {
+    const end = this.bytes.indexOf(10, this.pos);
+    const s = this.dec.decode(this.bytes.subarray(this.pos, end));
+    this.pos = end + 1;
     return s;
-  };
-  const str = (n: number): string => {
-    const s = dec.decode(bytes.subarray(pos, pos + n));
-    pos += n;
+  }
+
+  str(n: number): string {
+    const s = this.dec.decode(this.bytes.subarray(this.pos, this.pos + n));
+    this.pos += n;
     return s;
-  };
-  const call = (fn: unknown, args: unknown[]): unknown => {
+  }
+
+  long1(): number {
+    const n = this.u8();
+    let v = 0n;
+    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[this.pos + i] as number);
+    if (n > 0 && ((this.bytes[this.pos + n - 1] as number) & 0x80) !== 0) v -= 1n << BigInt(8 * n);
+    this.pos += n;
+    return Number(v);
+  }
+
+  /** REDUCE / NEWOBJ: only the few globals a state_dict needs. */
+  call(fn: unknown, args: unknown[]): unknown {
     const g = fn as Global;
-    if (g?.kind !== 'global') return fail('REDUCE on a non-global');
+    if (g?.kind !== 'global') return this.fail('REDUCE on a non-global');
     const name = `${g.module}.${g.name}`;
     if (name === 'collections.OrderedDict') return new Map();
     if (name === 'torch._utils._rebuild_tensor_v2' || name === 'torch._utils._rebuild_tensor') {
@@ -82,189 +133,131 @@ function unpickle(bytes: Uint8Array, file: string): unknown {
       return { kind: 'tensor', storage, offset, size: [...size], stride: [...stride] } satisfies TensorRef;
     }
     if (name === 'torch._utils._rebuild_parameter') return args[0];
-    return fail(`global ${name}`);
-  };
-  const setItems = (target: unknown, kv: unknown[]) => {
+    return this.fail(`global ${name}`);
+  }
+
+  setItems(target: unknown, kv: unknown[]): void {
     for (let i = 0; i < kv.length; i += 2) {
       if (target instanceof Map) target.set(kv[i], kv[i + 1]);
-      else fail('SETITEMS on a non-dict');
+      else this.fail('SETITEMS on a non-dict');
     }
-  };
+  }
+
+  persistentId(): void {
+    const pid = this.pop() as unknown[];
+    const type = pid[1] as Global;
+    if (pid[0] !== 'storage' || type?.kind !== 'global') this.fail('unknown persistent id');
+    this.push({ kind: 'storage', dtype: type.name, key: String(pid[2]) } satisfies StorageRef);
+  }
+}
+
+type Op = (u: Unpickler) => void;
+
+/** Framing, globals, memo and marks. */
+const CONTROL_OPS: Record<number, Op> = {
+  128: (u) => {
+    u.pos += 1;
+  }, // PROTO
+  149: (u) => {
+    u.pos += 8;
+  }, // FRAME
+  99: (u) => {
+    const module = u.line();
+    u.push({ kind: 'global', module, name: u.line() });
+  }, // GLOBAL
+  147: (u) => {
+    const name = u.pop() as string;
+    u.push({ kind: 'global', module: u.pop() as string, name });
+  }, // STACK_GLOBAL
+  113: (u) => void u.memo.set(u.u8(), u.top()), // BINPUT
+  114: (u) => void u.memo.set(u.u32(), u.top()), // LONG_BINPUT
+  148: (u) => void u.memo.set(u.memo.size, u.top()), // MEMOIZE
+  104: (u) => u.push(u.memo.get(u.u8())), // BINGET
+  106: (u) => u.push(u.memo.get(u.u32())), // LONG_BINGET
+  40: (u) => u.push(MARK), // MARK
+  82: (u) => {
+    const args = u.pop() as unknown[];
+    u.push(u.call(u.pop(), args));
+  }, // REDUCE
+  129: (u) => {
+    const args = u.pop() as unknown[];
+    u.push(u.call(u.pop(), args));
+  }, // NEWOBJ
+  98: (u) => void u.pop(), // BUILD: state (e.g. _metadata) is not needed
+  81: (u) => u.persistentId(), // BINPERSID
+};
+
+/** Tuples, lists and dicts. */
+const CONTAINER_OPS: Record<number, Op> = {
+  41: (u) => u.push([]), // EMPTY_TUPLE
+  116: (u) => u.push(u.popMark()), // TUPLE
+  133: (u) => u.push([u.pop()]), // TUPLE1
+  134: (u) => {
+    const b = u.pop();
+    u.push([u.pop(), b]);
+  }, // TUPLE2
+  135: (u) => {
+    const c = u.pop();
+    const b = u.pop();
+    u.push([u.pop(), b, c]);
+  }, // TUPLE3
+  93: (u) => u.push([]), // EMPTY_LIST
+  97: (u) => {
+    const v = u.pop();
+    (u.top() as unknown[]).push(v);
+  }, // APPEND
+  101: (u) => {
+    const items = u.popMark();
+    (u.top() as unknown[]).push(...items);
+  }, // APPENDS
+  125: (u) => u.push(new Map()), // EMPTY_DICT
+  115: (u) => {
+    const v = u.pop();
+    const k = u.pop();
+    u.setItems(u.top(), [k, v]);
+  }, // SETITEM
+  117: (u) => {
+    const kv = u.popMark();
+    u.setItems(u.top(), kv);
+  }, // SETITEMS
+};
+
+/** Strings and numbers. */
+const VALUE_OPS: Record<number, Op> = {
+  88: (u) => u.push(u.str(u.u32())), // BINUNICODE
+  140: (u) => u.push(u.str(u.u8())), // SHORT_BINUNICODE
+  84: (u) => u.push(u.str(u.u32())), // BINSTRING
+  85: (u) => u.push(u.str(u.u8())), // SHORT_BINSTRING
+  75: (u) => u.push(u.u8()), // BININT1
+  77: (u) => u.push(u.u16()), // BININT2
+  74: (u) => u.push(u.i32()), // BININT
+  138: (u) => u.push(u.long1()), // LONG1
+  71: (u) => {
+    u.push(u.view.getFloat64(u.pos, false));
+    u.pos += 8;
+  }, // BINFLOAT
+  78: (u) => u.push(null), // NONE
+  136: (u) => u.push(true), // NEWTRUE
+  137: (u) => u.push(false), // NEWFALSE
+};
+
+const OPS: Record<number, Op> = { ...CONTROL_OPS, ...CONTAINER_OPS, ...VALUE_OPS };
+
+/**
+ * A small pickle reader for what `torch.save(state_dict)` writes (protocol 2): dicts, tuples,
+ * lists, strings, numbers, `collections.OrderedDict`, `torch._utils._rebuild_tensor_v2` /
+ * `_rebuild_parameter` and storage persistent ids. Any other global is refused, so a checkpoint
+ * cannot make this code do anything but build tensors (unlike Python's pickle).
+ */
+function unpickle(bytes: Uint8Array, file: string): unknown {
+  const u = new Unpickler(bytes, file);
   for (;;) {
-    if (pos >= bytes.length) fail('no STOP opcode');
-    const op = bytes[pos++] as number;
-    switch (op) {
-      case 0x80:
-        pos += 1;
-        break; // PROTO
-      case 0x95:
-        pos += 8;
-        break; // FRAME
-      case 0x2e:
-        return stack.pop(); // STOP
-      case 0x63: {
-        const module = line();
-        const name = line();
-        stack.push({ kind: 'global', module, name });
-        break;
-      } // GLOBAL
-      case 0x93: {
-        const name = stack.pop() as string;
-        const module = stack.pop() as string;
-        stack.push({ kind: 'global', module, name });
-        break;
-      } // STACK_GLOBAL
-      case 0x71:
-        memo.set(bytes[pos++] as number, stack[stack.length - 1]);
-        break; // BINPUT
-      case 0x72:
-        memo.set(view.getUint32(pos, true), stack[stack.length - 1]);
-        pos += 4;
-        break; // LONG_BINPUT
-      case 0x94:
-        memo.set(memo.size, stack[stack.length - 1]);
-        break; // MEMOIZE
-      case 0x68:
-        stack.push(memo.get(bytes[pos++] as number));
-        break; // BINGET
-      case 0x6a:
-        stack.push(memo.get(view.getUint32(pos, true)));
-        pos += 4;
-        break; // LONG_BINGET
-      case 0x28:
-        stack.push(MARK);
-        break;
-      case 0x29:
-        stack.push([]);
-        break; // EMPTY_TUPLE
-      case 0x74:
-        stack.push(popMark());
-        break; // TUPLE
-      case 0x85:
-        stack.push([stack.pop()]);
-        break;
-      case 0x86: {
-        const b = stack.pop();
-        const a = stack.pop();
-        stack.push([a, b]);
-        break;
-      }
-      case 0x87: {
-        const c = stack.pop();
-        const b = stack.pop();
-        const a = stack.pop();
-        stack.push([a, b, c]);
-        break;
-      }
-      case 0x5d:
-        stack.push([]);
-        break; // EMPTY_LIST
-      case 0x61: {
-        const v = stack.pop();
-        (stack[stack.length - 1] as unknown[]).push(v);
-        break;
-      } // APPEND
-      case 0x65: {
-        const items = popMark();
-        (stack[stack.length - 1] as unknown[]).push(...items);
-        break;
-      } // APPENDS
-      case 0x7d:
-        stack.push(new Map());
-        break; // EMPTY_DICT
-      case 0x73: {
-        const v = stack.pop();
-        const k = stack.pop();
-        setItems(stack[stack.length - 1], [k, v]);
-        break;
-      } // SETITEM
-      case 0x75: {
-        const kv = popMark();
-        setItems(stack[stack.length - 1], kv);
-        break;
-      } // SETITEMS
-      case 0x58: {
-        const n = view.getUint32(pos, true);
-        pos += 4;
-        stack.push(str(n));
-        break;
-      } // BINUNICODE
-      case 0x8c: {
-        const n = bytes[pos++] as number;
-        stack.push(str(n));
-        break;
-      } // SHORT_BINUNICODE
-      case 0x54: {
-        const n = view.getUint32(pos, true);
-        pos += 4;
-        stack.push(str(n));
-        break;
-      } // BINSTRING
-      case 0x55: {
-        const n = bytes[pos++] as number;
-        stack.push(str(n));
-        break;
-      } // SHORT_BINSTRING
-      case 0x4b:
-        stack.push(bytes[pos++]);
-        break; // BININT1
-      case 0x4d:
-        stack.push(view.getUint16(pos, true));
-        pos += 2;
-        break; // BININT2
-      case 0x4a:
-        stack.push(view.getInt32(pos, true));
-        pos += 4;
-        break; // BININT
-      case 0x8a: {
-        // LONG1
-        const n = bytes[pos++] as number;
-        let v = 0n;
-        for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[pos + i] as number);
-        if (n > 0 && ((bytes[pos + n - 1] as number) & 0x80) !== 0) v -= 1n << BigInt(8 * n);
-        pos += n;
-        stack.push(Number(v));
-        break;
-      }
-      case 0x47:
-        stack.push(view.getFloat64(pos, false));
-        pos += 8;
-        break; // BINFLOAT
-      case 0x4e:
-        stack.push(null);
-        break; // NONE
-      case 0x88:
-        stack.push(true);
-        break;
-      case 0x89:
-        stack.push(false);
-        break;
-      case 0x52: {
-        const args = stack.pop() as unknown[];
-        const fn = stack.pop();
-        stack.push(call(fn, args));
-        break;
-      } // REDUCE
-      case 0x81: {
-        const args = stack.pop() as unknown[];
-        const cls = stack.pop();
-        stack.push(call(cls, args));
-        break;
-      } // NEWOBJ
-      case 0x62:
-        stack.pop();
-        break; // BUILD: state (e.g. _metadata) is not needed
-      case 0x51: {
-        // BINPERSID
-        const pid = stack.pop() as unknown[];
-        const type = pid[1] as Global;
-        if (pid[0] !== 'storage' || type?.kind !== 'global') fail('unknown persistent id');
-        stack.push({ kind: 'storage', dtype: type.name, key: String(pid[2]) } satisfies StorageRef);
-        break;
-      }
-      default:
-        fail(`pickle opcode 0x${op.toString(16)}`);
-    }
+    if (u.pos >= bytes.length) u.fail('no STOP opcode');
+    const op = u.u8();
+    if (op === 0x2e) return u.pop(); // STOP
+    const f = OPS[op];
+    if (!f) u.fail(`pickle opcode 0x${op.toString(16)}`);
+    (f as Op)(u);
   }
 }
 
