@@ -22,11 +22,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // Study-like data: ~20% positive, binormal logits, probabilities rounded to 6 decimals (ties, as
 // real model outputs have).
 const rng = M.createRng(20261125);
-const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+const gauss = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 const labels = new Uint8Array(N);
 const scores = new Float64Array(N);
 for (let i = 0; i < N; i++) {
-  labels[i] = rng() < 0.2 ? 1 : 0;
+  labels[i] = rng.next() < 0.2 ? 1 : 0;
   const logit = -1.4 + 1.35 * labels[i] + gauss();
   scores[i] = Math.round(1e6 / (1 + Math.exp(-logit))) / 1e6;
 }

@@ -1,11 +1,11 @@
 import { quantileSorted } from './calibration.js';
 import { type ScoreTable, scoreTable } from './curve.js';
-import { type Rng, randomInt } from './rng.js';
+import { type RngInput, randomInt } from './rng.js';
 import { checkFraction, checkInteger, type NumericArray } from './validate.js';
 
 export interface BootstrapOptions {
   /** Uniform [0, 1) source, e.g. `createRng(seed)`; required so results are reproducible. */
-  rng: Rng;
+  rng: RngInput;
   /** Number of resamples (default 2000, pROC's default). */
   nBoot?: number;
   /** Confidence level (default 0.95). */
@@ -35,7 +35,7 @@ class GroupResampler {
       for (let c = 0; c < table.neg[g]; c++) this.negGroup[j--] = g;
     }
   }
-  draw(rng: Rng): void {
+  draw(rng: RngInput): void {
     this.posCount.fill(0);
     this.negCount.fill(0);
     const P = this.posGroup.length;

@@ -67,7 +67,7 @@ export {
   type VegaLiteSpec,
 } from './plots.js';
 export { type HtmlReportOptions, renderEvaluationHtml } from './report.js';
-export { createRng, type Rng } from './rng.js';
+export { createRng, type Rng, type RngInput } from './rng.js';
 export {
   auditLeakage,
   type Fold,

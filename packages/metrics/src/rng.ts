@@ -1,5 +1,22 @@
-/** A source of uniform numbers in [0, 1); every random function here takes one explicitly. */
-export type Rng = () => number;
+/**
+ * A seeded source of uniform numbers in [0, 1), passed explicitly to every random function: the
+ * one RNG shape of op-screen (docs/conventions.md). @op-screen/preprocess's and the synthetic
+ * cohort's generators have this shape too, with more methods.
+ */
+export interface Rng {
+  next(): number;
+}
+
+/**
+ * What the random functions here accept: an {@link Rng}, or (deprecated, removed in the next
+ * major) a bare `() => number` as earlier versions' `createRng` returned.
+ */
+export type RngInput = Rng | (() => number);
+
+/** The uniform draw of an {@link RngInput}. */
+export function uniform(rng: RngInput): number {
+  return typeof rng === 'function' ? rng() : rng.next();
+}
 
 /**
  * Seeded PRNG (mulberry32, 32-bit state): small, fast and reproducible across platforms. Good
@@ -7,22 +24,24 @@ export type Rng = () => number;
  */
 export function createRng(seed: number): Rng {
   let a = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return {
+    next: () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
   };
 }
 
 /** Uniform integer in [0, n). */
-export function randomInt(rng: Rng, n: number): number {
-  return Math.min(n - 1, Math.floor(rng() * n));
+export function randomInt(rng: RngInput, n: number): number {
+  return Math.min(n - 1, Math.floor(uniform(rng) * n));
 }
 
 /** Fisher-Yates shuffle in place. */
-export function shuffleInPlace<T>(arr: T[] | Int32Array, rng: Rng): void {
+export function shuffleInPlace<T>(arr: T[] | Int32Array, rng: RngInput): void {
   for (let i = arr.length - 1; i > 0; i--) {
     const j = randomInt(rng, i + 1);
     const t = arr[i];

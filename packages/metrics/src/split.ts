@@ -1,5 +1,5 @@
 import { MetricsError } from './errors.js';
-import { type Rng, shuffleInPlace } from './rng.js';
+import { type RngInput, shuffleInPlace } from './rng.js';
 import { checkFraction, checkInteger, checkLabels, checkSameLength, type NumericArray } from './validate.js';
 
 /** One train/test split: sample indices, ascending. */
@@ -16,10 +16,10 @@ export interface SplitOptions {
   nSplits?: number;
   /** Shuffle before assigning folds; then `rng` is required. Default false (deterministic, scikit-learn's folds). */
   shuffle?: boolean;
-  rng?: Rng;
+  rng?: RngInput;
 }
 
-function splitArgs(options: SplitOptions, where: string): { k: number; rng: Rng | null } {
+function splitArgs(options: SplitOptions, where: string): { k: number; rng: RngInput | null } {
   const k = options.nSplits ?? 5;
   checkInteger(k, where, 'nSplits', 2);
   if (options.shuffle && !options.rng) {
@@ -380,7 +380,7 @@ export function stratifiedGroupKFold(
 export function groupedHoldout(
   labels: NumericArray,
   groups: GroupKeys,
-  options: { testFraction?: number; rng: Rng },
+  options: { testFraction?: number; rng: RngInput },
 ): Fold {
   const where = 'groupedHoldout';
   const testFraction = options.testFraction ?? 0.2;
@@ -409,7 +409,7 @@ export function groupedHoldout(
 export interface RepeatedOptions {
   nSplits?: number;
   nRepeats?: number;
-  rng: Rng;
+  rng: RngInput;
 }
 
 function repeat(nRepeats: number | undefined, where: string, once: () => Fold[]): Fold[][] {

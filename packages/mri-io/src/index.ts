@@ -74,6 +74,7 @@ export {
   dicomSlice,
   type GrayscaleHook,
   niftiSagittalSlice,
+  type Rect,
   type Roi,
   readSlice,
   type Slice2D,

@@ -257,13 +257,19 @@ export function asSlice2D(s: SliceLike): Slice2D {
   };
 }
 
-/** A rectangle in pixel coordinates: `x` = first column, `y` = first row. */
-export interface Roi {
+/**
+ * A rectangle in pixel coordinates: `x` = first column, `y` = first row. The one rectangle type
+ * of op-screen (docs/conventions.md).
+ */
+export interface Rect {
   x: number;
   y: number;
   width: number;
   height: number;
 }
+
+/** @deprecated Use {@link Rect} (the same shape); removed in the next major version. */
+export type Roi = Rect;
 
 /**
  * Crops `roi` out of a slice (a copy). The result keeps its patient geometry (origin moved to the

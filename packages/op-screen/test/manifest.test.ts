@@ -35,7 +35,7 @@ describe('manifest', () => {
     expect(m.rows[0]).toMatchObject({
       label: 1,
       tScore: -2.5,
-      roi: { x: 1, y: 2, w: 30, h: 20 },
+      roi: { x: 1, y: 2, width: 30, height: 20 },
       csfRoi: { x: 5, y: 5, w: 3, h: 8 },
     });
     expect(m.rows[1]).toMatchObject({ sequence: 'T1', level: 'L2', label: 0 });

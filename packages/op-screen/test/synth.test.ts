@@ -100,7 +100,7 @@ describe('synthetic cohort', () => {
     const m = await readManifest(ra.manifest);
     expect(m.skipped).toEqual([]);
     expect(m.rows).toHaveLength(24);
-    expect(m.rows[0]?.roi?.w).toBeGreaterThan(0);
+    expect(m.rows[0]?.roi?.width).toBeGreaterThan(0);
   });
 
   it('refuses to write into a non-empty directory', async () => {

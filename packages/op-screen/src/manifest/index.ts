@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Rect } from '@op-screen/mri-io';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
@@ -10,12 +11,8 @@ export const LEVEL_NAMES = ['L1', 'L2', 'L3', 'L4'] as const;
 export type ManifestLevel = (typeof LEVEL_NAMES)[number];
 export type ManifestSequence = 'T1' | 'T2';
 
-export interface PixelBox {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+/** A pixel rectangle (x = first column, y = first row), @op-screen/mri-io's `Rect`. */
+export type PixelBox = Rect;
 
 /** One validated manifest row: one vertebra image. */
 export interface ManifestRow {
@@ -65,9 +62,9 @@ const box = z
   .regex(/^\s*\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+\s*$/, 'expected "x,y,w,h" as four non-negative integers')
   .transform((s) => {
     const [x, y, w, h] = s.split(',').map((v) => Number.parseInt(v, 10)) as [number, number, number, number];
-    return { x, y, w, h };
+    return { x, y, width: w, height: h };
   })
-  .refine((b) => b.w > 0 && b.h > 0, 'box width and height must be > 0');
+  .refine((b) => b.width > 0 && b.height > 0, 'box width and height must be > 0');
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 

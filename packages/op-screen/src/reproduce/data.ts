@@ -29,7 +29,7 @@ export interface LoadResult {
 }
 
 function boxInside(b: PixelBox, s: SliceImage): boolean {
-  return b.x >= 0 && b.y >= 0 && b.x + b.w <= s.columns && b.y + b.h <= s.rows;
+  return b.x >= 0 && b.y >= 0 && b.x + b.width <= s.columns && b.y + b.height <= s.rows;
 }
 
 /**
@@ -57,12 +57,12 @@ export async function loadVertebrae(
     }
     try {
       const slice = await p;
-      const box = row.roi ?? { x: 0, y: 0, w: slice.columns, h: slice.rows };
+      const box = row.roi ?? { x: 0, y: 0, width: slice.columns, height: slice.rows };
       if (!boxInside(box, slice)) {
         skipped.push({
           line: row.line,
           code: 'INVALID_ROW',
-          reason: `roi ${box.x},${box.y},${box.w},${box.h} lies outside the ${slice.columns}x${slice.rows} slice`,
+          reason: `roi ${box.x},${box.y},${box.width},${box.height} lies outside the ${slice.columns}x${slice.rows} slice`,
         });
         continue;
       }

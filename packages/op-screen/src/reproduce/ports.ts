@@ -50,7 +50,7 @@ export const mriIoSliceReader: SliceReader = async (
 
 /** ROI crop through @op-screen/mri-io (the slice must come from `mriIoSliceReader`). */
 export const roiCropper: Cropper = (slice, box) => {
-  const c = mriIo.cropRoi(slice as mriIo.Slice2D, { x: box.x, y: box.y, width: box.w, height: box.h });
+  const c = mriIo.cropRoi(slice as mriIo.Slice2D, box);
   return { data: c.data, width: c.columns, height: c.rows };
 };
 

@@ -27,7 +27,7 @@ function features(x: Float32Array, offset: number, len: number): [number, number
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-async function collect(it: AsyncIterable<TrainBatch>) {
+async function collect(it: AsyncIterable<TrainBatch> | Iterable<TrainBatch>) {
   const xs: Array<[number, number]> = [];
   const ys: number[] = [];
   for await (const b of it) {

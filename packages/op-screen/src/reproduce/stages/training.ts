@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRng } from '@op-screen/metrics';
+import { createRng, type Rng } from '@op-screen/metrics';
 import type { Report } from '../../report/schema.js';
 import { type RunPaths, readJson, writeJsonAtomic } from '../../run/rundir.js';
 import { deriveSeed } from '../../synth/rng.js';
@@ -54,10 +54,10 @@ export async function* batchesOf(
 }
 
 /** Fisher-Yates with the given uniform [0, 1) stream. */
-export function shuffled(indices: number[], rng: () => number): number[] {
+export function shuffled(indices: number[], rng: Rng): number[] {
   const a = indices.slice();
   for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
+    const j = Math.floor(rng.next() * (i + 1));
     [a[i], a[j]] = [a[j] as number, a[i] as number];
   }
   return a;
