@@ -36,7 +36,7 @@ describe('manifest', () => {
       label: 1,
       tScore: -2.5,
       roi: { x: 1, y: 2, width: 30, height: 20 },
-      csfRoi: { x: 5, y: 5, w: 3, h: 8 },
+      csfRoi: { x: 5, y: 5, width: 3, height: 8 },
     });
     expect(m.rows[1]).toMatchObject({ sequence: 'T1', level: 'L2', label: 0 });
     expect(m.rows[2]).toMatchObject({ label: 1, tScore: undefined });
