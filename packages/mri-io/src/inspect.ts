@@ -2,9 +2,8 @@ import { stat } from 'node:fs/promises';
 import type { Dtype } from './arrays.js';
 import type { ReadOptions } from './dicom/read.js';
 import { decodeParsedDicom, headerOf } from './dicom/read.js';
-import { DEFAULT_MAX_DECODED_BYTES, isMriIoError } from './errors.js';
-import { readFileBounded } from './files.js';
-import { type AnyImage, detectFormat } from './image.js';
+import { toMriIoError } from './errors.js';
+import { type AnyImage, detectFormat, readImageBytes } from './image.js';
 import { decodeNiftiBytes } from './nifti/read.js';
 import { readSeriesDirectory } from './series.js';
 import { computeStats, type ValueStats } from './stats.js';
@@ -127,7 +126,7 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
         skipped: dir.skipped,
       };
     }
-    const bytes = await readFileBounded(path, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+    const bytes = await readImageBytes(path, options);
     let image: AnyImage;
     if (detectFormat(bytes, path) === 'nifti') {
       image = await decodeNiftiBytes(bytes, path, options);
@@ -198,8 +197,9 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
       pixelRepresentation: image.pixelRepresentation,
     };
   } catch (err) {
-    if (isMriIoError(err)) return { path, error: { code: err.code, message: err.message } };
-    throw err;
+    // Documented never to throw: a third-party throw that slipped through becomes INTERNAL_ERROR.
+    const e = toMriIoError(err, path, 'inspect');
+    return { path, error: { code: e.code, message: e.message } };
   }
 }
 

@@ -1,4 +1,5 @@
 import { MriIoError } from '../errors.js';
+import { type JpegLsExpect, validateJpegLs } from './jpeg-ls.js';
 import { decodeJpegSequential } from './jpeg-sequential.js';
 
 /** A decoded frame: raw little-endian sample bytes, interleaved when there are several components. */
@@ -90,16 +91,16 @@ function runWasm(
   }
 }
 
+/** Decodes one JPEG-LS frame after `validateJpegLs` has checked its header and its end (see there). */
 export async function decodeJpegLs(
   encoded: Uint8Array,
-  rows: number,
-  columns: number,
-  maxDecodedBytes: number,
+  want: JpegLsExpect,
   file?: string,
-): Promise<DecodedFrame> {
-  checkCodestreamSize(jpegFrameType(encoded), rows, columns, maxDecodedBytes, file);
+): Promise<DecodedFrame & { precision: number }> {
+  const frame = validateJpegLs(encoded, want, file);
   const m = await loadCharls();
-  return runWasm(m.JpegLSDecoder, encoded, 'JPEG-LS', maxDecodedBytes, file, false);
+  const out = runWasm(m.JpegLSDecoder, frame.codestream, 'JPEG-LS', want.maxDecodedBytes, file, false);
+  return { ...out, precision: frame.precision };
 }
 
 export async function decodeJpeg2000(

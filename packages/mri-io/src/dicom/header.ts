@@ -1,4 +1,4 @@
-import { MriIoError } from '../errors.js';
+import { MriIoError, toMriIoError } from '../errors.js';
 import type { DataSet } from './parse.js';
 
 /** Patient-space geometry of one image, in DICOM's LPS patient coordinates (millimetres). */
@@ -48,8 +48,20 @@ export interface DicomHeader {
 const INT_STRING = /^\s*[+-]?\d+\s*$/;
 const DECIMAL_STRING = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-function str(ds: DataSet, tag: string): string | null {
-  const v = ds.string(tag);
+/**
+ * dicom-parser reads element values lazily and throws a plain string when an element's declared
+ * length runs past the end of the bytes; that becomes a typed error naming the tag here.
+ */
+function read<T>(tag: string, file: string | undefined, get: () => T): T {
+  try {
+    return get();
+  } catch (err) {
+    throw toMriIoError(err, file, `element (${tagLabel(tag)})`, 'BAD_DICOM_HEADER');
+  }
+}
+
+function str(ds: DataSet, tag: string, file: string | undefined): string | null {
+  const v = read(tag, file, () => ds.string(tag));
   return v === undefined || v === '' ? null : v;
 }
 
@@ -60,7 +72,7 @@ function decimals(
   file: string | undefined,
   lenient = false,
 ): number[] | null {
-  const raw = str(ds, tag);
+  const raw = str(ds, tag, file);
   if (raw === null) return null;
   const parts = raw.split('\\');
   if (lenient && !parts.every((p) => DECIMAL_STRING.test(p))) return null;
@@ -77,7 +89,7 @@ function decimals(
 }
 
 function integer(ds: DataSet, tag: string, name: string, file: string | undefined): number | null {
-  const raw = str(ds, tag);
+  const raw = str(ds, tag, file);
   if (raw === null) return null;
   if (!INT_STRING.test(raw)) {
     throw new MriIoError(
@@ -89,10 +101,10 @@ function integer(ds: DataSet, tag: string, name: string, file: string | undefine
   return Number.parseInt(raw, 10);
 }
 
-function us(ds: DataSet, tag: string): number | null {
+function us(ds: DataSet, tag: string, file: string | undefined): number | null {
   const el = ds.elements[tag];
   if (!el || el.length < 2) return null;
-  return ds.uint16(tag) ?? null;
+  return read(tag, file, () => ds.uint16(tag)) ?? null;
 }
 
 function tagLabel(tag: string): string {
@@ -111,33 +123,33 @@ export function readHeaderFields(
   const pixel = ds.elements.x7fe00010;
   const slope = decimals(ds, 'x00281053', 'RescaleSlope', file)?.[0];
   const intercept = decimals(ds, 'x00281052', 'RescaleIntercept', file)?.[0];
-  const bitsAllocated = us(ds, 'x00280100') ?? 0;
-  const pixelRepresentation = us(ds, 'x00280103') === 1 ? 1 : 0;
+  const bitsAllocated = us(ds, 'x00280100', file) ?? 0;
+  const pixelRepresentation = us(ds, 'x00280103', file) === 1 ? 1 : 0;
   return {
     kind: 'dicom',
     file,
     transferSyntax: meta.transferSyntax,
     declaredTransferSyntax: meta.declaredTransferSyntax,
     noFileMeta: meta.noFileMeta,
-    sopClassUID: str(ds, 'x00080016'),
-    sopInstanceUID: str(ds, 'x00080018'),
-    studyInstanceUID: str(ds, 'x0020000d'),
-    seriesInstanceUID: str(ds, 'x0020000e'),
-    frameOfReferenceUID: str(ds, 'x00200052'),
-    modality: str(ds, 'x00080060'),
-    seriesDescription: str(ds, 'x0008103e'),
+    sopClassUID: str(ds, 'x00080016', file),
+    sopInstanceUID: str(ds, 'x00080018', file),
+    studyInstanceUID: str(ds, 'x0020000d', file),
+    seriesInstanceUID: str(ds, 'x0020000e', file),
+    frameOfReferenceUID: str(ds, 'x00200052', file),
+    modality: str(ds, 'x00080060', file),
+    seriesDescription: str(ds, 'x0008103e', file),
     seriesNumber: integer(ds, 'x00200011', 'SeriesNumber', file),
     instanceNumber: integer(ds, 'x00200013', 'InstanceNumber', file),
-    rows: us(ds, 'x00280010') ?? 0,
-    columns: us(ds, 'x00280011') ?? 0,
+    rows: us(ds, 'x00280010', file) ?? 0,
+    columns: us(ds, 'x00280011', file) ?? 0,
     frames: integer(ds, 'x00280008', 'NumberOfFrames', file) ?? 1,
-    samplesPerPixel: us(ds, 'x00280002') ?? 1,
-    photometricInterpretation: str(ds, 'x00280004'),
+    samplesPerPixel: us(ds, 'x00280002', file) ?? 1,
+    photometricInterpretation: str(ds, 'x00280004', file),
     bitsAllocated,
-    bitsStored: us(ds, 'x00280101') ?? bitsAllocated,
-    highBit: us(ds, 'x00280102') ?? (us(ds, 'x00280101') ?? bitsAllocated) - 1,
+    bitsStored: us(ds, 'x00280101', file) ?? bitsAllocated,
+    highBit: us(ds, 'x00280102', file) ?? (us(ds, 'x00280101', file) ?? bitsAllocated) - 1,
     pixelRepresentation,
-    planarConfiguration: us(ds, 'x00280006') === 1 ? 1 : 0,
+    planarConfiguration: us(ds, 'x00280006', file) === 1 ? 1 : 0,
     rescaleSlope: slope ?? 1,
     rescaleIntercept: intercept ?? 0,
     hasPixelData: pixel !== undefined,

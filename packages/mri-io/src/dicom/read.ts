@@ -1,9 +1,16 @@
 import { type Dtype, dtypeOf, type NumericArray, swapBytesInPlace } from '../arrays.js';
-import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
+import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError, typed, typedAsync } from '../errors.js';
 import { readFileBounded } from '../files.js';
 import { type DecodedFrame, decodeJpeg2000, decodeJpegFamily, decodeJpegLs } from './codecs.js';
 import { type DicomHeader, readHeaderFields } from './header.js';
-import { type DataSet, dicomParser, type Element, type ParsedDicom, parseDicomBytes } from './parse.js';
+import {
+  type DataSet,
+  dicomParser,
+  type Element,
+  type ParsedDicom,
+  parseDicomBytes,
+  probeDicom,
+} from './parse.js';
 import { decodeRleFrame } from './rle.js';
 import { transferSyntaxInfo } from './transfer-syntax.js';
 
@@ -46,14 +53,26 @@ export async function readDicomHeader(
   input: string | Uint8Array,
   options: ReadOptions = {},
 ): Promise<DicomHeader> {
-  const { bytes, file } = await load(input, options);
-  return headerOf(bytes, file, options).header;
+  return typedAsync(
+    async () => {
+      const { bytes, file } = await load(input, options);
+      return headerOf(bytes, file, options).header;
+    },
+    typeof input === 'string' ? input : undefined,
+    'DICOM header',
+  );
 }
 
-/** Reads and decodes a DICOM file (path or bytes) to typed pixel arrays. */
+/** Reads and decodes a DICOM file (path or bytes) to typed pixel arrays. Every throw is an `MriIoError`. */
 export async function readDicom(input: string | Uint8Array, options: ReadOptions = {}): Promise<DicomImage> {
-  const { bytes, file } = await load(input, options);
-  return decodeDicomBytes(bytes, file, options);
+  return typedAsync(
+    async () => {
+      const { bytes, file } = await load(input, options);
+      return decodeDicomBytes(bytes, file, options);
+    },
+    typeof input === 'string' ? input : undefined,
+    'DICOM',
+  );
 }
 
 async function load(
@@ -62,7 +81,9 @@ async function load(
 ): Promise<{ bytes: Uint8Array; file?: string }> {
   if (typeof input === 'string') {
     return {
-      bytes: await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES),
+      bytes: await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES, (head) =>
+        probeDicom(head, input),
+      ),
       file: input,
     };
   }
@@ -75,8 +96,15 @@ export function headerOf(
   file: string | undefined,
   options: ReadOptions,
 ): { parsed: ParsedDicom; header: DicomHeader } {
-  const parsed = parseDicomBytes(bytes, file, options);
-  return { parsed, header: readHeaderFields(parsed.dataSet, parsed, file) };
+  return typed(
+    () => {
+      const parsed = parseDicomBytes(bytes, file, options);
+      return { parsed, header: readHeaderFields(parsed.dataSet, parsed, file) };
+    },
+    file,
+    'DICOM header',
+    'BAD_DICOM_HEADER',
+  );
 }
 
 export async function decodeDicomBytes(
@@ -88,12 +116,21 @@ export async function decodeDicomBytes(
   return decodeParsedDicom(parsed, header, file, options);
 }
 
-/** Decodes the pixels of an already parsed file (see `headerOf`). */
-export async function decodeParsedDicom(
+/** Decodes the pixels of an already parsed file (see `headerOf`); every throw is an `MriIoError`. */
+export function decodeParsedDicom(
   parsed: ParsedDicom,
   header: DicomHeader,
   file: string | undefined,
   options: ReadOptions = {},
+): Promise<DicomImage> {
+  return typedAsync(() => decodePixels(parsed, header, file, options), file, 'pixel data', 'DECODE_FAILED');
+}
+
+async function decodePixels(
+  parsed: ParsedDicom,
+  header: DicomHeader,
+  file: string | undefined,
+  options: ReadOptions,
 ): Promise<DicomImage> {
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const ds = parsed.dataSet;
@@ -169,7 +206,11 @@ export async function decodeParsedDicom(
       } else {
         let frame: DecodedFrame;
         if (ts.encoding === 'jpeg-ls')
-          frame = await decodeJpegLs(encoded, rows, columns, maxDecodedBytes, file);
+          frame = await decodeJpegLs(
+            encoded,
+            { rows, columns, samplesPerPixel: spp, bitsAllocated, maxDecodedBytes },
+            file,
+          );
         else if (ts.encoding === 'jpeg2000')
           frame = await decodeJpeg2000(encoded, rows, columns, maxDecodedBytes, file);
         else frame = await decodeJpegFamily(encoded, rows, columns, bitsAllocated, maxDecodedBytes, file);
