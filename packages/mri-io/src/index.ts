@@ -4,13 +4,20 @@ export const PACKAGE_NAME = '@op-screen/mri-io' as const;
 
 export { allocate, type Dtype, dtypeOf, type NumericArray } from './arrays.js';
 export type { DicomGeometry, DicomHeader } from './dicom/header.js';
+export { applyModalityLut, type ModalityLut } from './dicom/modality-lut.js';
 export { type DicomImage, type ReadOptions, readDicom, readDicomHeader } from './dicom/read.js';
 export {
   supportedTransferSyntaxes,
   type TransferSyntaxInfo,
   transferSyntaxInfo,
 } from './dicom/transfer-syntax.js';
-export { DEFAULT_MAX_DECODED_BYTES, isMriIoError, MriIoError, type MriIoErrorCode } from './errors.js';
+export {
+  DEFAULT_MAX_DECODED_BYTES,
+  isMriIoError,
+  MriIoError,
+  type MriIoErrorCode,
+  toMriIoError,
+} from './errors.js';
 export { affineLpsToRas, lpsToRas, type Vec3 } from './geometry.js';
 export { type AnyImage, detectFormat, readImage } from './image.js';
 export {
@@ -54,3 +61,4 @@ export {
   toGrayscale,
 } from './slice.js';
 export { computeStats, type ValueStats } from './stats.js';
+export type { MriIoWarning, MriIoWarningCode } from './warnings.js';

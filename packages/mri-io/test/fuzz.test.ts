@@ -13,9 +13,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadOpenjph } from '../src/dicom/codecs.js';
 import { parseDicomBytes } from '../src/dicom/parse.js';
 import {
   inspectPath,
@@ -26,6 +28,7 @@ import {
   readNifti,
   readSeriesDirectory,
 } from '../src/index.js';
+import { buildDicom, imageElements } from './dicom-builder.js';
 import { DATA } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mri-io-fuzz-'));
@@ -176,12 +179,17 @@ const DICOM_SOURCES = [
   'dicom/pydicom/JPGExtended.dcm',
   'dicom/pydicom/SC_rgb_jpeg_dcmtk.dcm',
   'dicom/pydicom/image_dfl.dcm',
+  'fixtures/codecs/float64_2frames.dcm',
+  'fixtures/codecs/lut_s16_us_implicit_rescale.dcm',
+  'fixtures/codecs/lut_u16_ow.dcm',
 ];
 
 /** A file, or with `#bare` its data set alone (no preamble or file meta: read the way dcmtk reads it). */
 function source(rel: string): Uint8Array {
   const [path, bare] = rel.split('#');
-  const b = bytesOf(`${DATA}${path}`);
+  const b = bytesOf(
+    path.startsWith('fixtures/') ? fileURLToPath(new URL(path, import.meta.url)) : `${DATA}${path}`,
+  );
   if (!bare) return b;
   const metaLength = new DataView(b.buffer, b.byteOffset).getUint32(140, true);
   return b.slice(132 + 12 + metaLength);
@@ -207,6 +215,66 @@ describe('fuzzing the DICOM readers', () => {
       memoryBounded();
     });
   }
+});
+
+/** A 32x24 12-bit HTJ2K file made with OpenJPH's encoder (no HTJ2K file ships in ../shared). */
+async function htj2kFile(): Promise<Uint8Array> {
+  const codec = await loadOpenjph();
+  const [rows, columns] = [24, 32];
+  const enc = new codec.HTJ2KEncoder();
+  const info = { width: columns, height: rows, bitsPerSample: 12, componentCount: 1 };
+  const px = new Uint16Array(rows * columns).map((_, i) => (i * 37) & 0xfff);
+  enc
+    .getDecodedBuffer({ ...info, isSigned: false, isUsingColorTransform: false })
+    .set(new Uint8Array(px.buffer));
+  enc.setQuality(true, 0);
+  enc.encode();
+  const stream = enc.getEncodedBuffer().slice();
+  enc.delete();
+  const head = buildDicom(
+    imageElements({ rows, columns, bitsAllocated: 16, bitsStored: 12, pixels: new Uint8Array(0) }).filter(
+      ([tag]) => tag !== 0x7fe00010,
+    ),
+    { transferSyntax: '1.2.840.10008.1.2.4.201' },
+  );
+  const frag = stream.length % 2 ? [...stream, 0] : [...stream];
+  const le32 = (x: number) => [x & 0xff, (x >> 8) & 0xff, (x >> 16) & 0xff, x >>> 24];
+  const pixel = [
+    0xe0,
+    0x7f,
+    0x10,
+    0x00,
+    0x4f,
+    0x42,
+    0,
+    0,
+    ...le32(0xffffffff),
+    0xfe,
+    0xff,
+    0x00,
+    0xe0,
+    ...le32(0),
+  ];
+  pixel.push(0xfe, 0xff, 0x00, 0xe0, ...le32(frag.length), ...frag, 0xfe, 0xff, 0xdd, 0xe0, ...le32(0));
+  const out = new Uint8Array(head.length + pixel.length);
+  out.set(head);
+  out.set(pixel, head.length);
+  return out;
+}
+
+describe('fuzzing the HTJ2K path', () => {
+  it('readDicom on mutants of an OpenJPH-encoded HTJ2K file', async () => {
+    const src = await htj2kFile();
+    expect((await readDicom(src)).shape).toEqual([24, 32]);
+    const fields = dicomLengthFields(src);
+    await fc.assert(
+      fc.asyncProperty(mutation(src.length, fields, pixelDataStart(src), fragmentEnds(src)), async (m) =>
+        typedOnly(() => readDicom(apply(src, m), LIMIT)),
+      ),
+      { numRuns: 60, seed: 18 },
+    );
+    memoryBounded();
+  });
 });
 
 describe('fuzzing the NIfTI reader', () => {

@@ -1,4 +1,6 @@
 import { MriIoError, toMriIoError } from '../errors.js';
+import { type MriIoWarning, parserWarning } from '../warnings.js';
+import { type ModalityLut, readModalityLut } from './modality-lut.js';
 import type { DataSet } from './parse.js';
 
 /** Patient-space geometry of one image, in DICOM's LPS patient coordinates (millimetres). */
@@ -41,8 +43,15 @@ export interface DicomHeader {
   planarConfiguration: 0 | 1;
   rescaleSlope: number;
   rescaleIntercept: number;
+  /** Pixel Data (7FE0,0010), Float Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009). */
   hasPixelData: boolean;
+  /** Which of the three: `integer` (7FE0,0010), `float` (7FE0,0008), `double` (7FE0,0009); null when none. */
+  pixelDataKind: 'integer' | 'float' | 'double' | null;
+  /** The first item of the Modality LUT Sequence (0028,3000); `rescaled()` applies it. */
+  modalityLut: ModalityLut | null;
   geometry: DicomGeometry;
+  /** Conformance slips tolerated while reading (see `MriIoWarningCode`); empty for a clean file. */
+  warnings: MriIoWarning[];
 }
 
 const INT_STRING = /^\s*[+-]?\d+\s*$/;
@@ -120,11 +129,26 @@ export function readHeaderFields(
   meta: { transferSyntax: string; declaredTransferSyntax: string | null; noFileMeta: boolean },
   file: string | undefined,
 ): DicomHeader {
-  const pixel = ds.elements.x7fe00010;
+  const kind = ds.elements.x7fe00010
+    ? 'integer'
+    : ds.elements.x7fe00008
+      ? 'float'
+      : ds.elements.x7fe00009
+        ? 'double'
+        : null;
+  const warnings = headerWarnings(ds, meta);
   const slope = decimals(ds, 'x00281053', 'RescaleSlope', file)?.[0];
   const intercept = decimals(ds, 'x00281052', 'RescaleIntercept', file)?.[0];
   const bitsAllocated = us(ds, 'x00280100', file) ?? 0;
   const pixelRepresentation = us(ds, 'x00280103', file) === 1 ? 1 : 0;
+  const modalityLut = read('x00283000', file, () => readModalityLut(ds, pixelRepresentation, file, warnings));
+  if (modalityLut && (slope !== undefined || intercept !== undefined)) {
+    warnings.push({
+      code: 'MODALITY_LUT_AND_RESCALE',
+      message:
+        'both a Modality LUT Sequence (0028,3000) and RescaleSlope/RescaleIntercept; the LUT is applied',
+    });
+  }
   return {
     kind: 'dicom',
     file,
@@ -152,7 +176,9 @@ export function readHeaderFields(
     planarConfiguration: us(ds, 'x00280006', file) === 1 ? 1 : 0,
     rescaleSlope: slope ?? 1,
     rescaleIntercept: intercept ?? 0,
-    hasPixelData: pixel !== undefined,
+    hasPixelData: kind !== null,
+    pixelDataKind: kind,
+    modalityLut,
     geometry: {
       imagePositionPatient: fixedLength(decimals(ds, 'x00200032', 'ImagePositionPatient', file, true), 3),
       imageOrientationPatient: fixedLength(
@@ -163,5 +189,25 @@ export function readHeaderFields(
       sliceThickness: decimals(ds, 'x00180050', 'SliceThickness', file, true)?.[0] ?? null,
       spacingBetweenSlices: decimals(ds, 'x00180088', 'SpacingBetweenSlices', file, true)?.[0] ?? null,
     },
+    warnings,
   };
+}
+
+function headerWarnings(
+  ds: DataSet,
+  meta: { transferSyntax: string; declaredTransferSyntax: string | null; noFileMeta: boolean },
+): MriIoWarning[] {
+  const out = (ds.warnings ?? []).map(parserWarning);
+  if (meta.noFileMeta) {
+    out.push({
+      code: 'NO_FILE_META',
+      message: `no preamble, "DICM" or file meta; read as ${meta.transferSyntax}, inferred from the data set`,
+    });
+  } else if (!meta.declaredTransferSyntax) {
+    out.push({
+      code: 'TRANSFER_SYNTAX_INFERRED',
+      message: `the file meta has no Transfer Syntax UID (0002,0010); ${meta.transferSyntax} inferred from the data set`,
+    });
+  }
+  return out;
 }
