@@ -1,8 +1,9 @@
 // Regression tests for the inputs the reader fuzzing found (../shared/data/fuzz-found/README.md):
 // each one must give a typed MriIoError quickly, never a raw throw or a minute inside CharLS.
-import { cpSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   assembleVolume,
@@ -57,6 +58,22 @@ describe('fuzz-found inputs', () => {
     await typedWithin5s(() => readNifti(f), ['BAD_NIFTI_HEADER']);
     await typedWithin5s(() => readImage(f), ['BAD_NIFTI_HEADER']);
     expect(await inspectPath(f)).toMatchObject({ error: { code: 'BAD_NIFTI_HEADER' } });
+  });
+
+  it('.nii.gz with a huge vox_offset: counted against maxDecodedBytes before any allocation', async () => {
+    const raw = new Uint8Array(gunzipSync(readFileSync(`${SHARED}data/nifti/nibabel/standard.nii.gz`)));
+    const withOffset = (offset: number) => {
+      const b = raw.slice();
+      new DataView(b.buffer).setFloat32(108, offset, true);
+      return new Uint8Array(gzipSync(b));
+    };
+    // 2 GiB + data: over the 1 GiB default, refused from the header alone.
+    await typedWithin5s(() => readNifti(withOffset(2 ** 31)), ['TOO_LARGE']);
+    // 512 MiB is under the limit: the stream is too short for it (TRUNCATED), and the buffer is
+    // never sized from the header: a 143-byte file cannot inflate to more than ~1032 times itself.
+    const before = process.memoryUsage().arrayBuffers;
+    await typedWithin5s(() => readNifti(withOffset(2 ** 29)), ['TRUNCATED']);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 2 ** 20);
   });
 
   for (const name of ['jpegls-slow-84s-emri_small_jpeg_ls_lossless.dcm', 'jpegls-slow-79s-JLSL_08.dcm']) {
