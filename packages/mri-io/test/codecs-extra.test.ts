@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadOpenjph } from '../src/dicom/codecs.js';
+import { validateJpegLs } from '../src/dicom/jpeg-ls.js';
 import { parseDicomBytes } from '../src/dicom/parse.js';
 import {
   computeStats,
@@ -285,5 +286,42 @@ describe('warnings for tolerated conformance slips', () => {
     expect((inspected as { warnings: Array<{ code: string }> }).warnings.map((w) => w.code)).toContain(
       'NO_FILE_META',
     );
+  });
+});
+
+describe('JPEG-LS marker walk before CharLS (validateJpegLs)', () => {
+  const want = { rows: 2, columns: 2, samplesPerPixel: 1, bitsAllocated: 8, maxDecodedBytes: 1 << 20 };
+  const sof = [0xff, 0xf7, 0x00, 0x0b, 8, 0, 2, 0, 2, 1, 1, 0x11, 0];
+  const sos = [0xff, 0xda, 0x00, 0x08, 1, 1, 0, 0, 0, 0];
+  const stream = (...parts: number[][]) => new Uint8Array([0xff, 0xd8, ...parts.flat()]);
+
+  it('keeps restart markers inside the scan data and cuts after EOI (fragment padding dropped)', () => {
+    const dri = [0xff, 0xdd, 0x00, 0x04, 0x00, 0x01];
+    const b = stream(sof, dri, sos, [0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56], [0xff, 0xd9, 0x00]);
+    const f = validateJpegLs(b, want);
+    expect([f.width, f.height, f.components, f.precision]).toEqual([2, 2, 1, 8]);
+    expect(f.codestream.length).toBe(b.length - 1);
+  });
+
+  it('refuses a stream without EOI (TRUNCATED), a size or component mismatch and an oversized frame', () => {
+    const typed = (b: Uint8Array, w = want) => {
+      try {
+        validateJpegLs(b, w);
+      } catch (err) {
+        return (err as { code: string }).code;
+      }
+      return 'accepted';
+    };
+    expect(typed(stream(sof, sos, [0x12, 0x34, 0x56]))).toBe('TRUNCATED');
+    expect(typed(stream(sof, sos, [1, 2], [0xff, 0xd9]), { ...want, rows: 3 })).toBe('DECODE_FAILED');
+    expect(typed(stream(sof, sos, [1, 2], [0xff, 0xd9]), { ...want, samplesPerPixel: 3 })).toBe(
+      'DECODE_FAILED',
+    );
+    expect(typed(stream(sof, sos, [1, 2], [0xff, 0xd9]), { ...want, maxDecodedBytes: 3 })).toBe('TOO_LARGE');
+    expect(typed(stream(sof, sos, [1, 2], [0xff, 0xd9]), { ...want, bitsAllocated: 1 })).toBe(
+      'DECODE_FAILED',
+    );
+    expect(typed(stream(sof, [0xff, 0xf8, 0x01, 0x00], sos, [0xff, 0xd9]))).toBe('TRUNCATED');
+    expect(typed(stream(sof, sos, [1, 2], [0xff, 0xd9]))).toBe('accepted');
   });
 });

@@ -152,10 +152,14 @@ function checkScan(b: Uint8Array, seg: number, len: number, components: number, 
   if (ilv > 2) fail('DECODE_FAILED', `interleave mode ${ilv} is not 0, 1 or 2`, file);
 }
 
-/** Index of the first marker after entropy-coded data from `p` (0xFF then a byte >= 0x80), or `b.length`. */
+/**
+ * Index of the first marker after entropy-coded data from `p` (0xFF then a byte >= 0x80; in
+ * JPEG-LS a 0xFF in scan data is followed by a stuffed 0 bit), or `b.length`. Restart markers
+ * (RST0-7) belong to the scan data and are skipped.
+ */
 function endOfScanData(b: Uint8Array, p: number): number {
   for (let i = p; i + 1 < b.length; i++) {
-    if (b[i] === 0xff && b[i + 1] >= 0x80) return i;
+    if (b[i] === 0xff && b[i + 1] >= 0x80 && !(b[i + 1] >= 0xd0 && b[i + 1] <= 0xd7)) return i;
   }
   return b.length;
 }
