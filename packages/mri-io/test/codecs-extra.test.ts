@@ -217,6 +217,34 @@ describe('HTJ2K (1.2.840.10008.1.2.4.201/.202/.203) through OpenJPH', () => {
     }
   });
 
+  it('refuses a subsampled component from the SIZ segment before OpenJPH runs (a fuzzed YRsiz of 139 hung it)', async () => {
+    const codec = await loadOpenjph();
+    const enc = new codec.HTJ2KEncoder();
+    const info = { width: 32, height: 24, bitsPerSample: 12, componentCount: 1 };
+    enc.getDecodedBuffer({ ...info, isSigned: false, isUsingColorTransform: false }).fill(7);
+    enc.setQuality(true, 0);
+    enc.encode();
+    const stream = enc.getEncodedBuffer().slice();
+    enc.delete();
+    stream[44] = 139; // SIZ: the first component's YRsiz (vertical subsampling), was 1
+    const header = buildDicom(
+      imageElements({
+        rows: 24,
+        columns: 32,
+        bitsAllocated: 16,
+        bitsStored: 12,
+        pixels: new Uint8Array(0),
+      }).filter(([tag]) => tag !== 0x7fe00010),
+      { transferSyntax: '1.2.840.10008.1.2.4.201' },
+    );
+    const t0 = performance.now();
+    await expect(readDicom(concat(header, encapsulate([stream])))).rejects.toMatchObject({
+      code: 'DECODE_FAILED',
+      message: expect.stringContaining('subsampled 1x139'),
+    });
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
   it('refuses an HTJ2K codestream whose size disagrees with Rows/Columns before decoding', async () => {
     const header = buildDicom(
       imageElements({ rows: 4, columns: 4, bitsAllocated: 16, pixels: new Uint8Array(0) }).filter(

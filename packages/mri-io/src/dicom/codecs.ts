@@ -1,4 +1,5 @@
 import { MriIoError } from '../errors.js';
+import { checkJ2kMainHeader } from './j2k-header.js';
 import { type JpegLsExpect, validateJpegLs } from './jpeg-ls.js';
 import { decodeJpegSequential } from './jpeg-sequential.js';
 
@@ -120,10 +121,12 @@ export async function decodeJpeg2000(
   encoded: Uint8Array,
   rows: number,
   columns: number,
+  samplesPerPixel: number,
   maxDecodedBytes: number,
   file?: string,
 ): Promise<DecodedFrame> {
   checkCodestreamSize(j2kSize(encoded), rows, columns, maxDecodedBytes, file);
+  checkJ2kMainHeader(encoded, samplesPerPixel, 'JPEG 2000', file);
   const m = await loadOpenjpeg();
   return runWasm(m.J2KDecoder, encoded, 'JPEG 2000', maxDecodedBytes, file, true);
 }
@@ -133,10 +136,12 @@ export async function decodeHtj2k(
   encoded: Uint8Array,
   rows: number,
   columns: number,
+  samplesPerPixel: number,
   maxDecodedBytes: number,
   file?: string,
 ): Promise<DecodedFrame> {
   checkCodestreamSize(j2kSize(encoded), rows, columns, maxDecodedBytes, file);
+  checkJ2kMainHeader(encoded, samplesPerPixel, 'HTJ2K', file);
   const m = await loadOpenjph();
   return runWasm(m.HTJ2KDecoder, encoded, 'HTJ2K', maxDecodedBytes, file, false);
 }

@@ -302,8 +302,9 @@ async function decodeEncapsulated(
         }
         frame = ls;
       } else if (encoding === 'jpeg2000')
-        frame = await decodeJpeg2000(encoded, rows, columns, maxDecodedBytes, file);
-      else if (encoding === 'htj2k') frame = await decodeHtj2k(encoded, rows, columns, maxDecodedBytes, file);
+        frame = await decodeJpeg2000(encoded, rows, columns, spp, maxDecodedBytes, file);
+      else if (encoding === 'htj2k')
+        frame = await decodeHtj2k(encoded, rows, columns, spp, maxDecodedBytes, file);
       else frame = await decodeJpegFamily(encoded, rows, columns, bitsAllocated, maxDecodedBytes, file);
       decoded = widen(frame.bytes, pixelsPerFrame * spp, bytesPerSample, file);
       // libjpeg-turbo and OpenJPEG return RGB for YCbCr-coded colour, as pydicom (Pillow) does.
