@@ -271,7 +271,7 @@ describe('fuzzing the HTJ2K path', () => {
       fc.asyncProperty(mutation(src.length, fields, pixelDataStart(src), fragmentEnds(src)), async (m) =>
         typedOnly(() => readDicom(apply(src, m), LIMIT)),
       ),
-      { numRuns: 60, seed: 18 },
+      { numRuns: 120, seed: 18 },
     );
     memoryBounded();
   });
