@@ -112,7 +112,7 @@ describe('fuzz-found inputs', () => {
     expect(await inspectPath(link)).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
-  it('a 200 MB non-DICOM file is refused from its first bytes (NOT_DICOM, not TOO_LARGE or a whole read)', async () => {
+  it('a 200 MB file that is neither DICOM nor NIfTI is refused from its first bytes (NOT_DICOM/NOT_NIFTI, not TOO_LARGE or a whole read)', async () => {
     const big = join(tmp, 'big.bin');
     writeFileSync(big, 'this is a text file, not an image\n');
     truncateSync(big, 200 * 1024 * 1024); // sparse: costs no disk
@@ -122,6 +122,7 @@ describe('fuzz-found inputs', () => {
       await typedWithin5s(() => read(big, { maxDecodedBytes: 1 << 20 }), ['NOT_DICOM']);
     }
     await typedWithin5s(() => readDicom(big), ['NOT_DICOM']);
+    await typedWithin5s(() => readNifti(big, { maxDecodedBytes: 1 << 20 }), ['NOT_NIFTI']);
     expect(await inspectPath(big)).toMatchObject({ error: { code: 'NOT_DICOM' } });
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50 * 1024 * 1024);
   });

@@ -84,11 +84,26 @@ export async function readNifti(input: string | Uint8Array, options: ReadOptions
   const file = typeof input === 'string' ? input : undefined;
   return typedAsync(
     async () => {
-      const bytes = typeof input === 'string' ? await readFileBounded(input, maxDecodedBytes) : input;
+      const bytes =
+        typeof input === 'string'
+          ? await readFileBounded(input, maxDecodedBytes, (h) => probeNifti(h, input))
+          : input;
       return decodeNiftiBytes(bytes, file, options);
     },
     file,
     'NIfTI',
+  );
+}
+
+/** Refuses, from its first bytes, a file that is neither gzip nor starts with sizeof_hdr 348/540. */
+function probeNifti(head: Uint8Array, file: string): void {
+  if (head.length < 4 || isGzip(head)) return; // the reader says what is wrong with these
+  const v = new DataView(head.buffer, head.byteOffset, 4);
+  if ([348, 540].includes(v.getInt32(0, true)) || [348, 540].includes(v.getInt32(0, false))) return;
+  throw new MriIoError(
+    'NOT_NIFTI',
+    `sizeof_hdr is ${v.getInt32(0, true)}, not 348 (NIfTI-1) or 540 (NIfTI-2); this is not a NIfTI file`,
+    file,
   );
 }
 
