@@ -24,7 +24,9 @@ export type MriIoErrorCode =
   | 'MISSING_GEOMETRY'
   | 'ROI_OUT_OF_BOUNDS'
   | 'EMPTY_MASK'
-  | 'BAD_ARGUMENT';
+  | 'BAD_ARGUMENT'
+  | 'BROKEN_LINK'
+  | 'INTERNAL_ERROR';
 
 export class MriIoError extends Error {
   override readonly name = 'MriIoError';
@@ -41,6 +43,60 @@ export class MriIoError extends Error {
 
 export function isMriIoError(err: unknown): err is MriIoError {
   return err instanceof MriIoError;
+}
+
+const PAST_END = /overrun|past end|attempt to read|eof|end of buffer|beyond|out of range|outside the bounds/i;
+
+/**
+ * Turns anything a third-party library throws (dicom-parser throws plain strings, typed-array
+ * constructors throw RangeError) into an `MriIoError`. An `MriIoError` (also one wrapped by
+ * dicom-parser as `{ exception }`) passes through unchanged. Reads past the end of the bytes become
+ * `TRUNCATED`; anything else gets `fallback` (the caller knows what it was doing). `INTERNAL_ERROR`
+ * is reserved for throws that are not data problems: a fuzz test fails on it.
+ */
+export function toMriIoError(
+  err: unknown,
+  file: string | undefined,
+  what: string,
+  fallback: MriIoErrorCode = 'INTERNAL_ERROR',
+): MriIoError {
+  if (err instanceof MriIoError) return err;
+  const inner = (err as { exception?: unknown } | null)?.exception;
+  if (inner instanceof MriIoError) return inner;
+  const source = inner ?? err;
+  const message = source instanceof Error ? source.message : String(source);
+  if (PAST_END.test(message)) {
+    return new MriIoError(
+      'TRUNCATED',
+      `${what}: an element runs past the end of the data (${message.slice(0, 120)}); the file was cut short or its header lies`,
+      file,
+      { cause: err },
+    );
+  }
+  return new MriIoError(fallback, `${what}: ${message.slice(0, 160)}`, file, { cause: err });
+}
+
+/** Runs `fn`, turning any throw into an `MriIoError` (see `toMriIoError`). */
+export function typed<T>(fn: () => T, file: string | undefined, what: string, fallback?: MriIoErrorCode): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toMriIoError(err, file, what, fallback);
+  }
+}
+
+/** Awaits `p`, turning any rejection into an `MriIoError` (see `toMriIoError`). */
+export async function typedAsync<T>(
+  p: () => Promise<T>,
+  file: string | undefined,
+  what: string,
+  fallback?: MriIoErrorCode,
+): Promise<T> {
+  try {
+    return await p();
+  } catch (err) {
+    throw toMriIoError(err, file, what, fallback);
+  }
 }
 
 /** Default cap on decoded bytes per image/volume: 1 GiB. */

@@ -1,6 +1,7 @@
+import { probeDicom } from './dicom/parse.js';
 import type { ReadOptions } from './dicom/read.js';
 import { type DicomImage, decodeDicomBytes } from './dicom/read.js';
-import { DEFAULT_MAX_DECODED_BYTES, MriIoError } from './errors.js';
+import { DEFAULT_MAX_DECODED_BYTES, MriIoError, typedAsync } from './errors.js';
 import { readFileBounded } from './files.js';
 import { BoundedInflater, isGzip } from './inflate.js';
 import { decodeNiftiBytes, type NiftiImage } from './nifti/read.js';
@@ -34,14 +35,30 @@ function looksNifti(b: Uint8Array): boolean {
   return [348, 540].includes(v.getInt32(0, true)) || [348, 540].includes(v.getInt32(0, false));
 }
 
-/** Reads a DICOM or NIfTI file, whichever its bytes say it is. */
+/** Refuses, from its first bytes, a file that is neither NIfTI (plain or gzip) nor possibly DICOM. */
+export function probeImage(head: Uint8Array, file?: string): void {
+  if (isGzip(head) || looksNifti(head)) return;
+  probeDicom(head, file);
+}
+
+/** Reads a file's bytes for `readImage`/`inspectPath`: the first bytes are checked before the rest is read. */
+export function readImageBytes(path: string, options: ReadOptions): Promise<Uint8Array> {
+  return readFileBounded(path, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES, (head) =>
+    probeImage(head, path),
+  );
+}
+
+/** Reads a DICOM or NIfTI file, whichever its bytes say it is. Every throw is an `MriIoError`. */
 export async function readImage(input: string | Uint8Array, options: ReadOptions = {}): Promise<AnyImage> {
   const file = typeof input === 'string' ? input : undefined;
-  const bytes =
-    typeof input === 'string'
-      ? await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES)
-      : input;
-  return detectFormat(bytes, file) === 'nifti'
-    ? decodeNiftiBytes(bytes, file, options)
-    : decodeDicomBytes(bytes, file, options);
+  return typedAsync(
+    async () => {
+      const bytes = typeof input === 'string' ? await readImageBytes(input, options) : input;
+      return detectFormat(bytes, file) === 'nifti'
+        ? decodeNiftiBytes(bytes, file, options)
+        : decodeDicomBytes(bytes, file, options);
+    },
+    file,
+    'image',
+  );
 }

@@ -11,13 +11,20 @@ export {
   readFunctionalGroups,
 } from './dicom/enhanced.js';
 export type { DicomGeometry, DicomHeader } from './dicom/header.js';
+export { applyModalityLut, type ModalityLut } from './dicom/modality-lut.js';
 export { type DicomImage, type ReadOptions, readDicom, readDicomHeader } from './dicom/read.js';
 export {
   supportedTransferSyntaxes,
   type TransferSyntaxInfo,
   transferSyntaxInfo,
 } from './dicom/transfer-syntax.js';
-export { DEFAULT_MAX_DECODED_BYTES, isMriIoError, MriIoError, type MriIoErrorCode } from './errors.js';
+export {
+  DEFAULT_MAX_DECODED_BYTES,
+  isMriIoError,
+  MriIoError,
+  type MriIoErrorCode,
+  toMriIoError,
+} from './errors.js';
 export { affineLpsToRas, lpsToRas, type Vec3 } from './geometry.js';
 export { type AnyImage, detectFormat, readImage } from './image.js';
 export {
@@ -85,3 +92,4 @@ export {
   toGrayscale,
 } from './slice.js';
 export { computeStats, type ValueStats } from './stats.js';
+export type { MriIoWarning, MriIoWarningCode } from './warnings.js';

@@ -5,6 +5,9 @@ import { formatBytes, MriIoError } from './errors.js';
 /** Compressed input is fed in slices this big, so one step emits at most ~1032x that (deflate's ceiling). */
 const INPUT_SLICE = 4 * 1024;
 
+/** The largest decoded prefix one typed array may hold here (2^32 bytes). */
+const MAX_PREFIX = 2 ** 32;
+
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
@@ -127,7 +130,18 @@ export function inflateGzipPrefix(
   file: string | undefined,
   what: string,
 ): Promise<Uint8Array> {
-  const out = new Uint8Array(needed);
+  if (!Number.isSafeInteger(needed) || needed < 0 || needed > MAX_PREFIX) {
+    return Promise.reject(
+      new MriIoError(
+        'TOO_LARGE',
+        `compressed ${what} would need ${formatBytes(needed)} decoded, more than one buffer can hold`,
+        file,
+      ),
+    );
+  }
+  // Deflate expands at most ~1032x: a small (say, fuzzed) stream never gets a buffer for what its
+  // header claims, only for what it can hold. The buffer grows if the bound was too tight.
+  let out = new Uint8Array(Math.min(needed, input.length * 1032 + 64 * 1024));
   return new Promise((resolve, reject) => {
     const gz = createGunzip({ chunkSize: 64 * 1024 });
     let filled = 0;
@@ -160,6 +174,11 @@ export function inflateGzipPrefix(
     gz.on('data', (chunk: Buffer) => {
       if (settled) return;
       const take = Math.min(chunk.length, needed - filled);
+      if (filled + take > out.length) {
+        const next = new Uint8Array(Math.min(needed, Math.max(filled + take, out.length * 2)));
+        next.set(out.subarray(0, filled));
+        out = next;
+      }
       out.set(chunk.subarray(0, take), filled);
       filled += take;
       if (filled >= needed) finish();

@@ -2,12 +2,12 @@ import { stat } from 'node:fs/promises';
 import type { Dtype } from './arrays.js';
 import type { ReadOptions } from './dicom/read.js';
 import { decodeParsedDicom, headerOf } from './dicom/read.js';
-import { DEFAULT_MAX_DECODED_BYTES, isMriIoError } from './errors.js';
-import { readFileBounded } from './files.js';
-import { type AnyImage, detectFormat } from './image.js';
+import { toMriIoError } from './errors.js';
+import { type AnyImage, detectFormat, readImageBytes } from './image.js';
 import { decodeNiftiBytes } from './nifti/read.js';
 import { readSeriesDirectory } from './series.js';
 import { computeStats, type ValueStats } from './stats.js';
+import type { MriIoWarning } from './warnings.js';
 
 /** Statistics over real-world values; null where no value is finite. */
 export interface InspectStats {
@@ -50,6 +50,10 @@ export interface InspectDicom {
   bitsAllocated?: number;
   bitsStored?: number;
   pixelRepresentation?: number;
+  /** Present when a Modality LUT Sequence maps stored to real-world values (then `stats` are over the LUT output). */
+  modalityLut?: { entries: number; firstMapped: number; type: string | null };
+  /** Conformance slips tolerated while reading (stable codes; see the README). */
+  warnings?: MriIoWarning[];
 }
 
 /** `op-screen inspect --json` output for a NIfTI file. */
@@ -127,7 +131,7 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
         skipped: dir.skipped,
       };
     }
-    const bytes = await readFileBounded(path, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+    const bytes = await readImageBytes(path, options);
     let image: AnyImage;
     if (detectFormat(bytes, path) === 'nifti') {
       image = await decodeNiftiBytes(bytes, path, options);
@@ -143,6 +147,7 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
           modality: h.modality,
           sopClassUID: h.sopClassUID,
           seriesInstanceUID: h.seriesInstanceUID,
+          warnings: h.warnings,
         };
       }
       image = await decodeParsedDicom(parsed, h, path, options);
@@ -176,9 +181,11 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
       shape: image.shape,
       dtype: image.dtype,
       stats: jsonStats(
-        gray
-          ? computeStats(image.stored, image.rescaleSlope, image.rescaleIntercept)
-          : computeStats(image.stored),
+        gray && image.modalityLut
+          ? computeStats(image.rescaled())
+          : gray
+            ? computeStats(image.stored, image.rescaleSlope, image.rescaleIntercept)
+            : computeStats(image.stored),
       ),
       storedStats: jsonStats(computeStats(image.stored)),
       rescaleSlope: image.rescaleSlope,
@@ -196,10 +203,21 @@ export async function inspectPath(path: string, options: ReadOptions = {}): Prom
       bitsAllocated: image.bitsAllocated,
       bitsStored: image.bitsStored,
       pixelRepresentation: image.pixelRepresentation,
+      ...(image.modalityLut
+        ? {
+            modalityLut: {
+              entries: image.modalityLut.entries,
+              firstMapped: image.modalityLut.firstMapped,
+              type: image.modalityLut.type,
+            },
+          }
+        : {}),
+      warnings: image.warnings,
     };
   } catch (err) {
-    if (isMriIoError(err)) return { path, error: { code: err.code, message: err.message } };
-    throw err;
+    // Documented never to throw: a third-party throw that slipped through becomes INTERNAL_ERROR.
+    const e = toMriIoError(err, path, 'inspect');
+    return { path, error: { code: e.code, message: e.message } };
   }
 }
 

@@ -8,6 +8,7 @@ import {
   isMriIoError,
   MriIoError,
   type MriIoErrorCode,
+  toMriIoError,
 } from './errors.js';
 import { add, affineFromColumns, affineLpsToRas, cross, dot, scale, type Vec3 } from './geometry.js';
 
@@ -71,20 +72,47 @@ export interface SeriesReadOptions extends ReadOptions {
   concurrency?: number;
 }
 
-async function listFiles(dir: string, recursive: boolean): Promise<string[]> {
+/**
+ * Lists the regular files under `dir` (sorted by name). A dangling or unreadable symbolic link, or
+ * a sub-directory that cannot be listed, goes to `skipped` with a typed code; only `dir` itself
+ * failing is an error.
+ */
+async function listFiles(
+  dir: string,
+  recursive: boolean,
+  skipped: SkippedFile[],
+  root = true,
+): Promise<string[]> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    throw new MriIoError('NOT_FOUND', 'cannot list the directory; check the path', dir, { cause: err });
+    const e = new MriIoError('NOT_FOUND', 'cannot list the directory; check the path', dir, { cause: err });
+    if (root) throw e;
+    skipped.push({ path: dir, code: e.code, message: e.message });
+    return [];
   }
   const out: string[] = [];
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      if (recursive) out.push(...(await listFiles(p, true)));
-    } else if (e.isFile() || (e.isSymbolicLink() && (await stat(p)).isFile())) {
+      if (recursive) out.push(...(await listFiles(p, true, skipped, false)));
+    } else if (e.isFile()) {
       out.push(p);
+    } else if (e.isSymbolicLink()) {
+      let target: import('node:fs').Stats;
+      try {
+        target = await stat(p);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        skipped.push({
+          path: p,
+          code: 'BROKEN_LINK',
+          message: `symbolic link to a file that cannot be reached (${code}); fix or remove the link`,
+        });
+        continue;
+      }
+      if (target.isFile()) out.push(p);
     }
   }
   return out;
@@ -112,8 +140,8 @@ export async function readSeriesDirectory(
   dir: string,
   options: SeriesReadOptions = {},
 ): Promise<SeriesDirectory> {
-  const files = await listFiles(dir, options.recursive ?? true);
   const skipped: SkippedFile[] = [];
+  const files = await listFiles(dir, options.recursive ?? true, skipped);
   const headers = await mapLimit(files, options.concurrency ?? 8, async (path) => {
     try {
       const h = await readDicomHeader(path, options);
@@ -135,8 +163,8 @@ export async function readSeriesDirectory(
       }
       return h;
     } catch (err) {
-      if (!isMriIoError(err)) throw err;
-      skipped.push({ path, code: err.code, message: err.message });
+      const e = toMriIoError(err, path, 'DICOM header');
+      skipped.push({ path, code: e.code, message: e.message });
       return null;
     }
   });

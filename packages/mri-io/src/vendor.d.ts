@@ -32,6 +32,23 @@ interface OpenJpegModule {
   J2KDecoder: new () => WasmDecoder;
 }
 
+interface OpenJphModule {
+  HTJ2KDecoder: new () => WasmDecoder;
+  HTJ2KEncoder: new () => {
+    getDecodedBuffer(
+      info: CodecFrameInfo & { isSigned: boolean; isUsingColorTransform: boolean },
+    ): Uint8Array;
+    setQuality(lossless: boolean, quantizationStep: number): void;
+    encode(): void;
+    getEncodedBuffer(): Uint8Array;
+    delete(): void;
+  };
+}
+
+declare module '@cornerstonejs/codec-openjph' {
+  const factory: (options?: EmscriptenModuleOptions) => Promise<OpenJphModule>;
+  export default factory;
+}
 declare module '@cornerstonejs/codec-charls/decodewasmjs' {
   const factory: (options?: EmscriptenModuleOptions) => Promise<CharlsModule>;
   export default factory;

@@ -1,4 +1,6 @@
 import { MriIoError } from '../errors.js';
+import { checkJ2kMainHeader } from './j2k-header.js';
+import { type JpegLsExpect, validateJpegLs } from './jpeg-ls.js';
 import { decodeJpegSequential } from './jpeg-sequential.js';
 
 /** A decoded frame: raw little-endian sample bytes, interleaved when there are several components. */
@@ -12,37 +14,50 @@ export interface DecodedFrame {
   rgb?: boolean;
 }
 
-const quiet = { print: () => {}, printErr: () => {} };
+/**
+ * Emscripten makes the options object it is given into the module itself (`var Module = moduleArg`),
+ * so every codec gets its own: a shared one made OpenJPH's embind registration collide with the
+ * classes CharLS had put on it.
+ */
+const quiet = () => ({ print: () => {}, printErr: () => {} });
 
 // The WebAssembly codecs are loaded on first use only (each costs tens of milliseconds and a few
 // MB), so reading uncompressed or RLE files never touches them.
 let charls: Promise<CharlsModule> | undefined;
 let libjpeg: Promise<LibJpegTurboModule> | undefined;
 let openjpeg: Promise<OpenJpegModule> | undefined;
+let openjph: Promise<OpenJphModule> | undefined;
 
-function factoryOf<T>(mod: unknown): (o: typeof quiet) => Promise<T> {
+function factoryOf<T>(mod: unknown): (o: ReturnType<typeof quiet>) => Promise<T> {
   const m = mod as { default?: unknown };
   const f = typeof m.default === 'function' ? m.default : (m.default as { default?: unknown })?.default;
-  return (typeof f === 'function' ? f : mod) as (o: typeof quiet) => Promise<T>;
+  return (typeof f === 'function' ? f : mod) as (o: ReturnType<typeof quiet>) => Promise<T>;
 }
 
 function loadCharls(): Promise<CharlsModule> {
   charls ??= import('@cornerstonejs/codec-charls/decodewasmjs').then((m) =>
-    factoryOf<CharlsModule>(m)(quiet),
+    factoryOf<CharlsModule>(m)(quiet()),
   );
   return charls;
 }
 function loadLibjpeg(): Promise<LibJpegTurboModule> {
   libjpeg ??= import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs').then((m) =>
-    factoryOf<LibJpegTurboModule>(m)(quiet),
+    factoryOf<LibJpegTurboModule>(m)(quiet()),
   );
   return libjpeg;
 }
 function loadOpenjpeg(): Promise<OpenJpegModule> {
   openjpeg ??= import('@cornerstonejs/codec-openjpeg/decodewasmjs').then((m) =>
-    factoryOf<OpenJpegModule>(m)(quiet),
+    factoryOf<OpenJpegModule>(m)(quiet()),
   );
   return openjpeg;
+}
+
+/** OpenJPH, instantiated once per process (a second instance of its embind module fails to register). */
+export function loadOpenjph(): Promise<OpenJphModule> {
+  // The package's only build (encoder and decoder); its .wasm is read from the package's dist folder.
+  openjph ??= import('@cornerstonejs/codec-openjph').then((m) => factoryOf<OpenJphModule>(m)(quiet()));
+  return openjph;
 }
 
 function runWasm(
@@ -90,28 +105,45 @@ function runWasm(
   }
 }
 
+/** Decodes one JPEG-LS frame after `validateJpegLs` has checked its header and its end (see there). */
 export async function decodeJpegLs(
   encoded: Uint8Array,
-  rows: number,
-  columns: number,
-  maxDecodedBytes: number,
+  want: JpegLsExpect,
   file?: string,
-): Promise<DecodedFrame> {
-  checkCodestreamSize(jpegFrameType(encoded), rows, columns, maxDecodedBytes, file);
+): Promise<DecodedFrame & { precision: number }> {
+  const frame = validateJpegLs(encoded, want, file);
   const m = await loadCharls();
-  return runWasm(m.JpegLSDecoder, encoded, 'JPEG-LS', maxDecodedBytes, file, false);
+  const out = runWasm(m.JpegLSDecoder, frame.codestream, 'JPEG-LS', want.maxDecodedBytes, file, false);
+  return { ...out, precision: frame.precision };
 }
 
 export async function decodeJpeg2000(
   encoded: Uint8Array,
   rows: number,
   columns: number,
+  samplesPerPixel: number,
   maxDecodedBytes: number,
   file?: string,
 ): Promise<DecodedFrame> {
   checkCodestreamSize(j2kSize(encoded), rows, columns, maxDecodedBytes, file);
+  checkJ2kMainHeader(encoded, samplesPerPixel, 'JPEG 2000', file);
   const m = await loadOpenjpeg();
   return runWasm(m.J2KDecoder, encoded, 'JPEG 2000', maxDecodedBytes, file, true);
+}
+
+/** High-Throughput JPEG 2000 (Part 15): OpenJPH. Its codestream has the same SIZ segment as J2K. */
+export async function decodeHtj2k(
+  encoded: Uint8Array,
+  rows: number,
+  columns: number,
+  samplesPerPixel: number,
+  maxDecodedBytes: number,
+  file?: string,
+): Promise<DecodedFrame> {
+  checkCodestreamSize(j2kSize(encoded), rows, columns, maxDecodedBytes, file);
+  checkJ2kMainHeader(encoded, samplesPerPixel, 'HTJ2K', file);
+  const m = await loadOpenjph();
+  return runWasm(m.HTJ2KDecoder, encoded, 'HTJ2K', maxDecodedBytes, file, false);
 }
 
 /** Image size a codestream declares, read from its header before any decoder allocates for it. */

@@ -1,5 +1,7 @@
-import { MriIoError } from '../errors.js';
+import { MriIoError, toMriIoError } from '../errors.js';
+import { type MriIoWarning, parserWarning } from '../warnings.js';
 import { type DicomFrame, readFunctionalGroups } from './enhanced.js';
+import { type ModalityLut, readModalityLut } from './modality-lut.js';
 import type { DataSet } from './parse.js';
 
 /** Patient-space geometry of one image, in DICOM's LPS patient coordinates (millimetres). */
@@ -42,7 +44,12 @@ export interface DicomHeader {
   planarConfiguration: 0 | 1;
   rescaleSlope: number;
   rescaleIntercept: number;
+  /** Pixel Data (7FE0,0010), Float Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009). */
   hasPixelData: boolean;
+  /** Which of the three: `integer` (7FE0,0010), `float` (7FE0,0008), `double` (7FE0,0009); null when none. */
+  pixelDataKind: 'integer' | 'float' | 'double' | null;
+  /** The first item of the Modality LUT Sequence (0028,3000); `rescaled()` applies it. */
+  modalityLut: ModalityLut | null;
   geometry: DicomGeometry;
   /**
    * Enhanced multi-frame files (Enhanced MR/CT, Legacy Converted Enhanced): each frame's geometry
@@ -50,13 +57,27 @@ export interface DicomHeader {
    * classic images. `geometry`, `rescaleSlope` and `rescaleIntercept` then describe frame 0.
    */
   frameInfo?: DicomFrame[];
+  /** Conformance slips tolerated while reading (see `MriIoWarningCode`); empty for a clean file. */
+  warnings: MriIoWarning[];
 }
 
 const INT_STRING = /^\s*[+-]?\d+\s*$/;
 const DECIMAL_STRING = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-function str(ds: DataSet, tag: string): string | null {
-  const v = ds.string(tag);
+/**
+ * dicom-parser reads element values lazily and throws a plain string when an element's declared
+ * length runs past the end of the bytes; that becomes a typed error naming the tag here.
+ */
+function read<T>(tag: string, file: string | undefined, get: () => T): T {
+  try {
+    return get();
+  } catch (err) {
+    throw toMriIoError(err, file, `element (${tagLabel(tag)})`, 'BAD_DICOM_HEADER');
+  }
+}
+
+function str(ds: DataSet, tag: string, file: string | undefined): string | null {
+  const v = read(tag, file, () => ds.string(tag));
   return v === undefined || v === '' ? null : v;
 }
 
@@ -67,7 +88,7 @@ function decimals(
   file: string | undefined,
   lenient = false,
 ): number[] | null {
-  const raw = str(ds, tag);
+  const raw = str(ds, tag, file);
   if (raw === null) return null;
   const parts = raw.split('\\');
   if (lenient && !parts.every((p) => DECIMAL_STRING.test(p))) return null;
@@ -84,7 +105,7 @@ function decimals(
 }
 
 function integer(ds: DataSet, tag: string, name: string, file: string | undefined): number | null {
-  const raw = str(ds, tag);
+  const raw = str(ds, tag, file);
   if (raw === null) return null;
   if (!INT_STRING.test(raw)) {
     throw new MriIoError(
@@ -96,10 +117,10 @@ function integer(ds: DataSet, tag: string, name: string, file: string | undefine
   return Number.parseInt(raw, 10);
 }
 
-function us(ds: DataSet, tag: string): number | null {
+function us(ds: DataSet, tag: string, file: string | undefined): number | null {
   const el = ds.elements[tag];
   if (!el || el.length < 2) return null;
-  return ds.uint16(tag) ?? null;
+  return read(tag, file, () => ds.uint16(tag)) ?? null;
 }
 
 function tagLabel(tag: string): string {
@@ -115,39 +136,56 @@ export function readHeaderFields(
   meta: { transferSyntax: string; declaredTransferSyntax: string | null; noFileMeta: boolean },
   file: string | undefined,
 ): DicomHeader {
-  const pixel = ds.elements.x7fe00010;
+  const kind = ds.elements.x7fe00010
+    ? 'integer'
+    : ds.elements.x7fe00008
+      ? 'float'
+      : ds.elements.x7fe00009
+        ? 'double'
+        : null;
+  const warnings = headerWarnings(ds, meta);
   const slope = decimals(ds, 'x00281053', 'RescaleSlope', file)?.[0];
   const intercept = decimals(ds, 'x00281052', 'RescaleIntercept', file)?.[0];
-  const bitsAllocated = us(ds, 'x00280100') ?? 0;
-  const pixelRepresentation = us(ds, 'x00280103') === 1 ? 1 : 0;
+  const bitsAllocated = us(ds, 'x00280100', file) ?? 0;
+  const pixelRepresentation = us(ds, 'x00280103', file) === 1 ? 1 : 0;
+  const modalityLut = read('x00283000', file, () => readModalityLut(ds, pixelRepresentation, file, warnings));
+  if (modalityLut && (slope !== undefined || intercept !== undefined)) {
+    warnings.push({
+      code: 'MODALITY_LUT_AND_RESCALE',
+      message:
+        'both a Modality LUT Sequence (0028,3000) and RescaleSlope/RescaleIntercept; the LUT is applied',
+    });
+  }
   const header: DicomHeader = {
     kind: 'dicom',
     file,
     transferSyntax: meta.transferSyntax,
     declaredTransferSyntax: meta.declaredTransferSyntax,
     noFileMeta: meta.noFileMeta,
-    sopClassUID: str(ds, 'x00080016'),
-    sopInstanceUID: str(ds, 'x00080018'),
-    studyInstanceUID: str(ds, 'x0020000d'),
-    seriesInstanceUID: str(ds, 'x0020000e'),
-    frameOfReferenceUID: str(ds, 'x00200052'),
-    modality: str(ds, 'x00080060'),
-    seriesDescription: str(ds, 'x0008103e'),
+    sopClassUID: str(ds, 'x00080016', file),
+    sopInstanceUID: str(ds, 'x00080018', file),
+    studyInstanceUID: str(ds, 'x0020000d', file),
+    seriesInstanceUID: str(ds, 'x0020000e', file),
+    frameOfReferenceUID: str(ds, 'x00200052', file),
+    modality: str(ds, 'x00080060', file),
+    seriesDescription: str(ds, 'x0008103e', file),
     seriesNumber: integer(ds, 'x00200011', 'SeriesNumber', file),
     instanceNumber: integer(ds, 'x00200013', 'InstanceNumber', file),
-    rows: us(ds, 'x00280010') ?? 0,
-    columns: us(ds, 'x00280011') ?? 0,
+    rows: us(ds, 'x00280010', file) ?? 0,
+    columns: us(ds, 'x00280011', file) ?? 0,
     frames: integer(ds, 'x00280008', 'NumberOfFrames', file) ?? 1,
-    samplesPerPixel: us(ds, 'x00280002') ?? 1,
-    photometricInterpretation: str(ds, 'x00280004'),
+    samplesPerPixel: us(ds, 'x00280002', file) ?? 1,
+    photometricInterpretation: str(ds, 'x00280004', file),
     bitsAllocated,
-    bitsStored: us(ds, 'x00280101') ?? bitsAllocated,
-    highBit: us(ds, 'x00280102') ?? (us(ds, 'x00280101') ?? bitsAllocated) - 1,
+    bitsStored: us(ds, 'x00280101', file) ?? bitsAllocated,
+    highBit: us(ds, 'x00280102', file) ?? (us(ds, 'x00280101', file) ?? bitsAllocated) - 1,
     pixelRepresentation,
-    planarConfiguration: us(ds, 'x00280006') === 1 ? 1 : 0,
+    planarConfiguration: us(ds, 'x00280006', file) === 1 ? 1 : 0,
     rescaleSlope: slope ?? 1,
     rescaleIntercept: intercept ?? 0,
-    hasPixelData: pixel !== undefined,
+    hasPixelData: kind !== null,
+    pixelDataKind: kind,
+    modalityLut,
     geometry: {
       imagePositionPatient: fixedLength(decimals(ds, 'x00200032', 'ImagePositionPatient', file, true), 3),
       imageOrientationPatient: fixedLength(
@@ -158,6 +196,7 @@ export function readHeaderFields(
       sliceThickness: decimals(ds, 'x00180050', 'SliceThickness', file, true)?.[0] ?? null,
       spacingBetweenSlices: decimals(ds, 'x00180088', 'SpacingBetweenSlices', file, true)?.[0] ?? null,
     },
+    warnings,
   };
   return withFunctionalGroups(ds, header, slope === undefined, intercept === undefined, file);
 }
@@ -187,4 +226,23 @@ function withFunctionalGroups(
     },
     frameInfo: frames,
   };
+}
+
+function headerWarnings(
+  ds: DataSet,
+  meta: { transferSyntax: string; declaredTransferSyntax: string | null; noFileMeta: boolean },
+): MriIoWarning[] {
+  const out = (ds.warnings ?? []).map(parserWarning);
+  if (meta.noFileMeta) {
+    out.push({
+      code: 'NO_FILE_META',
+      message: `no preamble, "DICM" or file meta; read as ${meta.transferSyntax}, inferred from the data set`,
+    });
+  } else if (!meta.declaredTransferSyntax) {
+    out.push({
+      code: 'TRANSFER_SYNTAX_INFERRED',
+      message: `the file meta has no Transfer Syntax UID (0002,0010); ${meta.transferSyntax} inferred from the data set`,
+    });
+  }
+  return out;
 }

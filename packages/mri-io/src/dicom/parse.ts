@@ -77,6 +77,33 @@ export function sniffDataSetEncoding(bytes: Uint8Array, pos: number): string | n
   return null;
 }
 
+/**
+ * Refuses, from the first bytes alone, a file that cannot be DICOM: no "DICM" at byte 128, no
+ * file meta group at byte 0 and no plausible first data-set group. Used before a file is read
+ * whole, so a large non-DICOM file costs one small read. Empty and gzip files pass: the parser
+ * says what they are.
+ */
+export function probeDicom(head: Uint8Array, file?: string): void {
+  if (head.length < 8 || isGzip(head)) return;
+  if (
+    head.length >= 132 &&
+    head[128] === 0x44 &&
+    head[129] === 0x49 &&
+    head[130] === 0x43 &&
+    head[131] === 0x4d
+  )
+    return;
+  if (u16le(head, 0) === 0x0002 && VRS.has(vrAt(head, 4))) return;
+  const gLe = u16le(head, 0);
+  const gBe = u16be(head, 0);
+  if ((plausibleFirstGroup(gLe) && gLe !== 0) || (plausibleFirstGroup(gBe) && gBe !== 0)) return;
+  throw new MriIoError(
+    'NOT_DICOM',
+    'no "DICM" marker at byte 128 and the bytes do not start a DICOM data set; this is not a DICOM file',
+    file,
+  );
+}
+
 interface MetaWalk {
   end: number;
   transferSyntax: string | null;

@@ -1,11 +1,20 @@
 import { type Dtype, dtypeOf, type NumericArray, swapBytesInPlace } from '../arrays.js';
-import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
+import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError, typed, typedAsync } from '../errors.js';
 import { readFileBounded } from '../files.js';
-import { type DecodedFrame, decodeJpeg2000, decodeJpegFamily, decodeJpegLs } from './codecs.js';
+import type { MriIoWarning } from '../warnings.js';
+import { type DecodedFrame, decodeHtj2k, decodeJpeg2000, decodeJpegFamily, decodeJpegLs } from './codecs.js';
 import { type DicomHeader, readHeaderFields } from './header.js';
-import { type DataSet, dicomParser, type Element, type ParsedDicom, parseDicomBytes } from './parse.js';
+import { applyModalityLut } from './modality-lut.js';
+import {
+  type DataSet,
+  dicomParser,
+  type Element,
+  type ParsedDicom,
+  parseDicomBytes,
+  probeDicom,
+} from './parse.js';
 import { decodeRleFrame } from './rle.js';
-import { transferSyntaxInfo } from './transfer-syntax.js';
+import { type PixelEncoding, transferSyntaxInfo } from './transfer-syntax.js';
 
 export interface ReadOptions {
   /** Refuse images/volumes whose decoded size (or whose file) exceeds this many bytes. Default 1 GiB. */
@@ -46,14 +55,26 @@ export async function readDicomHeader(
   input: string | Uint8Array,
   options: ReadOptions = {},
 ): Promise<DicomHeader> {
-  const { bytes, file } = await load(input, options);
-  return headerOf(bytes, file, options).header;
+  return typedAsync(
+    async () => {
+      const { bytes, file } = await load(input, options);
+      return headerOf(bytes, file, options).header;
+    },
+    typeof input === 'string' ? input : undefined,
+    'DICOM header',
+  );
 }
 
-/** Reads and decodes a DICOM file (path or bytes) to typed pixel arrays. */
+/** Reads and decodes a DICOM file (path or bytes) to typed pixel arrays. Every throw is an `MriIoError`. */
 export async function readDicom(input: string | Uint8Array, options: ReadOptions = {}): Promise<DicomImage> {
-  const { bytes, file } = await load(input, options);
-  return decodeDicomBytes(bytes, file, options);
+  return typedAsync(
+    async () => {
+      const { bytes, file } = await load(input, options);
+      return decodeDicomBytes(bytes, file, options);
+    },
+    typeof input === 'string' ? input : undefined,
+    'DICOM',
+  );
 }
 
 async function load(
@@ -62,7 +83,9 @@ async function load(
 ): Promise<{ bytes: Uint8Array; file?: string }> {
   if (typeof input === 'string') {
     return {
-      bytes: await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES),
+      bytes: await readFileBounded(input, options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES, (head) =>
+        probeDicom(head, input),
+      ),
       file: input,
     };
   }
@@ -75,8 +98,15 @@ export function headerOf(
   file: string | undefined,
   options: ReadOptions,
 ): { parsed: ParsedDicom; header: DicomHeader } {
-  const parsed = parseDicomBytes(bytes, file, options);
-  return { parsed, header: readHeaderFields(parsed.dataSet, parsed, file) };
+  return typed(
+    () => {
+      const parsed = parseDicomBytes(bytes, file, options);
+      return { parsed, header: readHeaderFields(parsed.dataSet, parsed, file) };
+    },
+    file,
+    'DICOM header',
+    'BAD_DICOM_HEADER',
+  );
 }
 
 export async function decodeDicomBytes(
@@ -88,30 +118,120 @@ export async function decodeDicomBytes(
   return decodeParsedDicom(parsed, header, file, options);
 }
 
-/** Decodes the pixels of an already parsed file (see `headerOf`). */
-export async function decodeParsedDicom(
+/** Decodes the pixels of an already parsed file (see `headerOf`); every throw is an `MriIoError`. */
+export function decodeParsedDicom(
   parsed: ParsedDicom,
   header: DicomHeader,
   file: string | undefined,
   options: ReadOptions = {},
 ): Promise<DicomImage> {
+  return typedAsync(() => decodePixels(parsed, header, file, options), file, 'pixel data', 'DECODE_FAILED');
+}
+
+async function decodePixels(
+  parsed: ParsedDicom,
+  header: DicomHeader,
+  file: string | undefined,
+  options: ReadOptions,
+): Promise<DicomImage> {
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const ds = parsed.dataSet;
-  const pixel = ds.elements.x7fe00010;
+  const pixel = ds.elements.x7fe00010 ?? ds.elements.x7fe00008 ?? ds.elements.x7fe00009;
   if (!pixel) {
     throw new MriIoError(
       'NO_PIXEL_DATA',
-      `the data set has no Pixel Data (7FE0,0010)${header.modality ? ` (modality ${header.modality})` : ''}; it is not an image`,
+      `the data set has no Pixel Data (7FE0,0010/0008/0009)${header.modality ? ` (modality ${header.modality})` : ''}; it is not an image`,
       file,
     );
   }
-  const { rows, columns, frames, samplesPerPixel: spp, bitsAllocated } = header;
+  const warnings = [...header.warnings];
+  const h = checkImageHeader(header, warnings, file);
+  const { rows, columns, frames, samplesPerPixel: spp, bitsAllocated } = h;
+  const pi = h.photometricInterpretation ?? (spp === 1 ? 'MONOCHROME2' : 'RGB');
+  const ts = transferSyntaxInfo(parsed.transferSyntax);
+  if (!ts) {
+    throw new MriIoError(
+      'UNSUPPORTED_TRANSFER_SYNTAX',
+      `transfer syntax ${parsed.transferSyntax} is not supported; convert the file (e.g. dcmdjpeg/gdcmconv --raw) to explicit VR little endian`,
+      file,
+    );
+  }
+  const float = h.pixelDataKind === 'float' || h.pixelDataKind === 'double';
+  const native = ts.encoding === 'native' || ts.encoding === 'deflate';
+  if (float && !native) {
+    throw new MriIoError(
+      'BAD_DICOM_HEADER',
+      `Float/Double Float Pixel Data is never encapsulated, but the transfer syntax is ${ts.name}`,
+      file,
+    );
+  }
+  const pixelsPerFrame = rows * columns;
+  const bytesPerSample = bitsAllocated === 1 ? 1 : bitsAllocated / 8;
+  assertWithinLimit(pixelsPerFrame * spp * frames * bytesPerSample, maxDecodedBytes, 'pixel data', file);
+
+  let raw: Uint8Array; // little-endian samples, interleaved
+  let photometric = pi;
+  if (native) {
+    raw = nativeSamples(ds, pixel, h, ts.littleEndian, warnings, file);
+  } else {
+    const out = await decodeEncapsulated(ds, pixel, h, ts.encoding, pi, maxDecodedBytes, warnings, file);
+    raw = out.raw;
+    if (out.rgb) photometric = 'RGB';
+  }
+
+  const stored = typedSamples(raw, bitsAllocated, h.pixelRepresentation, float);
+  if (!float) fixBitsStored(stored, bitsAllocated, h.bitsStored, h.pixelRepresentation);
+  const shape = spp === 1 ? [rows, columns] : [rows, columns, spp];
+  if (frames > 1) shape.unshift(frames);
+  const slope = h.rescaleSlope;
+  const intercept = h.rescaleIntercept;
+  const lut = spp === 1 ? h.modalityLut : null;
+  return {
+    ...h,
+    photometricInterpretation: photometric,
+    planarConfiguration: 0,
+    transferSyntaxName: ts.name,
+    lossy: ts.lossy,
+    shape,
+    dtype: dtypeOf(stored),
+    stored,
+    warnings,
+    rescaled(frame?: number): Float32Array {
+      const per = pixelsPerFrame * spp;
+      const src = frame === undefined ? stored : stored.subarray(frame * per, (frame + 1) * per);
+      if (lut) return applyModalityLut(src, lut);
+      const out = new Float32Array(src.length);
+      if (spp !== 1 || (slope === 1 && intercept === 0)) out.set(src);
+      else for (let i = 0; i < src.length; i++) out[i] = src[i] * slope + intercept;
+      return out;
+    },
+  };
+}
+
+/** Refuses headers that do not describe a decodable image; for float data, settles BitsAllocated. */
+function checkImageHeader(header: DicomHeader, warnings: MriIoWarning[], file?: string): DicomHeader {
+  const { rows, columns, frames, samplesPerPixel: spp } = header;
+  let bitsAllocated = header.bitsAllocated;
   if (!(rows > 0 && columns > 0 && frames > 0)) {
     throw new MriIoError(
       'BAD_DICOM_HEADER',
       `Rows ${rows}, Columns ${columns}, NumberOfFrames ${frames} do not describe an image`,
       file,
     );
+  }
+  if (header.pixelDataKind === 'float' || header.pixelDataKind === 'double') {
+    const want = header.pixelDataKind === 'float' ? 32 : 64;
+    if (bitsAllocated !== want) {
+      warnings.push({
+        code: 'BITS_ALLOCATED_ASSUMED',
+        message: `${header.pixelDataKind === 'float' ? 'Float' : 'Double Float'} Pixel Data with BitsAllocated ${bitsAllocated || 'absent'}; ${want} used`,
+      });
+      bitsAllocated = want;
+    }
+    if (spp !== 1) {
+      throw new MriIoError('UNSUPPORTED_PIXEL_FORMAT', `float pixel data with SamplesPerPixel ${spp}`, file);
+    }
+    return { ...header, bitsAllocated, bitsStored: bitsAllocated, highBit: bitsAllocated - 1 };
   }
   if (![1, 8, 16, 32].includes(bitsAllocated)) {
     throw new MriIoError(
@@ -134,85 +254,72 @@ export async function decodeParsedDicom(
       file,
     );
   }
-  const ts = transferSyntaxInfo(parsed.transferSyntax);
-  if (!ts) {
+  return header;
+}
+
+/** Decodes every frame of encapsulated pixel data into little-endian interleaved samples. */
+async function decodeEncapsulated(
+  ds: DataSet,
+  pixel: Element,
+  h: DicomHeader,
+  encoding: PixelEncoding,
+  pi: string,
+  maxDecodedBytes: number,
+  warnings: MriIoWarning[],
+  file?: string,
+): Promise<{ raw: Uint8Array; rgb: boolean }> {
+  const { rows, columns, frames, samplesPerPixel: spp, bitsAllocated } = h;
+  if (!pixel.encapsulatedPixelData) {
     throw new MriIoError(
-      'UNSUPPORTED_TRANSFER_SYNTAX',
-      `transfer syntax ${parsed.transferSyntax} is not supported; convert the file (e.g. dcmdjpeg/gdcmconv --raw) to explicit VR little endian`,
+      'BAD_DICOM_HEADER',
+      'the transfer syntax needs encapsulated pixel data, found native',
       file,
     );
   }
-  const pixelsPerFrame = rows * columns;
-  const samples = pixelsPerFrame * spp * frames;
   const bytesPerSample = bitsAllocated === 1 ? 1 : bitsAllocated / 8;
-  assertWithinLimit(samples * bytesPerSample, maxDecodedBytes, 'pixel data', file);
-
-  let raw: Uint8Array; // little-endian samples, interleaved
-  let photometric = pi;
-  if (ts.encoding === 'native' || ts.encoding === 'deflate') {
-    raw = nativeSamples(ds, pixel, header, ts.littleEndian, file);
-  } else {
-    if (!pixel.encapsulatedPixelData) {
+  const pixelsPerFrame = rows * columns;
+  const frameBytes = pixelsPerFrame * spp * bytesPerSample;
+  const raw = new Uint8Array(frameBytes * frames);
+  let rgb = false;
+  for (let f = 0; f < frames; f++) {
+    const encoded = encapsulatedFrame(ds, pixel, f, frames, file);
+    let decoded: Uint8Array;
+    if (encoding === 'rle') {
+      decoded = decodeRleFrame(encoded, rows, columns, spp, bitsAllocated, file);
+    } else {
+      let frame: DecodedFrame;
+      if (encoding === 'jpeg-ls') {
+        const ls = await decodeJpegLs(
+          encoded,
+          { rows, columns, samplesPerPixel: spp, bitsAllocated, maxDecodedBytes },
+          file,
+        );
+        if (ls.precision !== h.bitsStored && !warnings.some((w) => w.code === 'JPEG_LS_PRECISION_MISMATCH')) {
+          warnings.push({
+            code: 'JPEG_LS_PRECISION_MISMATCH',
+            message: `JPEG-LS sample precision ${ls.precision} differs from BitsStored ${h.bitsStored}`,
+          });
+        }
+        frame = ls;
+      } else if (encoding === 'jpeg2000')
+        frame = await decodeJpeg2000(encoded, rows, columns, spp, maxDecodedBytes, file);
+      else if (encoding === 'htj2k')
+        frame = await decodeHtj2k(encoded, rows, columns, spp, maxDecodedBytes, file);
+      else frame = await decodeJpegFamily(encoded, rows, columns, bitsAllocated, maxDecodedBytes, file);
+      decoded = widen(frame.bytes, pixelsPerFrame * spp, bytesPerSample, file);
+      // libjpeg-turbo and OpenJPEG return RGB for YCbCr-coded colour, as pydicom (Pillow) does.
+      if (spp === 3 && frame.rgb && pi.startsWith('YBR')) rgb = true;
+    }
+    if (decoded.length < frameBytes) {
       throw new MriIoError(
-        'BAD_DICOM_HEADER',
-        `transfer syntax ${ts.name} needs encapsulated pixel data, found native`,
+        'TRUNCATED',
+        `frame ${f} decodes to ${decoded.length} bytes, expected ${frameBytes}`,
         file,
       );
     }
-    raw = new Uint8Array(samples * bytesPerSample);
-    const frameBytes = pixelsPerFrame * spp * bytesPerSample;
-    for (let f = 0; f < frames; f++) {
-      const encoded = encapsulatedFrame(ds, pixel, f, frames, file);
-      let decoded: Uint8Array;
-      if (ts.encoding === 'rle') {
-        decoded = decodeRleFrame(encoded, rows, columns, spp, bitsAllocated, file);
-      } else {
-        let frame: DecodedFrame;
-        if (ts.encoding === 'jpeg-ls')
-          frame = await decodeJpegLs(encoded, rows, columns, maxDecodedBytes, file);
-        else if (ts.encoding === 'jpeg2000')
-          frame = await decodeJpeg2000(encoded, rows, columns, maxDecodedBytes, file);
-        else frame = await decodeJpegFamily(encoded, rows, columns, bitsAllocated, maxDecodedBytes, file);
-        decoded = widen(frame.bytes, pixelsPerFrame * spp, bytesPerSample, file);
-        // libjpeg-turbo and OpenJPEG return RGB for YCbCr-coded colour, as pydicom (Pillow) does.
-        if (spp === 3 && frame.rgb && pi.startsWith('YBR')) photometric = 'RGB';
-      }
-      if (decoded.length < frameBytes) {
-        throw new MriIoError(
-          'TRUNCATED',
-          `frame ${f} decodes to ${decoded.length} bytes, expected ${frameBytes}`,
-          file,
-        );
-      }
-      raw.set(decoded.subarray(0, frameBytes), f * frameBytes);
-    }
+    raw.set(decoded.subarray(0, frameBytes), f * frameBytes);
   }
-
-  const stored = typedSamples(raw, bitsAllocated, header.pixelRepresentation);
-  fixBitsStored(stored, bitsAllocated, header.bitsStored, header.pixelRepresentation);
-  const shape = spp === 1 ? [rows, columns] : [rows, columns, spp];
-  if (frames > 1) shape.unshift(frames);
-  const dtype = dtypeOf(stored);
-  const slope = header.rescaleSlope;
-  const intercept = header.rescaleIntercept;
-  return {
-    ...header,
-    photometricInterpretation: photometric,
-    planarConfiguration: 0,
-    transferSyntaxName: ts.name,
-    lossy: ts.lossy,
-    shape,
-    dtype,
-    stored,
-    rescaled(frame?: number): Float32Array {
-      const per = pixelsPerFrame * spp;
-      const src = frame === undefined ? stored : stored.subarray(frame * per, (frame + 1) * per);
-      const out = new Float32Array(src.length);
-      if (spp !== 1 || (slope === 1 && intercept === 0)) out.set(src);
-      else for (let i = 0; i < src.length; i++) out[i] = src[i] * slope + intercept;
-      return out;
-    },
-  };
+  return { raw, rgb };
 }
 
 function nativeSamples(
@@ -220,6 +327,7 @@ function nativeSamples(
   pixel: Element,
   h: DicomHeader,
   littleEndian: boolean,
+  warnings: MriIoWarning[],
   file?: string,
 ): Uint8Array {
   const { rows, columns, frames, samplesPerPixel: spp, bitsAllocated } = h;
@@ -232,6 +340,12 @@ function nativeSamples(
       `Pixel Data holds ${Math.max(0, available)} bytes but ${rows}x${columns}x${frames} pixels of ${bitsAllocated} bits x ${spp} need ${needed}; the file was cut short, copy it again`,
       file,
     );
+  }
+  if (pixel.length > needed + 1) {
+    warnings.push({
+      code: 'PIXEL_DATA_TRAILING_BYTES',
+      message: `Pixel Data holds ${pixel.length} bytes, ${pixel.length - needed} more than the image needs; they are ignored`,
+    });
   }
   const src = ds.byteArray.subarray(pixel.dataOffset, pixel.dataOffset + needed);
   if (bitsAllocated === 1) {
@@ -314,9 +428,15 @@ function widen(bytes: Uint8Array, samples: number, bytesPerSample: number, file?
   );
 }
 
-function typedSamples(raw: Uint8Array, bitsAllocated: number, pixelRepresentation: 0 | 1): NumericArray {
+function typedSamples(
+  raw: Uint8Array,
+  bitsAllocated: number,
+  pixelRepresentation: 0 | 1,
+  float: boolean,
+): NumericArray {
   const buf =
     raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw.buffer : raw.slice().buffer;
+  if (float) return bitsAllocated === 64 ? new Float64Array(buf) : new Float32Array(buf);
   if (bitsAllocated <= 8) return pixelRepresentation ? new Int8Array(buf) : new Uint8Array(buf);
   if (bitsAllocated === 16) return pixelRepresentation ? new Int16Array(buf) : new Uint16Array(buf);
   return pixelRepresentation ? new Int32Array(buf) : new Uint32Array(buf);

@@ -1,5 +1,13 @@
 /** How the pixel data of a transfer syntax is encoded, and which decoder handles it. */
-export type PixelEncoding = 'native' | 'deflate' | 'rle' | 'jpeg' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg2000';
+export type PixelEncoding =
+  | 'native'
+  | 'deflate'
+  | 'rle'
+  | 'jpeg'
+  | 'jpeg-lossless'
+  | 'jpeg-ls'
+  | 'jpeg2000'
+  | 'htj2k';
 
 export interface TransferSyntaxInfo {
   uid: string;
@@ -40,6 +48,16 @@ const rows: Array<[string, string, PixelEncoding, boolean, boolean, boolean]> = 
   ['1.2.840.10008.1.2.4.81', 'JPEG-LS Lossy (Near-Lossless)', 'jpeg-ls', true, true, true],
   ['1.2.840.10008.1.2.4.90', 'JPEG 2000 (Lossless Only)', 'jpeg2000', true, true, false],
   ['1.2.840.10008.1.2.4.91', 'JPEG 2000', 'jpeg2000', true, true, true],
+  ['1.2.840.10008.1.2.4.201', 'High-Throughput JPEG 2000 (Lossless Only)', 'htj2k', true, true, false],
+  [
+    '1.2.840.10008.1.2.4.202',
+    'High-Throughput JPEG 2000 with RPCL Options (Lossless Only)',
+    'htj2k',
+    true,
+    true,
+    false,
+  ],
+  ['1.2.840.10008.1.2.4.203', 'High-Throughput JPEG 2000', 'htj2k', true, true, true],
 ];
 
 const TABLE: ReadonlyMap<string, TransferSyntaxInfo> = new Map(

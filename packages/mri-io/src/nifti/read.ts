@@ -1,6 +1,6 @@
 import { allocate, type Dtype, type NumericArray, swapBytesInPlace } from '../arrays.js';
 import type { ReadOptions } from '../dicom/read.js';
-import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
+import { assertWithinLimit, DEFAULT_MAX_DECODED_BYTES, MriIoError, typedAsync } from '../errors.js';
 import { readFileBounded } from '../files.js';
 import { BoundedInflater, inflateGzipPrefix, isGzip } from '../inflate.js';
 
@@ -77,12 +77,34 @@ export function dtypeToNiftiDatatype(dtype: Dtype): number {
   throw new MriIoError('BAD_ARGUMENT', `dtype ${dtype} has no NIfTI datatype`);
 }
 
-/** Reads a NIfTI-1 or NIfTI-2 image (`.nii` or `.nii.gz`, detected from the bytes) from a path or bytes. */
+/** Reads a NIfTI-1 or NIfTI-2 image (`.nii` or `.nii.gz`, detected from the bytes) from a path or bytes. Every throw is an `MriIoError`. */
 export async function readNifti(input: string | Uint8Array, options: ReadOptions = {}): Promise<NiftiImage> {
   const maxDecodedBytes = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   // A compressed file is at most ~1/1032 of what it inflates to, so bounding the file by the limit is safe.
-  const bytes = typeof input === 'string' ? await readFileBounded(input, maxDecodedBytes) : input;
-  return decodeNiftiBytes(bytes, typeof input === 'string' ? input : undefined, options);
+  const file = typeof input === 'string' ? input : undefined;
+  return typedAsync(
+    async () => {
+      const bytes =
+        typeof input === 'string'
+          ? await readFileBounded(input, maxDecodedBytes, (h) => probeNifti(h, input))
+          : input;
+      return decodeNiftiBytes(bytes, file, options);
+    },
+    file,
+    'NIfTI',
+  );
+}
+
+/** Refuses, from its first bytes, a file that is neither gzip nor starts with sizeof_hdr 348/540. */
+function probeNifti(head: Uint8Array, file: string): void {
+  if (head.length < 4 || isGzip(head)) return; // the reader says what is wrong with these
+  const v = new DataView(head.buffer, head.byteOffset, 4);
+  if ([348, 540].includes(v.getInt32(0, true)) || [348, 540].includes(v.getInt32(0, false))) return;
+  throw new MriIoError(
+    'NOT_NIFTI',
+    `sizeof_hdr is ${v.getInt32(0, true)}, not 348 (NIfTI-1) or 540 (NIfTI-2); this is not a NIfTI file`,
+    file,
+  );
 }
 
 export async function decodeNiftiBytes(
@@ -97,6 +119,8 @@ export async function decodeNiftiBytes(
     const header = parseNiftiHeader(head, file);
     const nbytes = dataBytes(header, maxDecodedBytes, file);
     const needed = header.voxOffset + nbytes;
+    // The header and any extensions before vox_offset are inflated too: count them against the limit.
+    assertWithinLimit(needed, maxDecodedBytes, `vox_offset ${header.voxOffset} plus the voxel data`, file);
     head = await inflateGzipPrefix(bytes, needed, file, 'NIfTI');
     if (head.length < needed) {
       throw new MriIoError(
@@ -249,6 +273,9 @@ export function parseNiftiHeader(b: Uint8Array, file?: string): NiftiHeader {
     );
   }
   const minOffset = version === 1 ? 352 : 544;
+  if (!Number.isFinite(voxOffset) || voxOffset > 2 ** 53) {
+    throw new MriIoError('BAD_NIFTI_HEADER', `vox_offset ${voxOffset} is not a byte offset`, file);
+  }
   voxOffset = Math.floor(voxOffset);
   if (!(voxOffset >= minOffset) && voxOffset !== 0) {
     throw new MriIoError('BAD_NIFTI_HEADER', `vox_offset ${voxOffset} lies inside the header`, file);
