@@ -47,7 +47,7 @@ function defaultAppDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // dist/index.js -> dist/app; src/server.ts (tests) -> ../dist/app
   for (const d of [join(here, 'app'), join(here, '..', 'dist', 'app')])
-    if (existsSync(join(d, 'index.html'))) return d;
+    if (existsSync(join(d, 'app.js'))) return d;
   throw new AnnotatorError(
     'APP_NOT_BUILT',
     'the page is not built; run the package build (pnpm build) first',
