@@ -124,8 +124,10 @@ function renderQueue(): void {
     return li;
   });
   $('#queue').replaceChildren(...items);
+  const vertebrae = S.patients.reduce((n, pid) => n + Object.keys(S.history.model[pid].exclude).length, 0);
   $('#progress').innerHTML =
-    `done <b id="n-done">${counts.done}</b> · to do <b id="n-todo">${counts.todo}</b> · excluded <b id="n-excluded">${counts.excluded}</b> of ${S.patients.length}`;
+    `patients: done <b id="n-done">${counts.done}</b> · to do <b id="n-todo">${counts.todo}</b> · excluded <b id="n-excluded">${counts.excluded}</b> of ${S.patients.length}` +
+    ` · vertebrae excluded <b id="n-vertebrae-excluded">${vertebrae}</b>`;
 }
 
 function renderPreviews(seq: Sequence): void {
@@ -281,7 +283,10 @@ function step(delta: number): void {
 
 function onKey(e: KeyboardEvent): void {
   const t = e.target as HTMLElement;
-  if (t.tagName === 'SELECT' || (t.tagName === 'INPUT' && !e.key.startsWith('Arrow'))) return;
+  // Lists and text fields keep their keys; a focused slider keeps only the arrows.
+  const slider = t.tagName === 'INPUT' && (t as HTMLInputElement).type === 'range';
+  if (t.tagName === 'SELECT' || (t.tagName === 'INPUT' && !slider) || (slider && e.key.startsWith('Arrow')))
+    return;
   const k = e.key.toLowerCase();
   if ((e.ctrlKey || e.metaKey) && (k === 'y' || (k === 'z' && e.shiftKey))) return void redo(e);
   if ((e.ctrlKey || e.metaKey) && k === 'z') return void undo(e);

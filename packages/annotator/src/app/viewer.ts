@@ -159,6 +159,8 @@ export class Viewer {
 
   private down(e: MouseEvent): void {
     e.preventDefault();
+    // The canvas takes the keyboard back from a slider or list (arrows nudge, 1-4/C choose).
+    (document.activeElement as HTMLElement | null)?.blur();
     if (e.button === 2 || e.shiftKey) {
       this.drag = { kind: 'pan', sx: e.clientX, sy: e.clientY, ox: this.panX, oy: this.panY };
       return;
