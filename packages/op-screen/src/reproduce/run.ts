@@ -5,6 +5,7 @@ import { createRng } from '@op-screen/metrics';
 import { stringify } from 'csv-stringify/sync';
 import { OpScreenError } from '../errors.js';
 import {
+  excludedCounts,
   type Manifest,
   type ManifestRow,
   readManifest,
@@ -158,7 +159,12 @@ export async function reproduce(
   const skipped: SkippedRow[] = [...manifest.skipped, ...loaded.skipped].sort((a, b) => a.line - b.line);
   await writeFileAtomic(paths.skipped, skippedToCsv(skipped));
   const images = loaded.images;
-  log(`${images.length} images usable, ${skipped.length} manifest rows skipped (see skipped.csv)`);
+  const excluded = excludedCounts(manifest.skipped);
+  const excludedText = Object.entries(excluded).map(([k, n]) => `${n} ${k.replace('_', ' ')}`);
+  log(
+    `${images.length} images usable, ${skipped.length} manifest rows skipped (see skipped.csv)` +
+      (excludedText.length ? `; excluded by the manifest: ${excludedText.join(', ')}` : ''),
+  );
   if (images.length === 0)
     throw new OpScreenError(
       'NO_USABLE_ROWS',
@@ -445,6 +451,7 @@ export async function reproduce(
     leakage: { groupsInMultipleSplits: split.groupsInMultipleSplits, unit: cfg.split },
     skipped: skipped.length,
     skippedRows: skipped,
+    excluded,
     counts: {
       patients: patientsTotal,
       images: images.length,
