@@ -18,8 +18,9 @@ await esbuild.build({
   target: 'es2022',
   minify: true,
   sourcemap: true,
-  // One file: the codecs' lazy imports are inlined rather than split into chunks.
-  splitting: false,
+  // The codecs (and their embedded wasm) become chunks loaded on first use, not at start-up.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   outdir: out,
   logLevel: 'warning',
 });

@@ -83,9 +83,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-function tokenOk(req: IncomingMessage, url: URL, token: string): boolean {
+/** The token from the URL, the `x-annotate-token` header or the page's cookie (set by `GET /?token=`). */
+function tokenOk(req: IncomingMessage, url: URL, token: string, cookieName: string): boolean {
+  const cookie = (req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim().split('='))
+    .find(([k]) => k === cookieName)?.[1];
   const given =
-    url.searchParams.get('token') ?? (req.headers['x-annotate-token'] as string | undefined) ?? '';
+    url.searchParams.get('token') ?? (req.headers['x-annotate-token'] as string | undefined) ?? cookie ?? '';
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -128,16 +133,21 @@ export async function startAnnotateServer(options: AnnotateServerOptions): Promi
   const token = randomBytes(24).toString('base64url');
   let saving: Promise<unknown> = Promise.resolve();
   let hostOk = (_h: string | undefined) => false;
+  let cookieName = 'op_screen_token';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!hostOk(req.headers.host)) return send(res, 421, 'wrong Host header');
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     if (isUnsafePath(rawPath)) return send(res, 400, 'refused path');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!tokenOk(req, url, token)) return send(res, 403, 'missing or wrong token');
+    if (!tokenOk(req, url, token, cookieName)) return send(res, 403, 'missing or wrong token');
     const path = url.pathname;
-    if (req.method === 'GET' && path === '/')
+    if (req.method === 'GET' && path === '/') {
+      // The page's lazily loaded chunks (the codecs) are fetched without the query: the cookie
+      // carries the token for them. Per port, so two annotators on one machine do not clash.
+      res.setHeader('set-cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
       return send(res, 200, indexHtml.replaceAll('__TOKEN__', encodeURIComponent(token)), TYPES['.html']);
+    }
     if (req.method === 'GET' && path === '/api/manifest') {
       loaded = await loadAnnotationManifest(options.manifest);
       return sendJson(res, 200, loaded.state);
@@ -171,6 +181,7 @@ export async function startAnnotateServer(options: AnnotateServerOptions): Promi
   });
   const actual = (server.address() as AddressInfo).port;
   hostOk = (h) => h === `127.0.0.1:${actual}` || h === `localhost:${actual}`;
+  cookieName = `op_screen_token_${actual}`;
   const url = `http://127.0.0.1:${actual}/?token=${token}`;
   if (options.stdout !== null) (options.stdout ?? process.stdout).write(`${JSON.stringify({ url })}\n`);
   return {

@@ -99,7 +99,7 @@ describe('annotator in Chromium', () => {
     await waitSaved(page);
     expect(await page.textContent('#n-done')).toBe('1');
     expect(await page.textContent('#n-vertebrae-excluded')).toBe('1');
-    expect(await page.locator('.panel[data-seq="T2"] .previews canvas').count()).toBe(5);
+    await expect.poll(() => page.locator('.panel[data-seq="T2"] .previews canvas').count()).toBe(5);
     const sum = await page.getAttribute(
       '.panel[data-seq="T1"] .previews canvas[data-label="L1"]',
       'data-sum',

@@ -8,15 +8,23 @@ function rawGet(
   port: number,
   path: string,
   host = `127.0.0.1:${port}`,
-): Promise<{ status: number; body: string }> {
+  cookie?: string,
+): Promise<{ status: number; body: string; setCookie?: string[] }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers: { host } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('latin1') }),
-      );
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'GET', headers: cookie ? { host, cookie } : { host } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(parts).toString('latin1'),
+            setCookie: res.headers['set-cookie'],
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -33,7 +41,7 @@ describe('annotate server', () => {
       stdout: { write: (s: string) => (printed += s) } as unknown as NodeJS.WritableStream,
     });
   });
-  afterAll(() => server.close());
+  afterAll(() => server?.close());
 
   it('prints one JSON line with a 127.0.0.1 URL carrying the token, and listens on 127.0.0.1 only', () => {
     expect(printed.endsWith('\n')).toBe(true);
@@ -55,6 +63,17 @@ describe('annotate server', () => {
     expect(dcm.status).toBe(200);
     expect(dcm.body.slice(128, 132)).toBe('DICM');
     expect((await rawGet(server.port, `/app/app.js?${t()}`)).status).toBe(200);
+  });
+
+  it("sets the token as this port's HttpOnly cookie with the page, and accepts it (chunks load without the query)", async () => {
+    const page = await rawGet(server.port, `/?${t()}`);
+    const name = `op_screen_token_${server.port}`;
+    expect(page.setCookie).toEqual([`${name}=${server.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect((await rawGet(server.port, '/app/app.js', undefined, `${name}=${server.token}`)).status).toBe(200);
+    expect((await rawGet(server.port, '/app/app.js', undefined, `${name}=nope`)).status).toBe(403);
+    expect(
+      (await rawGet(server.port, '/app/app.js', undefined, `op_screen_token_1=${server.token}`)).status,
+    ).toBe(403);
   });
 
   it('refuses requests without the right token', async () => {
