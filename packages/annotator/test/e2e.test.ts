@@ -167,6 +167,38 @@ describe('annotator in Chromium', () => {
     await page.screenshot({ path: SCREENSHOT });
   });
 
+  it('zooms around the pointer and pans, drawing in image pixels at any zoom', async () => {
+    type M = Record<string, { T1: { boxes: Record<string, { box: Box }> } }>;
+    const l1 = async () => ((await model(page)) as M).SYN0001?.T1.boxes.L1?.box;
+    const before = await l1();
+    const o = await canvasOrigin(page, 'T1');
+    const sx = o.left + 80 * o.scale + 1;
+    const sy = o.top + 100 * o.scale + 1;
+    await page.keyboard.press('1');
+    await page.mouse.move(sx, sy);
+    await page.mouse.wheel(0, -100); // zoom x1.25 around (80, 100)
+    await page.waitForTimeout(100);
+    const dragAt = async (dx: number, dy: number, shift = false) => {
+      if (shift) await page.keyboard.down('Shift');
+      await page.mouse.move(sx, sy);
+      await page.mouse.down();
+      await page.mouse.move(sx + dx, sy + dy, { steps: 4 });
+      await page.mouse.up();
+      if (shift) await page.keyboard.up('Shift');
+    };
+    await dragAt(40, 40); // 40 css px = 8 image px at 5 css px per pixel
+    expect(await l1()).toEqual({ x: 80, y: 100, w: 8, h: 8 });
+    await dragAt(-40, -40, true); // pan: the image moves 8 px up-left under the pointer...
+    expect(await l1()).toEqual({ x: 80, y: 100, w: 8, h: 8 });
+    // ...so the pointer is now on the box's bottom-right corner (88, 108): dragging resizes it.
+    await dragAt(40, 20);
+    expect(await l1()).toEqual({ x: 80, y: 100, w: 16, h: 12 });
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+    expect(await l1()).toEqual(before);
+    await waitSaved(page);
+  });
+
   it('refuses to overwrite a manifest changed on disk, and says so in the page', async () => {
     const changed = readFileSync(cohort.manifest, 'utf8').replace('SYN0002,T2,L4', 'SYN0002,T2,L4 ');
     writeFileSync(cohort.manifest, changed);
