@@ -190,6 +190,14 @@ async function writeAtomic(path: string, data: Uint8Array, mode?: number): Promi
  */
 export async function saveOwnedColumns(manifestPath: string, request: SaveRequest): Promise<string> {
   const path = resolve(manifestPath);
+  if (
+    typeof request?.version !== 'string' ||
+    !Array.isArray(request.rows) ||
+    !request.rows.every(
+      (r) => typeof r === 'object' && r !== null && typeof r.cells === 'object' && r.cells !== null,
+    )
+  )
+    throw new AnnotatorError('BAD_SAVE', 'a save needs { version: string, rows: [{ index, cells }] }', path);
   const bytes = await readManifestBytes(path);
   if (sha256(bytes) !== request.version)
     throw new AnnotatorError(

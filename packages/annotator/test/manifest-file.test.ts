@@ -76,6 +76,13 @@ describe('saveOwnedColumns', () => {
         rows: [{ index: 0, cells: { ...CELLS, exclude: 'a\nb' } }],
       }),
     ).rejects.toMatchObject({ code: 'BAD_SAVE' });
+    for (const bad of [
+      {},
+      { version: state.version },
+      { version: state.version, rows: [{ index: 0 }] },
+      null,
+    ])
+      await expect(saveOwnedColumns(file, bad as never)).rejects.toMatchObject({ code: 'BAD_SAVE' });
     expect(readFileSync(file, 'utf8')).toBe(TEXT);
   });
 
