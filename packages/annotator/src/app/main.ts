@@ -159,6 +159,7 @@ function refresh(): void {
     const v = S.viewers[seq];
     if (!v) continue;
     v.boxes = structuredClone(p[seq].boxes);
+    v.excluded = { ...p.exclude };
     v.render();
     // After the image is on screen: the study preprocessing of five crops takes a while.
     setTimeout(() => renderPreviews(seq), 0);

@@ -37,6 +37,8 @@ export class Viewer {
   panX = 0;
   panY = 0;
   boxes: Partial<Record<Label, PlacedBox>> = {};
+  /** Excluded vertebrae and why: their boxes are drawn crossed out with the reason. */
+  excluded: Partial<Record<Label, string>> = {};
   selected: Label | undefined;
   private drag: Drag | undefined;
   private live: { label: Label; box: PixelBox } | undefined;
@@ -126,7 +128,16 @@ export class Viewer {
     c.setLineDash([]);
     c.fillStyle = COLOURS[label];
     c.font = '12px sans-serif';
-    c.fillText(label, x0 + 2, y0 - 3);
+    const reason = this.excluded[label];
+    c.fillText(reason ? `${label} excluded: ${reason.replace('_', ' ')}` : label, x0 + 2, y0 - 3);
+    if (reason) {
+      c.beginPath();
+      c.moveTo(x0, y0);
+      c.lineTo(x1, y1);
+      c.moveTo(x1, y0);
+      c.lineTo(x0, y1);
+      c.stroke();
+    }
     if (label === this.selected)
       for (const [hx, hy] of [
         [x0, y0],
