@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAnnotateCommand } from './commands/annotate.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerPredictCommand } from './commands/predict.js';
@@ -34,6 +35,7 @@ registerSynthCommand(program);
 registerReproduceCommand(program);
 registerPredictCommand(program);
 registerScanCommand(program);
+registerAnnotateCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`op-screen: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseManifest, readManifest, skippedToCsv } from '../src/manifest/index.js';
+import { excludedCounts, parseManifest, readManifest, skippedToCsv } from '../src/manifest/index.js';
 
 function fixture(): string {
   const dir = mkdtempSync(join(tmpdir(), 'manifest-'));
@@ -13,6 +13,28 @@ function fixture(): string {
 }
 
 describe('manifest', () => {
+  it('leaves out rows with an exclude reason (EXCLUDED, counted by reason) and refuses unknown reasons', () => {
+    const dir = fixture();
+    const csv = [
+      'patient_id,sequence,level,image,t_score,roi,slice,csf_roi,exclude',
+      'P1,T1,L1,a/img.dcm,-1,"1,2,30,20",2,,',
+      'P1,T1,L2,a/img.dcm,-1,"1,2,30,20",2,,fracture',
+      'P1,T2,L2,a/img.dcm,-1,"1,2,30,20",2,,Severe degeneration',
+      'P1,T2,L3,a/img.dcm,-1,"1,2,30,20",2,,fracture',
+      'P1,T2,L4,a/img.dcm,-1,"1,2,30,20",2,,tired',
+    ].join('\n');
+    const m = parseManifest(csv, join(dir, 'm.csv'));
+    expect(m.rows.map((r) => r.line)).toEqual([2]);
+    expect(m.skipped.map((s) => [s.line, s.code])).toEqual([
+      [3, 'EXCLUDED'],
+      [4, 'EXCLUDED'],
+      [5, 'EXCLUDED'],
+      [6, 'INVALID_ROW'],
+    ]);
+    expect(m.skipped[1]?.reason).toBe('excluded: severe_degeneration');
+    expect(excludedCounts(m.skipped)).toEqual({ fracture: 2, severe_degeneration: 1 });
+  });
+
   it('keeps valid rows, labels by T-score threshold, and skips bad rows with reasons', async () => {
     const dir = fixture();
     const csv = [

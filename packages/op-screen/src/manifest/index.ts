@@ -37,7 +37,7 @@ export interface ManifestRow {
 /** A row left out of the run and why (never the row's identifiers: only its line number). */
 export interface SkippedRow {
   line: number;
-  code: 'INVALID_ROW' | 'MISSING_FILE' | 'DUPLICATE' | 'UNREADABLE_IMAGE' | 'NO_LABEL';
+  code: 'INVALID_ROW' | 'MISSING_FILE' | 'DUPLICATE' | 'UNREADABLE_IMAGE' | 'NO_LABEL' | 'EXCLUDED';
   reason: string;
 }
 
@@ -65,6 +65,10 @@ const box = z
     return { x, y, width: w, height: h };
   })
   .refine((b) => b.width > 0 && b.height > 0, 'box width and height must be > 0');
+
+/** Why a vertebra is left out (`exclude` column; the study excluded fractured and severely degenerated ones). */
+export const EXCLUDE_REASONS = ['fracture', 'severe_degeneration'] as const;
+export type ExcludeReason = (typeof EXCLUDE_REASONS)[number];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -102,6 +106,19 @@ export const manifestRecordFields = z.object({
       .optional(),
   ),
   csf_roi: z.preprocess(emptyToUndefined, box.optional()),
+  exclude: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((v) =>
+        v
+          .trim()
+          .toLowerCase()
+          .replace(/[\s-]+/g, '_'),
+      )
+      .pipe(z.enum(EXCLUDE_REASONS, { message: 'exclude must be empty, fracture or severe_degeneration' }))
+      .optional(),
+  ),
 });
 
 /** A manifest record for training and evaluation: it must carry t_score or label. */
@@ -159,6 +176,10 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
       return;
     }
     const r = parsed.data;
+    if (r.exclude !== undefined) {
+      skipped.push({ line, code: 'EXCLUDED', reason: `excluded: ${r.exclude}` });
+      return;
+    }
     const image = isAbsolute(r.image) ? r.image : resolve(base, r.image);
     if (checkFiles && !existsSync(image)) {
       skipped.push({ line, code: 'MISSING_FILE', reason: `image not found: ${r.image}` });
@@ -209,6 +230,17 @@ export async function readManifest(path: string, opts: ManifestOptions = {}): Pr
     );
   }
   return parseManifest(text, path, opts);
+}
+
+/** Rows left out through the `exclude` column, counted by reason (what `reproduce` reports). */
+export function excludedCounts(skipped: SkippedRow[]): Partial<Record<ExcludeReason, number>> {
+  const counts: Partial<Record<ExcludeReason, number>> = {};
+  for (const s of skipped)
+    if (s.code === 'EXCLUDED') {
+      const reason = s.reason.replace(/^excluded: /, '') as ExcludeReason;
+      counts[reason] = (counts[reason] ?? 0) + 1;
+    }
+  return counts;
 }
 
 export function skippedToCsv(skipped: SkippedRow[]): string {

@@ -112,6 +112,11 @@ export async function renderHtmlReport(report: Report, extras: HtmlExtras): Prom
       );
     parts.push('</div>');
   }
+  const excluded = Object.entries(report.excluded ?? {});
+  if (excluded.length)
+    parts.push(
+      `<p>Excluded by the manifest: ${excluded.map(([k, n]) => `${n} ${esc(k.replace('_', ' '))}`).join(', ')}.</p>`,
+    );
   if (report.skippedRows.length) {
     parts.push('<h2>Skipped manifest rows</h2><table><tr><th>line</th><th>code</th><th>reason</th></tr>');
     for (const s of report.skippedRows)

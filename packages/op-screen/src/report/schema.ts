@@ -56,6 +56,8 @@ export const reportSchema = z.object({
   }),
   skipped: z.number().int().nonnegative(),
   skippedRows: z.array(z.object({ line: z.number().int(), code: z.string(), reason: z.string() })),
+  /** Rows the manifest's `exclude` column left out, by reason (fracture, severe_degeneration). */
+  excluded: z.record(z.string(), z.number().int()).default({}),
   counts: z.object({
     patients: z.number().int(),
     images: z.number().int(),

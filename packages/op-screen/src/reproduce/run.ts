@@ -56,7 +56,7 @@ export async function reproduce(
   const timer = await RunTimer.start(`${paths.root}/timing.json`, t0);
 
   const cohort = await resolveCohort(manifestArg, cfg, paths, log);
-  const { images, skipped } = await loadImages(cohort, deps, paths, log);
+  const { images, skipped, excluded } = await loadImages(cohort, deps, paths, log);
   const prepared = prepareInputs(images, cfg, deps);
   const split = splitVertebrae(images, cfg);
   log(
@@ -83,6 +83,7 @@ export async function reproduce(
     synthetic: cohort.synthetic,
     split,
     skipped,
+    excluded,
     imageCount: images.length,
     evaluation,
     baselines,

@@ -1,5 +1,5 @@
 import { OpScreenError } from '../../errors.js';
-import { type SkippedRow, skippedToCsv } from '../../manifest/index.js';
+import { excludedCounts, type SkippedRow, skippedToCsv } from '../../manifest/index.js';
 import { createProgress } from '../../progress.js';
 import { type RunPaths, writeFileAtomic } from '../../run/rundir.js';
 import { loadVertebrae, type VertebraImage } from '../data.js';
@@ -10,6 +10,8 @@ export interface LoadedImages {
   images: VertebraImage[];
   /** Manifest rows and images that could not be used, by manifest line (written to skipped.csv). */
   skipped: SkippedRow[];
+  /** Rows the manifest's `exclude` column excluded, counted by reason. */
+  excluded: ReturnType<typeof excludedCounts>;
 }
 
 /** Stage 2: read every row's slice, crop the vertebra, measure the VBQ signals; skipped rows go to skipped.csv. */
@@ -24,12 +26,17 @@ export async function loadImages(
   loadBar.stop();
   const skipped = [...cohort.manifest.skipped, ...loaded.skipped].sort((a, b) => a.line - b.line);
   await writeFileAtomic(paths.skipped, skippedToCsv(skipped));
-  log(`${loaded.images.length} images usable, ${skipped.length} manifest rows skipped (see skipped.csv)`);
+  const excluded = excludedCounts(cohort.manifest.skipped);
+  const excludedText = Object.entries(excluded).map(([k, n]) => `${n} ${k.replace('_', ' ')}`);
+  log(
+    `${loaded.images.length} images usable, ${skipped.length} manifest rows skipped (see skipped.csv)` +
+      (excludedText.length ? `; excluded by the manifest: ${excludedText.join(', ')}` : ''),
+  );
   if (loaded.images.length === 0)
     throw new OpScreenError(
       'NO_USABLE_ROWS',
       `no usable manifest rows in ${cohort.manifestPath}; see ${paths.skipped} for the reasons.`,
       cohort.manifestPath,
     );
-  return { images: loaded.images, skipped };
+  return { images: loaded.images, skipped, excluded };
 }

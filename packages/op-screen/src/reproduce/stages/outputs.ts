@@ -56,6 +56,8 @@ export interface ReportInputs {
   synthetic: boolean;
   split: VertebraSplit;
   skipped: SkippedRow[];
+  /** Manifest rows excluded by the `exclude` column, by reason. */
+  excluded: Partial<Record<string, number>>;
   imageCount: number;
   evaluation: Evaluation;
   baselines: Report['baselines'];
@@ -82,6 +84,7 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
     leakage: { groupsInMultipleSplits: split.split.groupsInMultipleSplits, unit: cfg.split },
     skipped: r.skipped.length,
     skippedRows: r.skipped,
+    excluded: r.excluded,
     counts: {
       patients: split.patientsTotal,
       images: r.imageCount,

@@ -1,0 +1,130 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AnnotateServer, isUnsafePath, startAnnotateServer } from '../src/server.js';
+import { synthCohort } from './cohort.js';
+
+/** A raw HTTP GET: the path goes out exactly as given (fetch would normalise `..`). */
+function rawGet(
+  port: number,
+  path: string,
+  host = `127.0.0.1:${port}`,
+  cookie?: string,
+): Promise<{ status: number; body: string; setCookie?: string[] }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'GET', headers: cookie ? { host, cookie } : { host } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(parts).toString('latin1'),
+            setCookie: res.headers['set-cookie'],
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('annotate server', () => {
+  let server: AnnotateServer;
+  let printed = '';
+  const cohort = synthCohort(2, 11);
+  const t = () => `token=${server.token}`;
+  beforeAll(async () => {
+    server = await startAnnotateServer({
+      manifest: cohort.manifest,
+      stdout: { write: (s: string) => (printed += s) } as unknown as NodeJS.WritableStream,
+    });
+  });
+  afterAll(() => server?.close());
+
+  it('prints one JSON line with a 127.0.0.1 URL carrying the token, and listens on 127.0.0.1 only', () => {
+    expect(printed.endsWith('\n')).toBe(true);
+    const { url } = JSON.parse(printed) as { url: string };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/);
+    expect(server.server.address()).toMatchObject({ address: '127.0.0.1' });
+  });
+
+  it('serves the page, the state and the manifest files with the token', async () => {
+    const page = await rawGet(server.port, `/?${t()}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`/app/app.js?token=${server.token}`);
+    const state = JSON.parse((await rawGet(server.port, `/api/manifest?${t()}`)).body);
+    expect(state.rows).toHaveLength(16);
+    expect(state.series).toHaveLength(4);
+    const file = state.series[0].files[0] as string;
+    expect(file).toMatch(/^\/files\/series\/SYN0001\/T1\/IM000\d\.dcm$/);
+    const dcm = await rawGet(server.port, `${file}?${t()}`);
+    expect(dcm.status).toBe(200);
+    expect(dcm.body.slice(128, 132)).toBe('DICM');
+    expect((await rawGet(server.port, `/app/app.js?${t()}`)).status).toBe(200);
+  });
+
+  it("sets the token as this port's HttpOnly cookie with the page, and accepts it (chunks load without the query)", async () => {
+    const page = await rawGet(server.port, `/?${t()}`);
+    const name = `op_screen_token_${server.port}`;
+    expect(page.setCookie).toEqual([`${name}=${server.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect((await rawGet(server.port, '/app/app.js', undefined, `${name}=${server.token}`)).status).toBe(200);
+    expect((await rawGet(server.port, '/app/app.js', undefined, `${name}=nope`)).status).toBe(403);
+    expect(
+      (await rawGet(server.port, '/app/app.js', undefined, `op_screen_token_1=${server.token}`)).status,
+    ).toBe(403);
+  });
+
+  it('refuses requests without the right token', async () => {
+    for (const path of ['/', '/api/manifest', '/app/app.js', '/files/series/SYN0001/T1/IM0001.dcm'])
+      expect((await rawGet(server.port, path)).status).toBe(403);
+    expect((await rawGet(server.port, '/?token=wrong')).status).toBe(403);
+  });
+
+  it('refuses ../, absolute paths, files outside the manifest, directory listings and foreign Host headers', async () => {
+    const refused = [
+      '/files/series/SYN0001/T1/../../../manifest.csv',
+      '/files/../manifest.csv',
+      '/files/%2e%2e/manifest.csv',
+      '/app/../package.json',
+      '/files//etc/passwd',
+      '/files/%2Fetc%2Fpasswd',
+      '//etc/passwd',
+      '/files/series%5c..%5cmanifest.csv',
+    ];
+    for (const path of refused) {
+      const r = await rawGet(server.port, `${path}?${t()}`);
+      expect(r.status, path).toBe(400);
+    }
+    for (const path of [
+      '/etc/passwd',
+      '/files/manifest.csv',
+      '/files/series/SYN0001/T1/',
+      '/files/series/SYN0001',
+      `/files${cohort.manifest}`,
+      '/app/',
+    ]) {
+      const r = await rawGet(server.port, `${path}?${t()}`);
+      expect(r.status, path).toBe(404);
+      expect(r.body).toBe('not found');
+    }
+    expect((await rawGet(server.port, `/?${t()}`, 'evil.example:80')).status).toBe(421);
+  });
+
+  it('isUnsafePath flags traversal and empty segments only', () => {
+    expect(isUnsafePath('/files/a/b.dcm')).toBe(false);
+    expect(isUnsafePath('/')).toBe(false);
+    expect(isUnsafePath('/files/a/./b')).toBe(true);
+    expect(isUnsafePath('/files/%ZZ')).toBe(true);
+    expect(isUnsafePath('/files/a%00b')).toBe(true);
+  });
+
+  it('refuses --model with a typed error (in-browser inference is not built yet)', async () => {
+    await expect(
+      startAnnotateServer({ manifest: cohort.manifest, model: '/x/model', stdout: null }),
+    ).rejects.toMatchObject({
+      code: 'MODEL_NOT_SUPPORTED',
+    });
+  });
+});
