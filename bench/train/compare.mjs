@@ -47,9 +47,15 @@ async function child(which, spec) {
   const y = new Float32Array(BATCH).map((_, i) => i % 2);
   const b = { x, y, n: BATCH };
   const small = { x: x.subarray(0, 2 * size * size * 3), y: y.subarray(0, 2), n: 2 };
+  // CPU time of the timed steps (one replica: all training runs on this thread), as well as wall
+  // time: on a shared machine img per CPU-second is much less disturbed by other processes
+  let cpu = 0;
   const data = {
     async *train(epoch) {
+      const c0 = process.cpuUsage();
       for (let i = 0; i < (epoch === 0 ? 1 : STEPS); i++) yield b;
+      const c = process.cpuUsage(c0);
+      if (epoch === 1) cpu = (c.user + c.system) / 1e6;
     },
     async *validation() {
       yield small;
@@ -64,6 +70,7 @@ async function child(which, spec) {
       backend: info.backend,
       simd: info.simd,
       imgPerSec: h.imagesPerSecond,
+      imgPerCpuSec: (STEPS * BATCH) / cpu,
       loss: h.loss ?? h.trainLoss,
     }),
   );
@@ -82,6 +89,7 @@ async function parent() {
   const rows = [];
   for (const model of models) {
     const runs = { before: [], after: [] };
+    const cpuRuns = { before: [], after: [] };
     const losses = { before: new Set(), after: new Set() };
     for (let r = 0; r < rounds; r++) {
       // alternate which goes first, so neither always follows the other
@@ -107,9 +115,10 @@ async function parent() {
           throw new Error(`${which} ${model} failed: ${p.stderr.slice(-2000)}`);
         const o = JSON.parse(line);
         runs[which].push(o.imgPerSec);
+        cpuRuns[which].push(o.imgPerCpuSec);
         losses[which].add(o.loss);
         console.error(
-          `${model} round ${r + 1} ${which}: ${o.imgPerSec.toFixed(2)} img/s (load ${os.loadavg()[0].toFixed(1)})`,
+          `${model} round ${r + 1} ${which}: ${o.imgPerSec.toFixed(2)} img/s, ${o.imgPerCpuSec.toFixed(2)} img/CPU-s (load ${os.loadavg()[0].toFixed(1)})`,
         );
       }
     }
@@ -120,18 +129,31 @@ async function parent() {
       before,
       after,
       ratio: after / before,
+      cpuBefore: median(cpuRuns.before),
+      cpuAfter: median(cpuRuns.after),
+      cpuRatio: median(cpuRuns.after) / median(cpuRuns.before),
       runs,
+      cpuRuns,
       sameLoss: [...losses.before].join() === [...losses.after].join(),
     });
   }
   const lines = [
     `Batch ${BATCH}, 1 replica, ${STEPS} timed steps after a warm-up step, ${rounds} alternating rounds per build, medians; ${os.availableParallelism()} cores, ${new Date().toISOString().slice(0, 16)}Z.`,
     '',
-    '| model | before img/s | after img/s | after / before | runs before | runs after | same training loss |',
-    '|---|---|---|---|---|---|---|',
+    '| model | before img/s | after img/s | after / before | before img/CPU-s | after img/CPU-s | after / before (CPU) | same training loss |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.model.replace(':', '@')} | ${r.before.toFixed(2)} | ${r.after.toFixed(2)} | ${r.ratio.toFixed(3)} | ${r.runs.before.map((v) => v.toFixed(2)).join(' ')} | ${r.runs.after.map((v) => v.toFixed(2)).join(' ')} | ${r.sameLoss ? 'yes' : 'no'} |`,
+        `| ${r.model.replace(':', '@')} | ${r.before.toFixed(2)} | ${r.after.toFixed(2)} | ${r.ratio.toFixed(3)} | ${r.cpuBefore.toFixed(2)} | ${r.cpuAfter.toFixed(2)} | ${r.cpuRatio.toFixed(3)} | ${r.sameLoss ? 'yes' : 'no'} |`,
+    ),
+    '',
+    'Each run (img/s, img/CPU-s), in order:',
+    '',
+    ...rows.flatMap((r) =>
+      ['before', 'after'].map(
+        (w) =>
+          `- ${r.model.replace(':', '@')} ${w}: ${r.runs[w].map((v, i) => `${v.toFixed(2)} / ${r.cpuRuns[w][i].toFixed(2)}`).join(', ')}`,
+      ),
     ),
   ];
   console.log(lines.join('\n'));

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Per-kernel speed of @op-screen/wasm-kernels against the tfjs-backend-wasm built-in kernel it
 // replaces, in one process on the same inputs: the built-in is taken from the registry before
-// registerWasmKernels() and both kernelFuncs are called alternately, medians of --reps calls.
+// registerWasmKernels() and both kernelFuncs are called alternately, medians of --reps calls
+// (CPU time of this process: the kernels are single-threaded, and a shared machine then
+// disturbs the ratio much less than wall time).
 // Prints a Markdown table (speed-up = built-in time / ours) and checks the outputs agree.
 // usage: node bench/wasm-kernels/run.mjs [--reps 9] [--out RESULTS.md]   (needs packages/wasm-kernels/dist)
 import { writeFileSync } from 'node:fs';
@@ -99,11 +101,12 @@ const cases = [
 const builtins = new Map(cases.map(([, name]) => [name, tf.getKernel(name, 'wasm')]));
 registerWasmKernels();
 
+/** CPU time of one call (this thread does all the work; robust to other processes on the machine). */
 function time(kernel, inputs, attrs) {
-  const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const out = kernel.kernelFunc({ inputs, backend, attrs });
-  const ms = performance.now() - t0;
-  return { ms, out };
+  const c = process.cpuUsage(c0);
+  return { ms: (c.user + c.system) / 1000, out };
 }
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
@@ -145,7 +148,7 @@ for (const [label, name, inputs, attrs] of cases) {
 const lines = [
   '# Per-kernel speed: @op-screen/wasm-kernels vs the tfjs-backend-wasm 4.22 built-in it replaces',
   '',
-  `Median of ${REPS} alternating calls of each kernelFunc on the same inputs after one warm-up call, one process, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), load ${os.loadavg()[0].toFixed(1)}, ${new Date().toISOString().slice(0, 16)}Z. \`node bench/wasm-kernels/run.mjs\`. Speed-up = built-in time / ours.`,
+  `Median CPU time of ${REPS} alternating calls of each kernelFunc on the same inputs after one warm-up call, one process, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), load ${os.loadavg()[0].toFixed(1)}, ${new Date().toISOString().slice(0, 16)}Z. \`node bench/wasm-kernels/run.mjs\`. Speed-up = built-in time / ours.`,
   '',
   '| kernel and shape | built-in ms | ours ms | speed-up | max abs difference |',
   '|---|---|---|---|---|',
