@@ -58,17 +58,42 @@ const cases = [
     { dy: rand([16, 24, 24, 40]), filter: rand([1, 1, 240, 40]) },
     { inputShape: [16, 24, 24, 240], strides: 1, pad: 'same', dataFormat: 'NHWC' },
   ],
+  // the 5x5 depthwise layers of EfficientNet-B0 at 224 (stages as in its paper, batch 16) and at 96
   [
-    'DepthwiseConv2dNative 5x5 s1, 16x24x24x240',
+    'DepthwiseConv2dNative 5x5 s2, 16x56x56x144 (B0@224 stage 4 in)',
     'DepthwiseConv2dNative',
-    { x: rand([16, 24, 24, 240]), filter: rand([5, 5, 240, 1]) },
+    { x: rand([16, 56, 56, 144]), filter: rand([5, 5, 144, 1]) },
+    { strides: [2, 2], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC' },
+  ],
+  [
+    'DepthwiseConv2dNative 5x5 s1, 16x28x28x240 (B0@224 stage 4)',
+    'DepthwiseConv2dNative',
+    { x: rand([16, 28, 28, 240]), filter: rand([5, 5, 240, 1]) },
     { strides: [1, 1], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC' },
   ],
   [
-    'DepthwiseConv2dNative 5x5 s2, 16x24x24x144',
+    'DepthwiseConv2dNative 5x5 s1, 16x14x14x672 (B0@224 stage 6)',
     'DepthwiseConv2dNative',
-    { x: rand([16, 24, 24, 144]), filter: rand([5, 5, 144, 1]) },
+    { x: rand([16, 14, 14, 672]), filter: rand([5, 5, 672, 1]) },
+    { strides: [1, 1], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC' },
+  ],
+  [
+    'DepthwiseConv2dNative 5x5 s2, 16x14x14x672 (B0@224 stage 7 in)',
+    'DepthwiseConv2dNative',
+    { x: rand([16, 14, 14, 672]), filter: rand([5, 5, 672, 1]) },
     { strides: [2, 2], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC' },
+  ],
+  [
+    'DepthwiseConv2dNative 5x5 s1, 16x7x7x1152 (B0@224 stage 7)',
+    'DepthwiseConv2dNative',
+    { x: rand([16, 7, 7, 1152]), filter: rand([5, 5, 1152, 1]) },
+    { strides: [1, 1], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC' },
+  ],
+  [
+    'DepthwiseConv2dNative 5x5 s1, 16x12x12x240 (B0@96 stage 4)',
+    'DepthwiseConv2dNative',
+    { x: rand([16, 12, 12, 240]), filter: rand([5, 5, 240, 1]) },
+    { strides: [1, 1], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC' },
   ],
   [
     'FusedBatchNorm 16x24x24x240',
