@@ -132,6 +132,8 @@ async function parent() {
       cpuBefore: median(cpuRuns.before),
       cpuAfter: median(cpuRuns.after),
       cpuRatio: median(cpuRuns.after) / median(cpuRuns.before),
+      // each round's after / before (the two ran back to back): the least disturbed estimate
+      pairedCpuRatio: median(cpuRuns.after.map((v, i) => v / cpuRuns.before[i])),
       runs,
       cpuRuns,
       sameLoss: [...losses.before].join() === [...losses.after].join(),
@@ -140,11 +142,11 @@ async function parent() {
   const lines = [
     `Batch ${BATCH}, 1 replica, ${STEPS} timed steps after a warm-up step, ${rounds} alternating rounds per build, medians; ${os.availableParallelism()} cores, ${new Date().toISOString().slice(0, 16)}Z.`,
     '',
-    '| model | before img/s | after img/s | after / before | before img/CPU-s | after img/CPU-s | after / before (CPU) | same training loss |',
-    '|---|---|---|---|---|---|---|---|',
+    '| model | before img/s | after img/s | after / before | before img/CPU-s | after img/CPU-s | after / before (CPU) | median of per-round CPU ratios | same training loss |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.model.replace(':', '@')} | ${r.before.toFixed(2)} | ${r.after.toFixed(2)} | ${r.ratio.toFixed(3)} | ${r.cpuBefore.toFixed(2)} | ${r.cpuAfter.toFixed(2)} | ${r.cpuRatio.toFixed(3)} | ${r.sameLoss ? 'yes' : 'no'} |`,
+        `| ${r.model.replace(':', '@')} | ${r.before.toFixed(2)} | ${r.after.toFixed(2)} | ${r.ratio.toFixed(3)} | ${r.cpuBefore.toFixed(2)} | ${r.cpuAfter.toFixed(2)} | ${r.cpuRatio.toFixed(3)} | ${r.pairedCpuRatio.toFixed(3)} | ${r.sameLoss ? 'yes' : 'no'} |`,
     ),
     '',
     'Each run (img/s, img/CPU-s), in order:',
