@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const areas = ['mri-io', 'preprocess', 'metrics', 'efficientnet', 'train'].filter(
+const areas = ['mri-io', 'preprocess', 'metrics', 'efficientnet', 'wasm-kernels', 'train'].filter(
   (a) => only.length === 0 || only.includes(a),
 );
 let failed = 0;

@@ -83,7 +83,16 @@ const median = (v) => {
 };
 
 async function parent() {
-  if (!existsSync(BEFORE)) throw new Error(`no "before" build at ${BEFORE} (--before path/to/dist/index.js)`);
+  if (!existsSync(BEFORE)) {
+    // bench/run.mjs runs every script here; without a "before" build there is nothing to compare
+    if (!process.argv.includes('--before')) {
+      console.log(
+        `compare.mjs: skipped, no "before" build at ${BEFORE} (pass --before path/to/dist/index.js)`,
+      );
+      return;
+    }
+    throw new Error(`no "before" build at ${BEFORE}`);
+  }
   const models = arg('models', 'efficientnet_b0:96,resnet18:64').split(',');
   const rounds = Number(arg('rounds', '5'));
   const rows = [];
