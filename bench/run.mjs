@@ -10,9 +10,15 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const areas = ['mri-io', 'preprocess', 'metrics', 'efficientnet', 'train', 'annotator'].filter(
-  (a) => only.length === 0 || only.includes(a),
-);
+const areas = [
+  'mri-io',
+  'preprocess',
+  'metrics',
+  'efficientnet',
+  'wasm-kernels',
+  'train',
+  'annotator',
+].filter((a) => only.length === 0 || only.includes(a));
 let failed = 0;
 for (const area of areas) {
   const dir = join(here, area);

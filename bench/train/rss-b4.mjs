@@ -13,7 +13,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const lib = await import(join(here, '../../packages/efficientnet/dist/index.js'));
+// selectBackend / createModel from the zoo; fineTune, autoMicroBatch, estimateWasmTrainingBytes from the trainer
+const lib = {
+  ...(await import(join(here, '../../packages/efficientnet/dist/index.js'))),
+  ...(await import(join(here, '../../packages/train/dist/index.js'))),
+};
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : def;

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Training throughput (batch 16, img/s) of @op-screen/efficientnet's fineTune on its default
+// Training throughput (batch 16, img/s) of @op-screen/train's fineTune on its default
 // backend (wasm + our gradient kernels + replicas) versus torch CPU with the same number of
 // threads, in the same run, for each replica count in --workers (default: 1 and one per core);
 // plus where the time goes (kernel time and calls of one profiled single-replica step). Writes
 // RESULTS.md beside this file, keeping the hand-written part from "## Reading these numbers" on.
 // usage: node bench/train/run.mjs [--steps N] [--models efficientnet_b0:224,resnet50:224] [--workers 1,2]
-// Needs packages/efficientnet/dist (cd packages/efficientnet && npx tsup) and /usr/bin/python3 with torch.
+// Needs packages/efficientnet/dist and packages/train/dist (pnpm build) and /usr/bin/python3 with torch.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,11 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, '../../packages/efficientnet');
-const lib = await import(join(pkg, 'dist/index.js'));
+// selectBackend / createModel from the zoo, fineTune from the trainer
+const lib = {
+  ...(await import(join(pkg, 'dist/index.js'))),
+  ...(await import(join(here, '../../packages/train/dist/index.js'))),
+};
 const tf = await import(join(pkg, 'node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js'));
 
 const arg = (name, def) => {

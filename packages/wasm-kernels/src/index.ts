@@ -2,14 +2,12 @@
 export const VERSION: string = '0.0.0';
 export const PACKAGE_NAME = '@op-screen/wasm-kernels' as const;
 
-// @op-screen/wasm-kernels: training gradients and fused kernels for tfjs-backend-wasm.
+// @op-screen/wasm-kernels: training gradients and fused kernels for tfjs-backend-wasm, one
+// KernelConfig per file in src/kernels/ and one GradConfig per file in src/gradients/.
 // Nothing is registered at import: call registerWasmKernels() (idempotent) before training.
-export { BATCH_NORM_GRAD_SUMS, MEAN_GRAD, SILU_GRAD } from './fused-ops.js';
-export type { WasmBackendLike } from './simd-row.js';
-export {
-  clearDerivedFilters,
-  registerWasmGradientKernels as registerWasmKernels,
-  setConvFilterGradStrategy,
-  setConvInputGradStrategy,
-  WASM_GRADIENT_KERNELS as WASM_KERNELS,
-} from './wasm-grad-kernels.js';
+export type { WasmBackendLike } from './backend.js';
+export { clearDerivedFilters } from './derived-filters.js';
+export { setConvFilterGradStrategy } from './kernels/Conv2DBackpropFilter.js';
+export { setConvInputGradStrategy } from './kernels/Conv2DBackpropInput.js';
+export { BATCH_NORM_GRAD_SUMS, MEAN_GRAD, SILU_GRAD } from './names.js';
+export { registerWasmKernels, WASM_GRADIENT_CONFIGS, WASM_KERNEL_CONFIGS, WASM_KERNELS } from './register.js';

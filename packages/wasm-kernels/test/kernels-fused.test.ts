@@ -5,9 +5,10 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { silu } from '@op-screen/efficientnet';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_NORM_GRAD_SUMS, MEAN_GRAD, SILU_GRAD } from '../src/fused-ops.js';
+import type { WasmMemoryLike } from '../src/backend.js';
 import { registerWasmKernels } from '../src/index.js';
-import { simdKernels, type WasmMemoryLike } from '../src/simd-row.js';
+import { BATCH_NORM_GRAD_SUMS, MEAN_GRAD, SILU_GRAD } from '../src/names.js';
+import { simdKernels } from '../src/simd.js';
 
 // The fused wasm kernels against tfjs's own composite ops and gradients on the cpu backend, on
 // random shapes (channel counts with and without a multiple of 4: SIMD and scalar paths). Float32

@@ -4,14 +4,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmKernels } from '../src/index.js';
-import type { WasmBackendLike } from '../src/simd-row.js';
-import { simdRowKernel } from '../src/simd-row.js';
 import {
   clearDerivedFilters,
+  registerWasmKernels,
   setConvFilterGradStrategy,
   setConvInputGradStrategy,
-} from '../src/wasm-grad-kernels.js';
+  type WasmBackendLike,
+} from '../src/index.js';
+import { simdRowKernel } from '../src/simd.js';
 
 // Every wasm gradient kernel is checked against the cpu backend's kernel (the reference
 // implementation tfjs ships) on the same inputs. Tolerance: both sum the same products in
