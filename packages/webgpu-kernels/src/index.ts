@@ -1,0 +1,16 @@
+export { WebGpuError, type WebGpuErrorCode } from './errors.js';
+export {
+  type AdapterSummary,
+  type CreateNodeGpuOptions,
+  createNodeGpu,
+  defaultLibraryDirs,
+  describeAdapter,
+  findMesaLibraries,
+  type GpuAdapterLike,
+  type GpuDeviceLike,
+  isSoftwareAdapter,
+  loadDawn,
+  MESA_DEBIAN_PACKAGES,
+  type NodeGpu,
+} from './node-gpu.js';
+export { loadTfjsWebGpu, type RegisterWebGpuBackendOptions, registerWebGpuBackend } from './tfjs-backend.js';
