@@ -1,5 +1,13 @@
 export { WebGpuError, type WebGpuErrorCode } from './errors.js';
 export {
+  BATCH_NORM_GRAD_SUMS,
+  MEAN_GRAD,
+  registerWebGpuKernels,
+  SILU_GRAD,
+  WEBGPU_KERNELS,
+} from './kernels/index.js';
+export type { MeanGradAttrs } from './kernels/mean-grad.js';
+export {
   type AdapterSummary,
   type CreateNodeGpuOptions,
   createNodeGpu,
