@@ -72,6 +72,8 @@ export async function registerWebGpuBackend(
     'maxBufferSize',
     'maxComputeWorkgroupSizeX',
     'maxComputeInvocationsPerWorkgroup',
+    // not requested by tfjs-backend-webgpu itself: without it a device gets the default (8)
+    'maxStorageBuffersPerShaderStage',
   ];
   const requiredLimits = Object.fromEntries(keys.map((k) => [k, l[k]]));
   const requiredFeatures = gpu.adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];

@@ -21,7 +21,12 @@ beforeAll(async () => {
 
 describe('registerWebGpuKernels', () => {
   test('registers every kernel once and nothing at import', () => {
-    expect(WEBGPU_KERNELS.map((k) => k.kernelName)).toEqual([SILU_GRAD, BATCH_NORM_GRAD_SUMS, MEAN_GRAD]);
+    expect(WEBGPU_KERNELS.map((k) => k.kernelName)).toEqual([
+      SILU_GRAD,
+      BATCH_NORM_GRAD_SUMS,
+      MEAN_GRAD,
+      'AddN',
+    ]);
     for (const k of WEBGPU_KERNELS) expect(tf.getKernel(k.kernelName, 'webgpu')).toBeDefined();
     expect(registerWebGpuKernels()).toEqual([]);
   });
@@ -97,6 +102,16 @@ describe('WGSL kernels match the cpu backend within 1e-4 relative', () => {
     );
     expect(relativeError(ref[0] as Float32Array, got[0] as Float32Array)).toBeLessThan(TOL);
   });
+
+  test.each([[3], [15], [16], [40], [214]])(
+    'AddN of %i tensors (past the storage-buffer limit)',
+    async (n) => {
+      const parts = Array.from({ length: n }, (_, i) => rand([3, 5, 7], 100 + i));
+      const ref = await on('cpu', () => tf.addN(parts.map((p) => tf.tensor(p, [3, 5, 7]))));
+      const got = await on('webgpu', () => tf.addN(parts.map((p) => tf.tensor(p, [3, 5, 7]))));
+      expect(relativeError(ref[0] as Float32Array, got[0] as Float32Array)).toBeLessThan(TOL);
+    },
+  );
 
   test('refuses mismatched shapes with the kernel name in the message', async () => {
     await tf.setBackend('webgpu');
