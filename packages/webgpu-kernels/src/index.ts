@@ -7,6 +7,7 @@ export {
   WEBGPU_KERNELS,
 } from './kernels/index.js';
 export type { MeanGradAttrs } from './kernels/mean-grad.js';
+export { ensureMesaForTests } from './mesa-setup.js';
 export {
   type AdapterSummary,
   type CreateNodeGpuOptions,

@@ -41,7 +41,10 @@ import {
 } from '@tensorflow/tfjs-core';
 import { simdKernels, type WasmBackendLike } from './simd-row.js';
 
-/** Kernel names registered on the wasm backend by {@link registerFusedKernels}. */
+/**
+ * Kernel names registered on the wasm backend by {@link registerFusedKernels}; the webgpu backend
+ * has WGSL kernels of the same names (@op-screen/webgpu-kernels). Any backend with the kernel uses it.
+ */
 export const MEAN_GRAD = 'OpScreenMeanGrad';
 export const BATCH_NORM_GRAD_SUMS = 'OpScreenBatchNormGradSums';
 export const SILU_GRAD = 'OpScreenSiluGrad';
@@ -101,7 +104,7 @@ const meanGrad: GradConfig = {
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs) => {
     const x = saved[0] as Tensor;
     const axes = contiguousAxes((attrs as unknown as MeanAttrs).axis, x.shape);
-    if (axes === null || x.dtype !== 'float32' || getBackend() !== 'wasm' || !getKernel(MEAN_GRAD, 'wasm')) {
+    if (axes === null || x.dtype !== 'float32' || !getKernel(MEAN_GRAD, getBackend())) {
       return (originalMeanGrad as GradConfig).gradFunc(dy, saved, attrs);
     }
     return {
@@ -182,8 +185,7 @@ function batchNormGradSumsKernel(args: {
  */
 export function batchNormGradSums(x: Tensor, mean: Tensor, dy: Tensor): [Tensor, Tensor] | null {
   if (
-    getBackend() !== 'wasm' ||
-    !getKernel(BATCH_NORM_GRAD_SUMS, 'wasm') ||
+    !getKernel(BATCH_NORM_GRAD_SUMS, getBackend()) ||
     x.dtype !== 'float32' ||
     dy.dtype !== 'float32' ||
     mean.dtype !== 'float32' ||
@@ -232,8 +234,7 @@ function siluGradKernel(args: {
 
 function siluGrad(dy: Tensor, x: Tensor, s: Tensor): Tensor {
   if (
-    getBackend() === 'wasm' &&
-    getKernel(SILU_GRAD, 'wasm') &&
+    getKernel(SILU_GRAD, getBackend()) &&
     x.dtype === 'float32' &&
     dy.dtype === 'float32' &&
     util.arraysEqual(x.shape, dy.shape)
