@@ -36,7 +36,7 @@ fi
 out="$(mktemp -d)"
 export EGL_PLATFORM="${EGL_PLATFORM:-surfaceless}"
 common=(--models "$models" --batch "$batch" --steps "$steps" --reps "$steps")
-# each backend in its own process, killed at its budget + 60 s whatever happens inside
+# each backend in its own process, killed 45 s past its budget whatever happens inside
 timeout $((gpu_budget + 45)) node bench/gpu/run.mjs --backend webgpu "${common[@]}" --budget-s "$gpu_budget" \
   >"$out/webgpu.jsonl" 2>"$out/webgpu.err" || echo "webgpu run exited with $?" >&2
 timeout $((wasm_budget + 45)) node bench/gpu/run.mjs --backend wasm "${common[@]}" --budget-s "$wasm_budget" \
