@@ -138,7 +138,11 @@ async function tryWebGpu(software: boolean): Promise<string | null> {
 
 async function trySelect(name: BackendName, prefer: string): Promise<string | null> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNative(name);
-  if (name === 'webgpu') return tryWebGpu(prefer === 'webgpu');
+  if (name === 'webgpu') {
+    if (prefer === 'auto' && process.env.OP_SCREEN_AUTO_WEBGPU !== '1')
+      return "not tried by auto: fineTune, predictProbabilities and gradCam read with dataSync, which tfjs-backend-webgpu cannot do in Node (use prefer: 'webgpu', or OP_SCREEN_AUTO_WEBGPU=1)";
+    return tryWebGpu(prefer === 'webgpu');
+  }
   if (name === 'wasm') return tryWasm();
   return (await tf.setBackend('cpu')) ? null : 'cpu backend failed to initialise';
 }
@@ -199,7 +203,8 @@ async function describeCurrent(attempts: BackendAttempt[]): Promise<BackendInfo>
  * Chooses and initialises the tfjs backend once per process (later calls return the same answer).
  * `auto`: `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (both optional, loaded only if
  * installed), then WebGPU on a hardware adapter (`webgpu` and `@tensorflow/tfjs-backend-webgpu`
- * optional; `prefer: 'webgpu'` also accepts a software adapter), then the WebAssembly backend (installed with this package; its `.wasm` files are read
+ * optional; `prefer: 'webgpu'` also accepts a software adapter; `auto` tries it only with
+ * OP_SCREEN_AUTO_WEBGPU=1 until the trainer reads tensors asynchronously), then the WebAssembly backend (installed with this package; its `.wasm` files are read
  * from node_modules, no network), then the pure-JS cpu backend. Every skipped backend gets a one-line
  * reason in `attempts`.
  */
