@@ -3,13 +3,23 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import type { AdapterSummary } from '@op-screen/webgpu-kernels';
 import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { cacheDir } from './cache.js';
 import { ZooError } from './errors.js';
 
-/** Backends in the order `auto` tries them: native TensorFlow with CUDA, native TensorFlow, WebAssembly, pure JS. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/**
+ * Backends in the order `auto` tries them: native TensorFlow with CUDA, native TensorFlow,
+ * WebGPU (Dawn; `auto` takes only a hardware adapter), WebAssembly, pure JS.
+ */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = [
+  'tensorflow-gpu',
+  'tensorflow',
+  'webgpu',
+  'wasm',
+  'cpu',
+];
 
 export interface BackendAttempt {
   backend: BackendName;
@@ -31,6 +41,8 @@ export interface BackendInfo {
   /** Whether an NVIDIA device/driver is visible to this process (independent of whether tfjs uses it). */
   cudaVisible: boolean;
   cudaDetail: string;
+  /** webgpu only: the adapter (vendor, architecture, hardware or software, limits). */
+  webgpu: AdapterSummary | null;
   cacheDir: string;
 }
 
@@ -92,8 +104,44 @@ async function tryWasm(): Promise<string | null> {
   }
 }
 
-async function trySelect(name: BackendName): Promise<string | null> {
+let webgpuAdapter: AdapterSummary | null = null;
+
+/**
+ * WebGPU through @op-screen/webgpu-kernels (Dawn's `webgpu` package and
+ * `@tensorflow/tfjs-backend-webgpu`, both optional, loaded only here). `auto` accepts only a
+ * hardware adapter; `prefer: 'webgpu'` also takes Mesa's llvmpipe (tests, no GPU).
+ */
+async function tryWebGpu(software: boolean): Promise<string | null> {
+  try {
+    const wg = await import('@op-screen/webgpu-kernels');
+    if (webgpuAdapter === null || (!software && webgpuAdapter.software)) {
+      const gpu = await wg.createNodeGpu({ software });
+      await wg.registerWebGpuBackend(gpu);
+      webgpuAdapter = gpu.summary;
+    }
+    // The WGSL kernels (AddN for many inputs, SiLU's one-pass gradient, ...). BatchNorm and Mean
+    // keep tfjs-core's own gradients on webgpu (their fused forms are @op-screen/wasm-kernels').
+    wg.registerWebGpuKernels();
+    if (!(await tf.setBackend('webgpu'))) return 'webgpu backend failed to initialise';
+    return null;
+  } catch (err) {
+    const msg = firstLine(err);
+    return software
+      ? msg
+      : msg.replace(
+          'software: not allowed (pass software: true)',
+          "software adapters only with prefer: 'webgpu'",
+        );
+  }
+}
+
+async function trySelect(name: BackendName, prefer: string): Promise<string | null> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNative(name);
+  if (name === 'webgpu') {
+    if (prefer === 'auto' && process.env.OP_SCREEN_AUTO_WEBGPU !== '1')
+      return "not tried by auto: fineTune, predictProbabilities and gradCam read with dataSync, which tfjs-backend-webgpu cannot do in Node (use prefer: 'webgpu', or OP_SCREEN_AUTO_WEBGPU=1)";
+    return tryWebGpu(prefer === 'webgpu');
+  }
   if (name === 'wasm') return tryWasm();
   return (await tf.setBackend('cpu')) ? null : 'cpu backend failed to initialise';
 }
@@ -145,6 +193,7 @@ async function describeCurrent(attempts: BackendAttempt[]): Promise<BackendInfo>
     threads,
     cudaVisible: cuda.visible,
     cudaDetail: cuda.detail,
+    webgpu: backend === 'webgpu' ? webgpuAdapter : null,
     cacheDir: cacheDir(),
   };
 }
@@ -152,7 +201,9 @@ async function describeCurrent(attempts: BackendAttempt[]): Promise<BackendInfo>
 /**
  * Chooses and initialises the tfjs backend once per process (later calls return the same answer).
  * `auto`: `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (both optional, loaded only if
- * installed), then the WebAssembly backend (installed with this package; its `.wasm` files are read
+ * installed), then WebGPU on a hardware adapter (`webgpu` and `@tensorflow/tfjs-backend-webgpu`
+ * optional; `prefer: 'webgpu'` also accepts a software adapter; `auto` tries it only with
+ * OP_SCREEN_AUTO_WEBGPU=1 until the trainer reads tensors asynchronously), then the WebAssembly backend (installed with this package; its `.wasm` files are read
  * from node_modules, no network), then the pure-JS cpu backend. Every skipped backend gets a one-line
  * reason in `attempts`.
  */
@@ -169,7 +220,7 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
       );
     const attempts: BackendAttempt[] = [];
     for (const name of order) {
-      const reason = await trySelect(name);
+      const reason = await trySelect(name, prefer);
       attempts.push({ backend: name, ok: reason === null, reason: reason ?? 'selected' });
       if (reason === null) {
         await tf.ready();

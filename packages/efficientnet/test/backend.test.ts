@@ -12,10 +12,19 @@ describe('backend selection', () => {
     for (const a of info.attempts.slice(0, -1)) {
       expect(a.ok).toBe(false);
       expect(a.reason).not.toContain('\n');
-      expect(a.reason).toMatch(/tfjs-node/);
+      expect(a.reason).toMatch(a.backend === 'webgpu' ? /WebGPU|webgpu/ : /tfjs-node/);
     }
-    // without tfjs-node installed (this repo's CI), wasm is the default and reads its binaries offline
-    if (!info.attempts.some((a) => a.backend === 'tensorflow' && a.ok)) {
+    const webgpu = info.attempts.find((a) => a.backend === 'webgpu');
+    // auto leaves webgpu out unless OP_SCREEN_AUTO_WEBGPU=1, and never takes a software adapter
+    if (webgpu && !webgpu.ok)
+      expect(webgpu.reason).toMatch(
+        process.env.OP_SCREEN_AUTO_WEBGPU === '1'
+          ? /no WebGPU adapter: hardware: .*prefer: 'webgpu'/
+          : /^not tried by auto: .*dataSync/,
+      );
+    if (webgpu?.ok) expect(info.webgpu?.software).toBe(false);
+    // without tfjs-node or a GPU (this repo's CI), wasm is the default and reads its binaries offline
+    if (!info.attempts.some((a) => (a.backend === 'tensorflow' || a.backend === 'webgpu') && a.ok)) {
       expect(info.backend).toBe('wasm');
       expect(info.simd).not.toBeNull();
       expect(info.threads).toBe(1);
