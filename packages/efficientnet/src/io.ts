@@ -1,5 +1,15 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ZooError } from './errors.js';
@@ -107,13 +117,48 @@ export function fileSystemHandler(dir: string, options: FileHandlerOptions = {})
   };
 }
 
-/** Saves a layers model (topology + weights) as `model.json` + shards in `dir`. */
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Saves a layers model (topology + weights) as `model.json` + shards in `dir`, as a fresh
+ * directory: everything is written (and fsynced) into a temporary sibling, which then replaces
+ * `dir` by rename, so no stale shard of an earlier save survives and a crash leaves either the
+ * old or the new model, never a mix.
+ */
 export async function saveModel(
   model: tfl.LayersModel,
   dir: string,
   options: FileHandlerOptions = {},
 ): Promise<tf.io.SaveResult> {
-  return model.save(fileSystemHandler(dir, options));
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const tag = `${process.pid}-${Date.now().toString(36)}`;
+  const tmp = join(parent, `.${basename(dir)}.tmp-${tag}`);
+  const old = join(parent, `.${basename(dir)}.old-${tag}`);
+  try {
+    const result = await model.save(fileSystemHandler(tmp, options));
+    for (const f of [MODEL_JSON, ...weightFiles(tmp)]) fsyncPath(join(tmp, f));
+    const had = existsSync(dir);
+    if (had) renameSync(dir, old);
+    renameSync(tmp, dir);
+    fsyncPath(parent);
+    if (had) rmSync(old, { recursive: true, force: true });
+    return result;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function weightFiles(dir: string): string[] {
+  const json = JSON.parse(readFileSync(join(dir, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
+  return json.weightsManifest.flatMap((g) => g.paths);
 }
 
 /** Loads a layers model saved by {@link saveModel} (or tfjs-node / the tfjs converter). */

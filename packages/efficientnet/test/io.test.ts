@@ -95,3 +95,23 @@ describe('tfjs layers-model save -> load', () => {
     model.dispose();
   });
 });
+
+describe('saveModel into an existing directory', () => {
+  it('writes a fresh directory: no stale shard of the earlier save survives, and it loads', async () => {
+    const dir = join(tmp(), 'model');
+    const model = createModel('resnet18', { numClasses: 1, inputShape: [32, 32, 1], seed: 2 });
+    await saveModel(model, dir, { shardBytes: 1 << 18 });
+    const many = readdirSync(dir).filter((f) => f.endsWith('.bin')).length;
+    expect(many).toBeGreaterThan(4);
+    writeFileSync(join(dir, 'notes.txt'), 'a file of the old directory');
+    await saveModel(model, dir, { shardBytes: 1 << 26 });
+    expect(readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(readdirSync(join(dir, '..')).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual(
+      [],
+    );
+    const again = await loadModel(dir);
+    await expectBitExact(model.weights[0]?.read() as tf.Tensor, again.weights[0]?.read() as tf.Tensor);
+    model.dispose();
+    again.dispose();
+  });
+});

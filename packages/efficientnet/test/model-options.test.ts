@@ -23,6 +23,15 @@ beforeAll(async () => {
 });
 
 describe('architecture options', () => {
+  it('refuses channels that conflict with inputShape instead of silently taking inputShape', () => {
+    expect(() => createModel('resnet18', { channels: 1, inputShape: [64, 64, 3] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    expect(
+      createModel('resnet18', { channels: 3, inputShape: [64, 64, 3], numClasses: 1 }).inputs[0]?.shape,
+    ).toEqual([null, 64, 64, 3]);
+  });
+
   it('rounds channels like torchvision _make_divisible', () => {
     expect([
       makeDivisible(32 * 1.4),

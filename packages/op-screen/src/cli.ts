@@ -8,13 +8,15 @@ import { registerScanCommand } from './commands/scan.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerZooCommand } from './commands/zoo.js';
 import { doctor } from './doctor.js';
+import { VERSION } from './version.js';
 
 const program = new Command();
 program
   .name('op-screen')
   .description(
     'Opportunistic osteoporosis screening from lumbar-spine MRI (research software, not a diagnostic device)',
-  );
+  )
+  .version(VERSION, '-V, --version', 'print the op-screen version');
 
 program
   .command('doctor')

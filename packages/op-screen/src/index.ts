@@ -37,3 +37,4 @@ export {
 export { IMAGE_SPLIT_NOTE, type SplitUnit, type StudySplit, splitStudy } from './reproduce/splits.js';
 export { type SynthOptions, type SynthResult, writeSyntheticCohort } from './synth/index.js';
 export { centralMedian, vbqScore } from './vbq.js';
+export { PACKAGE_NAME, VERSION } from './version.js';

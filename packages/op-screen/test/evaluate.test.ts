@@ -52,7 +52,7 @@ function caseCsv(c: RefCase, name: string): string {
   );
 }
 
-async function run(args: { input: string; json?: boolean; html?: string }) {
+async function run(args: { input: string; json?: boolean; html?: string; force?: boolean }) {
   let stdout = '';
   let stderr = '';
   const out: CommandOutput = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) };
@@ -127,6 +127,19 @@ describe('op-screen evaluate --json', () => {
     expect(text).toContain('Decision curve');
   });
 
+  it('refuses to overwrite an existing --html file without --force', async () => {
+    const html = join(dir, 'keep.html');
+    writeFileSync(html, 'mine');
+    const input = caseCsv(refCase('heavy_ties_120'), 'ties2.csv');
+    const refused = await run({ input, json: true, html });
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'OUTPUT_EXISTS', file: html });
+    expect(readFileSync(html, 'utf8')).toBe('mine');
+    const forced = await run({ input, json: true, html, force: true });
+    expect(forced.code).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain('<svg');
+  });
+
   it.each([
     ['a missing file', null, 'INPUT_UNREADABLE', 'file not found'],
     ['a missing score column', 'label,prob\n0,0.1\n1,0.9\n', 'MISSING_COLUMN', "no 'score' column"],
@@ -151,6 +164,16 @@ describe('op-screen evaluate --json', () => {
 
 describe('the built op-screen binary', () => {
   const exec = promisify(execFile);
+  it('prints its version with --version and -V', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const r = await exec(process.execPath, [CLI, flag]);
+      expect(r.stdout.trim()).toBe(pkg.version);
+    }
+  });
+
   it('prints the evaluation JSON and exits 0, and exits 1 with a JSON error on bad input', async () => {
     const c = refCase('perfect_8');
     const ok = await exec(process.execPath, [

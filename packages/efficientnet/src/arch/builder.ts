@@ -203,6 +203,11 @@ export class GraphBuilder {
 export function resolveInputShape(opts: ModelOptions, defaultSize: number): [number, number, number] {
   const shape = opts.inputShape ?? [defaultSize, defaultSize, opts.channels ?? 3];
   const [h, w, c] = shape;
+  if (opts.inputShape && opts.channels !== undefined && opts.channels !== c)
+    throw new ZooError(
+      'INVALID_OPTION',
+      `channels: ${opts.channels} conflicts with inputShape [${shape.join(', ')}] (${c} channels); give one of them, or make them agree`,
+    );
   if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 32 && w >= 32))
     throw new ZooError(
       'INVALID_OPTION',

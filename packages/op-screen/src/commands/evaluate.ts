@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import {
   type EvaluationReport,
@@ -12,6 +13,7 @@ export interface EvaluateCommandOptions {
   input: string;
   json?: boolean;
   html?: string;
+  force?: boolean;
 }
 
 /** Where the command writes; the CLI passes the process streams, tests capture them. */
@@ -102,6 +104,12 @@ export async function runEvaluate(
     throw err;
   }
   if (opts.html && html !== null) {
+    if (!opts.force && existsSync(opts.html))
+      return fail({
+        code: 'OUTPUT_EXISTS',
+        file: opts.html,
+        message: 'the HTML report file already exists; choose another path or pass --force to overwrite it',
+      });
     try {
       await writeFile(opts.html, html);
     } catch (err) {
@@ -125,6 +133,7 @@ export function registerEvaluateCommand(program: Command): void {
       '--html <file>',
       'also write an HTML report with ROC, PR, calibration, decision-curve and confusion-matrix plots',
     )
+    .option('--force', 'overwrite an existing --html file')
     .action(async (opts: EvaluateCommandOptions) => {
       process.exitCode = await runEvaluate(opts);
     });
