@@ -56,6 +56,7 @@ for (const [name, from, files] of wanted) {
 for (const [dir, target] of [
   [eff, join(out, 'packages/efficientnet')],
   [wgk, join(nm, '@op-screen/webgpu-kernels')],
+  [join(root, 'packages/wasm-kernels'), join(out, 'packages/wasm-kernels')],
 ]) {
   if (!existsSync(join(dir, 'dist/index.js'))) throw new Error(`bundle: build ${dir} first (pnpm build)`);
   copy(join(dir, 'package.json'), join(target, 'package.json'));

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const lib = await import(join(here, '../../packages/efficientnet/dist/index.js'));
+const kernels = await import(join(here, '../../packages/wasm-kernels/dist/index.js'));
 // the tfjs-core instance the package's dist uses (Node loads its CJS main for both)
 const tf = createRequire(join(here, '../../packages/efficientnet/package.json'))('@tensorflow/tfjs-core');
 const arg = (name, def) => {
@@ -32,7 +33,7 @@ const deadline = Date.now() + Number(arg('budget-s', '240')) * 1000;
 
 const info = await lib.selectBackend({ prefer: BACKEND });
 // what fineTune does on wasm: the zoo's gradient kernels (tfjs-backend-wasm has no conv gradients)
-if (info.backend === 'wasm') lib.registerWasmGradientKernels();
+if (info.backend === 'wasm') kernels.registerWasmKernels();
 console.log(
   JSON.stringify({ kind: 'backend', backend: info.backend, webgpu: info.webgpu, versions: info.versions }),
 );

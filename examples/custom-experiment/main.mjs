@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as zoo from '@op-screen/efficientnet';
 import * as m from '@op-screen/metrics';
+import { fineTune, predictProbabilities } from '@op-screen/train';
 import { cropRoi, readSlice } from '@op-screen/mri-io';
 import * as pre from '@op-screen/preprocess';
 import * as tf from '@tensorflow/tfjs-core';
@@ -89,8 +90,7 @@ const pipelines = {
     steps: resized.filter((s) => s.name !== 'laplacianSharpen' && s.name !== 'median'),
   },
 };
-const info = await zoo.initBackend();
-if (info.backend === 'wasm') zoo.registerWasmGradientKernels();
+await zoo.initBackend(); // fineTune registers @op-screen/wasm-kernels' training kernels on wasm
 const batches = function* (idx, xs, aug) {
   for (let s = 0; s < idx.length; s += 16) {
     const part = idx.slice(s, s + 16);
@@ -117,7 +117,7 @@ for (const [name, spec] of Object.entries(pipelines)) {
     });
     const head = model.layers.findLast((l) => l.getClassName() === 'Dense');
     head.setWeights(head.getWeights().map((w) => tf.zerosLike(w))); // start at p = 0.5
-    await zoo.fineTune(
+    await fineTune(
       model,
       {
         train: (epoch) =>
@@ -131,9 +131,10 @@ for (const [name, spec] of Object.entries(pipelines)) {
         earlyStopping: false,
         seed: seed + k,
         progress: false,
+        replicaModules: [zoo.zooLayersModule()], // worker replicas rebuild the zoo's custom layers
       },
     );
-    const p = await zoo.predictProbabilities(model, batches(test, xs));
+    const p = await predictProbabilities(model, batches(test, xs), { replicaModules: [zoo.zooLayersModule()] });
     p.forEach((v, i) => {
       sum[i] += v / K;
     });

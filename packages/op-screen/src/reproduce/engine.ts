@@ -2,7 +2,7 @@ import type { FineTuneData, TrainBatch } from '@op-screen/train';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
 
-// The batch and data contract is @op-screen/efficientnet's own (`fineTune`), re-exported so the
+// The batch and data contract is @op-screen/train's own (`fineTune`), re-exported so the
 // pipeline and test engines speak exactly what the real trainer consumes.
 export type { FineTuneData, TrainBatch };
 
