@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import type { AdapterSummary } from '@op-screen/webgpu-kernels';
 import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { cacheDir } from './cache.js';
 import { ZooError } from './errors.js';
@@ -20,6 +19,27 @@ export const BACKEND_ORDER: readonly BackendName[] = [
   'wasm',
   'cpu',
 ];
+
+/**
+ * The WebGPU adapter in use (the shape of @op-screen/webgpu-kernels' `AdapterSummary`, restated
+ * so this package's types do not need that optional package installed).
+ */
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  dawnBackend: 'default' | 'opengles';
+  featureLevel: 'core' | 'compatibility';
+  software: boolean;
+  limits: {
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+    maxStorageBuffersPerShaderStage: number;
+  };
+}
 
 export interface BackendAttempt {
   backend: BackendName;
@@ -113,7 +133,9 @@ let webgpuAdapter: AdapterSummary | null = null;
  */
 async function tryWebGpu(software: boolean): Promise<string | null> {
   try {
-    const wg = await import('@op-screen/webgpu-kernels');
+    // A variable specifier: the package is an optional peer, resolved only when webgpu is asked for.
+    const spec = '@op-screen/webgpu-kernels';
+    const wg = (await import(/* @vite-ignore */ spec)) as typeof import('@op-screen/webgpu-kernels');
     if (webgpuAdapter === null || (!software && webgpuAdapter.software)) {
       const gpu = await wg.createNodeGpu({ software });
       await wg.registerWebGpuBackend(gpu);
@@ -125,6 +147,9 @@ async function tryWebGpu(software: boolean): Promise<string | null> {
     if (!(await tf.setBackend('webgpu'))) return 'webgpu backend failed to initialise';
     return null;
   } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+      return '@op-screen/webgpu-kernels is not installed (npm install @op-screen/webgpu-kernels webgpu @tensorflow/tfjs-backend-webgpu)';
     const msg = firstLine(err);
     return software
       ? msg
