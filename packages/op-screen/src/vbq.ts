@@ -1,13 +1,11 @@
+import type { Image2D } from '@op-screen/preprocess';
 /**
  * Vertebral bone quality score (Ehresman et al., Spine J 2020): median T1 signal of the L1-L4
  * vertebral bodies divided by the CSF signal at L3. Higher = fattier marrow = lower bone density.
  */
 
-export interface Region {
-  data: Float32Array;
-  width: number;
-  height: number;
-}
+/** A one-channel crop: preprocess's `Image2D` without the channel count. */
+export type Region = Pick<Image2D, 'data' | 'width' | 'height'>;
 
 function median(values: Float32Array | number[]): number {
   const a = Float64Array.from(values).sort();

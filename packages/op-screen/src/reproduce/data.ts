@@ -1,12 +1,9 @@
+import type { Slice2D } from '@op-screen/mri-io';
 import type { ManifestRow, PixelBox, SkippedRow } from '../manifest/index.js';
 import { centralMedian, type Region, regionMedian } from '../vbq.js';
 
-/** One slice in real-world values (modality LUT applied), row-major [rows, columns]. */
-export interface SliceImage {
-  data: Float32Array;
-  rows: number;
-  columns: number;
-}
+/** One slice in real-world values (modality LUT applied), row-major [rows, columns]: mri-io's `Slice2D` without geometry. */
+export type SliceImage = Pick<Slice2D, 'data' | 'rows' | 'columns'>;
 
 /** Reads the chosen slice (default: mid-sagittal) of a DICOM file, DICOM series directory or NIfTI file. */
 export type SliceReader = (image: string, slice: number | undefined) => Promise<SliceImage>;
