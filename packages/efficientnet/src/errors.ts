@@ -13,7 +13,8 @@ export type ZooErrorCode =
   | 'INPUT_INVALID'
   | 'WEIGHTS_NOT_CACHED'
   | 'DOWNLOAD_FAILED'
-  | 'CHECKSUM_MISMATCH';
+  | 'CHECKSUM_MISMATCH'
+  | 'FILE_NOT_FOUND';
 
 /**
  * The one error type this package throws on purpose. `code` is stable (switch on it), `file` names

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
 import { ZooError } from './errors.js';
@@ -6,6 +5,7 @@ import { createModel, getArch, ZOO } from './registry.js';
 import { readSafetensors } from './safetensors.js';
 import { nchwToNhwc } from './tensor-utils.js';
 import { loadTorchvisionWeights, readStateDict } from './torchvision.js';
+import { readUserFile } from './torchvision-node.js';
 
 export interface ForwardResult {
   arch: string;
@@ -28,7 +28,7 @@ export async function forwardTorchvision(args: {
 }): Promise<ForwardResult> {
   const entry = getArch(args.arch);
   await selectBackend();
-  const inputs = readSafetensors(new Uint8Array(readFileSync(args.input)), args.input);
+  const inputs = readSafetensors(readUserFile(args.input, 'input file'), args.input);
   const x = inputs.get('input');
   if (!x)
     throw new ZooError(
@@ -43,7 +43,7 @@ export async function forwardTorchvision(args: {
       args.input,
     );
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const weights = readStateDict(new Uint8Array(readFileSync(args.weights)), args.weights);
+  const weights = readStateDict(readUserFile(args.weights, 'weights file'), args.weights);
   const headKey = entry.config.family === 'resnet' ? 'fc.weight' : 'classifier.1.weight';
   const head = weights.get(headKey);
   if (head?.shape.length !== 2)

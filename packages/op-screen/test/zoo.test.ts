@@ -111,6 +111,36 @@ describe('op-screen zoo', () => {
     expect(error?.message).toMatch(/^\[WEIGHT_(MISSING|SHAPE_MISMATCH)\] /);
   });
 
+  it('fails with FILE_NOT_FOUND, not a raw ENOENT, for a missing input or weights file', async () => {
+    const weights = join(dir, 'b0.safetensors');
+    const missing = join(dir, 'no-such-input.safetensors');
+    const a = await run([
+      'zoo',
+      'forward',
+      '--arch',
+      'efficientnet_b0',
+      '--weights',
+      weights,
+      '--input',
+      missing,
+    ]);
+    expect(a.error?.message).toMatch(
+      /^\[FILE_NOT_FOUND\] input file .*no-such-input\.safetensors does not exist/,
+    );
+    const b = await run([
+      'zoo',
+      'forward',
+      '--arch',
+      'efficientnet_b0',
+      '--weights',
+      `${missing}.w`,
+      '--input',
+      missing,
+    ]);
+    expect(b.error?.message).toMatch(/^\[FILE_NOT_FOUND\] /);
+    expect(`${a.error?.message}${b.error?.message}`).not.toMatch(/ENOENT/);
+  });
+
   it('fails with UNKNOWN_ARCH for a name torchvision does not have', async () => {
     const { error } = await run([
       'zoo',
