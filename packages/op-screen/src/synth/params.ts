@@ -22,7 +22,7 @@ export const SYNTH_PARAMS = {
    */
   fat: {
     base: 0.4,
-    perTDeficit: 0.055,
+    perTDeficit: 0.065,
     agePerDecade: { F: 0.06, M: 0.035 },
     male: 0.04,
     patientSd: 0.05,
@@ -34,7 +34,7 @@ export const SYNTH_PARAMS = {
    * Trabecular texture: correlation length c = base + perDeficit * clamp(-T, 0, 4) + sd * N(0, 1), at least
    * `min` pixels; amplitude = amplitudeBase + amplitudePerScale * (c - 1) (so it carries nothing beyond c).
    */
-  texture: { base: 1.1, perDeficit: 0.35, sd: 0.3, min: 0.6, amplitudeBase: 0.06, amplitudePerScale: 0.03 },
+  texture: { base: 1.1, perDeficit: 0.25, sd: 0.35, min: 0.6, amplitudeBase: 0.06, amplitudePerScale: 0.03 },
   /**
    * Compression fracture (flattened body, manifest `exclude = fracture`): P = logistic(intercept + perTDeficit * (-T));
    * the fractured body keeps `heightMin`..`heightMax` of its height (uniform), more anteriorly (wedge).
