@@ -37,18 +37,32 @@ describe('oracle', () => {
     const img = post.flatMap((p) => p.image.filter((v) => !v.excluded));
     const y = img.map((v) => v.label);
     const pr = img.map((v) => v.p);
-    // A correct posterior has calibration slope 1 and calibration-in-the-large 0 (up to sampling).
+    // A correct posterior has calibration slope 1 and calibration-in-the-large 0, up to sampling
+    // (seeded, so this is deterministic; over seeds 21-23 with 1500 patients the slopes were
+    // 0.95-0.97 per image and 0.90-1.01 per patient; vertebrae of a patient are correlated, so the
+    // Wald CIs of the image fit are too narrow to test against).
     const cal = calibrationSlope(y, pr);
-    expect(cal.slopeCI[0]).toBeLessThan(1);
-    expect(cal.slopeCI[1]).toBeGreaterThan(1);
-    expect(cal.interceptInTheLargeCI[0]).toBeLessThan(0);
-    expect(cal.interceptInTheLargeCI[1]).toBeGreaterThan(0);
+    expect(Math.abs(cal.slope - 1)).toBeLessThan(0.15);
+    expect(Math.abs(cal.interceptInTheLarge)).toBeLessThan(0.2);
     const pat = calibrationSlope(
       post.map((p) => p.label),
       post.map((p) => p.patient),
     );
-    expect(pat.slopeCI[0]).toBeLessThan(1);
-    expect(pat.slopeCI[1]).toBeGreaterThan(1);
+    expect(Math.abs(pat.slope - 1)).toBeLessThan(0.2);
+    expect(Math.abs(pat.interceptInTheLarge)).toBeLessThan(0.25);
+    // Reliability: mean posterior within 0.05 of the observed rate in each of five posterior bands.
+    for (const [lo, hi] of [
+      [0, 0.05],
+      [0.05, 0.2],
+      [0.2, 0.5],
+      [0.5, 0.8],
+      [0.8, 1.01],
+    ] as const) {
+      const band = img.filter((v) => v.p >= lo && v.p < hi);
+      const mp = band.reduce((t, v) => t + v.p, 0) / band.length;
+      const obs = band.reduce((t, v) => t + v.label, 0) / band.length;
+      expect(Math.abs(mp - obs)).toBeLessThan(0.05 + 2 * Math.sqrt((mp * (1 - mp)) / band.length));
+    }
     // Bayes-optimal on (fat, texture, fracture): better than fat or texture alone.
     const vs = ps.flatMap((p) => p.vertebrae.filter((v) => !v.fracture));
     const auc = rocAuc(y, pr);
