@@ -1,4 +1,5 @@
 import { MetricsError } from './errors.js';
+import { normalQuantile } from './normal.js';
 import {
   checkFraction,
   checkInteger,
@@ -117,31 +118,55 @@ export interface CalibrationFit {
   intercept: number;
   /** Calibration-in-the-large: intercept with logit(p) as an offset (slope fixed at 1); 0 is ideal. */
   interceptInTheLarge: number;
+  /** Standard errors from the inverse Fisher information at the maximum (as R glm / statsmodels GLM). */
+  slopeSE: number;
+  interceptSE: number;
+  interceptInTheLargeSE: number;
+  /** Wald intervals estimate -/+ z_(1-(1-level)/2) SE (R `confint.default`, statsmodels `conf_int`). */
+  slopeCI: [number, number];
+  interceptCI: [number, number];
+  interceptInTheLargeCI: [number, number];
+  /** Confidence level of the intervals (default 0.95). */
+  level: number;
 }
 
 const logit = (p: number) => Math.log(p / (1 - p));
 
+interface LogisticFit {
+  a: number;
+  b: number;
+  /** Inverse information: var(a), var(b), cov(a, b) (var(b) = 0 and cov = 0 with a fixed slope). */
+  varA: number;
+  varB: number;
+}
+
+/** Fisher information of the logistic model [1, x] at (a, b) and the score vector. */
+function information(y: NumericArray, x: Float64Array, a: number, b: number) {
+  let g0 = 0;
+  let g1 = 0;
+  let h00 = 0;
+  let h01 = 0;
+  let h11 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const mu = 1 / (1 + Math.exp(-(a + b * x[i])));
+    const w = mu * (1 - mu);
+    const r = y[i] - mu;
+    g0 += r;
+    g1 += r * x[i];
+    h00 += w;
+    h01 += w * x[i];
+    h11 += w * x[i] * x[i];
+  }
+  return { g0, g1, h00, h01, h11 };
+}
+
 /** Maximum-likelihood logistic fit of y on [1, x] (with optional fixed slope) by Newton-Raphson. */
-function fitLogistic(y: NumericArray, x: Float64Array, fixedSlope: number | null): [number, number] {
+function fitLogistic(y: NumericArray, x: Float64Array, fixedSlope: number | null): LogisticFit {
   let a = 0;
   let b = fixedSlope ?? 0;
-  for (let it = 0; it < 100; it++) {
-    let g0 = 0;
-    let g1 = 0;
-    let h00 = 0;
-    let h01 = 0;
-    let h11 = 0;
-    for (let i = 0; i < x.length; i++) {
-      const eta = a + b * x[i];
-      const mu = 1 / (1 + Math.exp(-eta));
-      const w = mu * (1 - mu);
-      const r = y[i] - mu;
-      g0 += r;
-      g1 += r * x[i];
-      h00 += w;
-      h01 += w * x[i];
-      h11 += w * x[i] * x[i];
-    }
+  let converged = false;
+  for (let it = 0; it < 100 && !converged; it++) {
+    const { g0, g1, h00, h01, h11 } = information(y, x, a, b);
     let da: number;
     let db = 0;
     if (fixedSlope !== null) {
@@ -155,7 +180,7 @@ function fitLogistic(y: NumericArray, x: Float64Array, fixedSlope: number | null
     a += da;
     b += db;
     if (!Number.isFinite(a) || !Number.isFinite(b)) break;
-    if (Math.abs(da) < 1e-12 && Math.abs(db) < 1e-12) return [a, b];
+    converged = Math.abs(da) < 1e-12 && Math.abs(db) < 1e-12;
   }
   if (!Number.isFinite(a) || !Number.isFinite(b)) {
     throw new MetricsError(
@@ -163,27 +188,54 @@ function fitLogistic(y: NumericArray, x: Float64Array, fixedSlope: number | null
       'calibrationSlope: logistic recalibration did not converge (the classes are perfectly separated by the scores)',
     );
   }
-  return [a, b];
+  const { h00, h01, h11 } = information(y, x, a, b);
+  if (fixedSlope !== null) return { a, b, varA: 1 / h00, varB: 0 };
+  const det = h00 * h11 - h01 * h01;
+  return { a, b, varA: h11 / det, varB: h00 / det };
+}
+
+function wald(est: number, se: number, z: number): [number, number] {
+  return [est - z * se, est + z * se];
 }
 
 /**
- * Calibration slope and intercept by logistic recalibration (Cox 1958; Steyerberg, Clinical
- * Prediction Models): fits logit P(y = 1) = a + b logit(p). Probabilities are clipped to
- * [eps, 1 - eps] before the logit.
+ * Calibration slope and intercepts by logistic recalibration (Cox 1958, "Two further applications
+ * of a model for binary regression"; the calibration hierarchy of Van Calster et al. 2016, J Clin
+ * Epidemiol 74:167-176): the slope is b of logit P(y = 1) = a + b logit(p) (the intercept a of that
+ * fit is reported too); calibration-in-the-large is a of logit P(y = 1) = a + offset(logit(p)).
+ * Wald CIs from the inverse Fisher information. Probabilities are clipped to [eps, 1 - eps] before
+ * the logit.
  */
 export function calibrationSlope(
   labels: NumericArray,
   probs: NumericArray,
-  options: { eps?: number } = {},
+  options: { eps?: number; level?: number } = {},
 ): CalibrationFit {
   const where = 'calibrationSlope';
   checkProbabilityInput(labels, probs, where);
   countPositives(labels, where);
   const eps = options.eps ?? 1e-15;
   checkFraction(eps, where, 'eps', true);
+  const level = options.level ?? 0.95;
+  checkFraction(level, where, 'level', true);
   const x = new Float64Array(labels.length);
   for (let i = 0; i < x.length; i++) x[i] = logit(Math.min(1 - eps, Math.max(eps, probs[i])));
-  const [intercept, slope] = fitLogistic(labels, x, null);
-  const [interceptInTheLarge] = fitLogistic(labels, x, 1);
-  return { slope, intercept, interceptInTheLarge };
+  const joint = fitLogistic(labels, x, null);
+  const large = fitLogistic(labels, x, 1);
+  const z = normalQuantile(1 - (1 - level) / 2);
+  const slopeSE = Math.sqrt(joint.varB);
+  const interceptSE = Math.sqrt(joint.varA);
+  const interceptInTheLargeSE = Math.sqrt(large.varA);
+  return {
+    slope: joint.b,
+    intercept: joint.a,
+    interceptInTheLarge: large.a,
+    slopeSE,
+    interceptSE,
+    interceptInTheLargeSE,
+    slopeCI: wald(joint.b, slopeSE, z),
+    interceptCI: wald(joint.a, interceptSE, z),
+    interceptInTheLargeCI: wald(large.a, interceptInTheLargeSE, z),
+    level,
+  };
 }

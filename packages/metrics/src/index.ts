@@ -86,6 +86,12 @@ export {
   stratifiedKFold,
 } from './split.js';
 export {
+  type SubgroupKey,
+  type SubgroupOptions,
+  type SubgroupResult,
+  subgroupAuc,
+} from './subgroup.js';
+export {
   metricsFromCounts,
   type ThresholdMetrics,
   thresholdForSensitivity,

@@ -35,6 +35,22 @@ export {
   reproduce,
 } from './reproduce/run.js';
 export { IMAGE_SPLIT_NOTE, type SplitUnit, type StudySplit, splitStudy } from './reproduce/splits.js';
-export { type SynthOptions, type SynthResult, writeSyntheticCohort } from './synth/index.js';
+export {
+  type OracleAuc,
+  type OracleSummary,
+  oracleAucs,
+  oraclePosterior,
+  type PatientPosterior,
+  readSynthSidecar,
+  SYNTH_GENERATOR_VERSION,
+  SYNTH_PARAMS,
+  type SynthOptions,
+  type SynthResult,
+  type SynthSidecar,
+  sidecarOracle,
+  synthSidecarPath,
+  synthSidecarSchema,
+  writeSyntheticCohort,
+} from './synth/index.js';
 export { centralMedian, vbqScore } from './vbq.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

@@ -18,8 +18,10 @@ export function registerSynthCommand(program: Command): void {
         onPatient: (d) => bar.update(d),
       });
       bar.stop();
+      const f3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
       process.stderr.write(
-        `wrote ${r.patients.length} synthetic patients, ${r.rows} manifest rows: ${r.manifest}\n`,
+        `wrote ${r.patients.length} synthetic patients, ${r.rows} manifest rows: ${r.manifest}\n` +
+          `oracle (best attainable) AUC: image ${f3(r.oracle.image.auc)}, patient ${f3(r.oracle.patient.auc)} (${r.sidecar})\n`,
       );
     });
 }

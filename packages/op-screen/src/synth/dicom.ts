@@ -26,6 +26,9 @@ export interface SeriesToWrite {
   echoTime: number;
   patientName: string;
   patientId: string;
+  /** PatientSex (M/F) and PatientAge (e.g. 067Y), when given. */
+  patientSex?: 'F' | 'M';
+  patientAge?: string;
   studyInstanceUid: string;
   frameOfReferenceUid: string;
   seed: number;
@@ -55,6 +58,8 @@ export function encodeSagittalSeries(s: SeriesToWrite): ArrayBuffer[] {
       SeriesDescription: s.seriesDescription,
       PatientName: s.patientName,
       PatientID: s.patientId,
+      ...(s.patientSex ? { PatientSex: s.patientSex } : {}),
+      ...(s.patientAge ? { PatientAge: s.patientAge } : {}),
       PatientIdentityRemoved: 'YES',
       BodyPartExamined: 'LSPINE',
       SliceThickness: s.sliceSpacing,

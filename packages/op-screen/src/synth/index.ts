@@ -5,17 +5,46 @@ import { OpScreenError } from '../errors.js';
 import { encodeSagittalSeries, seededUid } from './dicom.js';
 import {
   DEFAULT_GEOMETRY,
-  renderSeries,
   SEQUENCES,
   type SyntheticPatient,
   type SynthGeometry,
   samplePatient,
 } from './model.js';
+import { oraclePosterior } from './oracle.js';
+import { renderSeries } from './render.js';
 import { createRng, deriveSeed } from './rng.js';
+import { buildSidecar, type SynthSidecar, writeSidecar } from './sidecar.js';
 
 export { readDicomIdentity } from './dicom.js';
-export type { Box, Level, Sequence, SyntheticPatient, SyntheticVertebra, SynthGeometry } from './model.js';
-export { DEFAULT_GEOMETRY, LEVELS, renderSeries, SEQUENCES, samplePatient } from './model.js';
+export { cropSlice, includedPatientLabel, measureVbq } from './measure.js';
+export type {
+  Box,
+  EndplateChange,
+  Haemangioma,
+  Level,
+  Sequence,
+  SyntheticPatient,
+  SyntheticVertebra,
+  SynthGeometry,
+  T1Protocol,
+} from './model.js';
+export { DEFAULT_GEOMETRY, fractureProbability, LEVELS, SEQUENCES, samplePatient } from './model.js';
+export {
+  type OracleAuc,
+  type OracleSummary,
+  oracleAucs,
+  oraclePosterior,
+  type PatientPosterior,
+} from './oracle.js';
+export { SYNTH_GENERATOR_VERSION, SYNTH_PARAMS, type SynthParams } from './params.js';
+export { renderSeries, renderSlices, tissueSignals } from './render.js';
+export {
+  readSynthSidecar,
+  type SynthSidecar,
+  sidecarOracle,
+  synthSidecarPath,
+  synthSidecarSchema,
+} from './sidecar.js';
 
 export interface SynthOptions {
   patients: number;
@@ -29,6 +58,9 @@ export interface SynthResult {
   manifest: string;
   patients: SyntheticPatient[];
   rows: number;
+  /** Path of `manifest.synth.json` (synthetic marker, generator version, seed, oracle). */
+  sidecar: string;
+  oracle: SynthSidecar['oracle'];
 }
 
 const SEQ_PARAMS = { T1: { tr: 600, te: 10, number: 1 }, T2: { tr: 3500, te: 100, number: 2 } } as const;
@@ -42,11 +74,19 @@ export const MANIFEST_COLUMNS = [
   'roi',
   'slice',
   'csf_roi',
+  'exclude',
+  'sex',
+  'age',
 ] as const;
+
+/** Ages are written in whole years and capped at 90 ("90 or older"), as HIPAA Safe Harbor asks. */
+const manifestAge = (age: number) => String(Math.min(90, Math.max(18, Math.round(age))));
 
 /**
  * Writes a synthetic cohort: `DIR/series/<id>/<T1|T2>/IM*.dcm` and `DIR/manifest.csv` (one row per
- * vertebra and sequence, ROI boxes on the mid-sagittal slice). Refuses a non-empty directory.
+ * vertebra and sequence, ROI boxes on the mid-sagittal slice, `exclude` = `fracture` for compression
+ * fractures, `sex`, `age`) and `DIR/manifest.synth.json` (the sidecar with the oracle). Refuses a
+ * non-empty directory.
  */
 export async function writeSyntheticCohort(dir: string, opts: SynthOptions): Promise<SynthResult> {
   if (!Number.isInteger(opts.patients) || opts.patients < 2)
@@ -80,10 +120,12 @@ export async function writeSyntheticCohort(dir: string, opts: SynthOptions): Pro
         sliceSpacing: geom.sliceSpacing,
         seriesDescription: `SAG ${seq} TSE (synthetic)`,
         seriesNumber: sp.number,
-        repetitionTime: sp.tr,
+        repetitionTime: seq === 'T1' ? p.t1Protocol.repetitionTime : sp.tr,
         echoTime: sp.te,
         patientName: p.dicomPatientName,
         patientId: p.dicomPatientId,
+        patientSex: p.sex,
+        patientAge: `${manifestAge(p.age).padStart(3, '0')}Y`,
         studyInstanceUid: studyUid,
         frameOfReferenceUid: forUid,
         seed: deriveSeed(opts.seed, `${p.id}-${seq}`),
@@ -96,12 +138,27 @@ export async function writeSyntheticCohort(dir: string, opts: SynthOptions): Pro
       );
       for (const v of p.vertebrae) {
         const box = (b: { x: number; y: number; w: number; h: number }) => `${b.x},${b.y},${b.w},${b.h}`;
-        records.push([p.id, seq, v.level, rel, v.tScore.toFixed(2), box(v.roi), '', box(p.csfRoi)]);
+        records.push([
+          p.id,
+          seq,
+          v.level,
+          rel,
+          v.tScore.toFixed(2),
+          box(v.roi),
+          '',
+          box(p.csfRoi),
+          v.fracture ? 'fracture' : '',
+          p.sex,
+          manifestAge(p.age),
+        ]);
       }
     }
     opts.onPatient?.(i + 1, opts.patients);
   }
   const manifest = join(dir, 'manifest.csv');
   await writeFile(manifest, stringify([Array.from(MANIFEST_COLUMNS), ...records]));
-  return { manifest, patients, rows: records.length };
+  const fractures = patients.reduce((s, p) => s + p.vertebrae.filter((v) => v.fracture).length, 0);
+  const side = buildSidecar(opts.seed, patients.map(oraclePosterior), { fracture: fractures });
+  const sidecar = await writeSidecar(manifest, side);
+  return { manifest, patients, rows: records.length, sidecar, oracle: side.oracle };
 }
