@@ -35,7 +35,7 @@ let identities: string[];
 
 beforeAll(async () => {
   cohortDir = mkdtempSync(join(tmpdir(), 'cohort-'));
-  await writeSyntheticCohort(cohortDir, { patients: 24, seed: 5 });
+  await writeSyntheticCohort(cohortDir, { patients: 40, seed: 5 });
   const ids = new Set<string>();
   for (const f of allFiles(join(cohortDir, 'series'))) {
     const b = readFileSync(f);
@@ -70,7 +70,15 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       deps,
     );
     const report = reportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
-    expect(report.synthetic).toBe(false);
+    // a cohort written by `op-screen synth` stays marked synthetic when passed as --manifest
+    // (its sidecar), and the report carries the oracle on the run's test patients
+    expect(report.synthetic).toBe(true);
+    expect(report.title).toContain('synthetic data');
+    expect(report.oracle?.image.auc).toBeGreaterThan(0.5);
+    expect(report.oracle?.patient.n).toBe(report.counts.testPatients);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(
+      /the model reaches <b>[\d.]+<\/b> of an attainable/,
+    );
     expect(report.split).toBe('patient');
     expect(report.leakage.groupsInMultipleSplits).toBe(0);
     expect(report.config.preset).toBe('tiny');
@@ -86,12 +94,16 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       expect(r?.patient.n).toBeLessThan(r?.image.n as number);
     }
     expect(report.baselines.vbq?.auc).toBeGreaterThan(0);
-    // Six bad rows, each with a reason, the run went on.
-    expect(report.skipped).toBe(6);
-    const skipped = parse(readFileSync(join(out, 'skipped.csv'), 'utf8'), { columns: true }) as Array<{
+    // Six bad rows, each with a reason, the run went on (plus the cohort's own exclude=fracture rows).
+    const all = parse(readFileSync(join(out, 'skipped.csv'), 'utf8'), { columns: true }) as Array<{
       code: string;
       reason: string;
     }>;
+    const excludedRows = all.filter((s) => s.code === 'EXCLUDED');
+    expect(excludedRows.every((s) => s.reason.includes('fracture'))).toBe(true);
+    expect(report.excluded.fracture ?? 0).toBe(excludedRows.length);
+    expect(report.skipped).toBe(6 + excludedRows.length);
+    const skipped = all.filter((s) => s.code !== 'EXCLUDED');
     expect(skipped.map((s) => s.code).sort()).toEqual([
       'DUPLICATE',
       'INVALID_ROW',
@@ -122,7 +134,7 @@ describe('reproduce (orchestration, fast linear engine)', () => {
     expect(html).toContain('<svg');
     expect(html).toContain('data:image/png;base64,');
     expect(html).not.toMatch(/<script|src="http|href="http/);
-    expect(html).not.toContain('synthetic data');
+    expect(html).toContain('Synthetic data: these numbers describe the built-in generative model');
     firstRun = out;
   });
 
@@ -131,8 +143,9 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       { model: join(firstRun, 'model'), manifest: join(cohortDir, 'manifest.csv') },
       deps,
     );
-    expect(r.skipped.length).toBe(6);
-    expect(r.predictions.length).toBe(24 * 8);
+    const excluded = r.skipped.filter((s) => s.code === 'EXCLUDED').length;
+    expect(r.skipped.length - excluded).toBe(6);
+    expect(r.predictions.length).toBe(40 * 8 - excluded);
     const preds = parse(readFileSync(join(firstRun, 'predictions.csv'), 'utf8'), { columns: true }) as Array<
       Record<string, string>
     >;
@@ -152,7 +165,7 @@ describe('reproduce (orchestration, fast linear engine)', () => {
   });
 
   it('never writes a DICOM patient name or ID anywhere in the run directory', async () => {
-    expect(identities.length).toBeGreaterThan(24);
+    expect(identities.length).toBeGreaterThan(40);
     const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'r');
     await reproduce(
       { manifest: join(cohortDir, 'manifest.csv'), out, preset: 'tiny', epochs: 1, log: quiet },

@@ -84,6 +84,18 @@ export async function renderHtmlReport(report: Report, extras: HtmlExtras): Prom
     parts.push(metricRow(`${seq} image`, r.image), metricRow(`${seq} patient`, r.patient));
   }
   parts.push('</table>');
+  const oracle = report.oracle;
+  if (oracle) {
+    const best = (level: 'image' | 'patient') =>
+      Math.max(
+        ...Object.values(report.results)
+          .map((r) => (r ? r[level].auc : Number.NaN))
+          .filter(Number.isFinite),
+      );
+    parts.push(
+      `<h2>Oracle (synthetic cohort)</h2><p>The best AUC this cohort allows on the same test patients (the generator's posterior given what the image shows): the model reaches <b>${f3(best('image'))}</b> of an attainable <b>${f3(oracle.image.auc)}</b> at image level, and <b>${f3(best('patient'))}</b> of an attainable <b>${f3(oracle.patient.auc)}</b> at patient level.</p>`,
+    );
+  }
   const vbq = report.baselines.vbq;
   if (vbq)
     parts.push(

@@ -58,6 +58,17 @@ export const reportSchema = z.object({
   skippedRows: z.array(z.object({ line: z.number().int(), code: z.string(), reason: z.string() })),
   /** Rows the manifest's `exclude` column left out, by reason (fracture, severe_degeneration). */
   excluded: z.record(z.string(), z.number().int()).default({}),
+  /**
+   * Synthetic cohorts only: the best AUC the cohort allows on this run's test patients (the AUC of
+   * the generator's posterior P(T-score <= -2.5 | what the image shows); see the synth README).
+   */
+  oracle: z
+    .object({
+      image: z.object({ auc: nullableNumber, n: z.number().int(), positives: z.number().int() }),
+      patient: z.object({ auc: nullableNumber, n: z.number().int(), positives: z.number().int() }),
+    })
+    .nullable()
+    .default(null),
   counts: z.object({
     patients: z.number().int(),
     images: z.number().int(),

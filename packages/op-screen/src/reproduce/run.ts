@@ -81,6 +81,7 @@ export async function reproduce(
     cfg,
     deps,
     synthetic: cohort.synthetic,
+    sidecar: cohort.sidecar,
     split,
     skipped,
     excluded,

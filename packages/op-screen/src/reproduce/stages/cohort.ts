@@ -6,12 +6,15 @@ import { type Manifest, type ManifestRow, readManifest } from '../../manifest/in
 import { createProgress } from '../../progress.js';
 import type { RunPaths } from '../../run/rundir.js';
 import { writeSyntheticCohort } from '../../synth/index.js';
+import { readSynthSidecar, type SynthSidecar } from '../../synth/sidecar.js';
 import type { RunConfig } from '../config.js';
 
 export interface Cohort {
   manifestPath: string;
-  /** True when the run synthesised its own cohort. */
+  /** True when the run synthesised its own cohort, or the manifest carries `op-screen synth`'s sidecar. */
   synthetic: boolean;
+  /** The synthetic cohort's sidecar (latent posteriors for the oracle); null for real data. */
+  sidecar: SynthSidecar | null;
   manifest: Manifest;
   /** Manifest rows of the configured sequences. */
   rows: ManifestRow[];
@@ -31,7 +34,6 @@ export async function resolveCohort(
   paths: RunPaths,
   log: (line: string) => void,
 ): Promise<Cohort> {
-  const synthetic = manifestArg === null;
   let manifestPath = manifestArg;
   if (manifestPath === null) {
     manifestPath = `${paths.cohort}/manifest.csv`;
@@ -49,5 +51,8 @@ export async function resolveCohort(
   }
   const manifest = await readManifest(manifestPath, { tScoreThreshold: cfg.tScoreThreshold });
   const rows = manifest.rows.filter((r) => cfg.sequences.includes(r.sequence));
-  return { manifestPath, synthetic, manifest, rows };
+  // A cohort written by `op-screen synth` and passed with --data / --manifest stays marked synthetic.
+  const sidecar = await readSynthSidecar(manifestPath);
+  const synthetic = manifestArg === null || sidecar !== null;
+  return { manifestPath, synthetic, sidecar, manifest, rows };
 }

@@ -3,6 +3,7 @@ import type { SkippedRow } from '../../manifest/index.js';
 import { renderHtmlReport } from '../../report/html.js';
 import { type MetricBlock, type Report, reportSchema } from '../../report/schema.js';
 import { type RunPaths, writeFileAtomic, writeJsonAtomic } from '../../run/rundir.js';
+import { type SynthSidecar, sidecarOracle } from '../../synth/sidecar.js';
 import type { RunConfig } from '../config.js';
 import type { VertebraImage } from '../data.js';
 import type { Scored } from '../score.js';
@@ -54,6 +55,8 @@ export interface ReportInputs {
   cfg: RunConfig;
   deps: ReproduceDeps;
   synthetic: boolean;
+  /** The synthetic cohort's sidecar, for the oracle on this run's test patients. */
+  sidecar: SynthSidecar | null;
   split: VertebraSplit;
   skipped: SkippedRow[];
   /** Manifest rows excluded by the `exclude` column, by reason. */
@@ -70,6 +73,7 @@ export interface ReportInputs {
 export async function buildReport(r: ReportInputs): Promise<Report> {
   const { cfg, split } = r;
   const testPatientSet = new Set(split.split.test.map((i) => (split.units[i] as SplitUnit).patientId));
+  const oracle = r.sidecar ? sidecarOracle(r.sidecar, testPatientSet) : null;
   return reportSchema.parse({
     title: `op-screen ${cfg.preset} run${r.synthetic ? ' on synthetic data' : ''}`,
     synthetic: r.synthetic,
@@ -85,6 +89,7 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
     skipped: r.skipped.length,
     skippedRows: r.skipped,
     excluded: r.excluded,
+    oracle: oracle ? { image: oracle.image, patient: oracle.patient } : null,
     counts: {
       patients: split.patientsTotal,
       images: r.imageCount,
