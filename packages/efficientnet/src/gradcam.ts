@@ -45,6 +45,7 @@ function buildHead(model: tfl.LayersModel, cut: SymbolicTensor): tfl.LayersModel
   const input = tfl.input({ shape: cut.shape.slice(1) as number[] });
   const mapped = new Map<SymbolicTensor, SymbolicTensor>([[cut, input]]);
   const cutLayerIndex = model.layers.indexOf(cut.sourceLayer as tfl.layers.Layer);
+  const applied: tfl.layers.Layer[] = [];
   for (const layer of model.layers.slice(cutLayerIndex + 1)) {
     const node = layer.inboundNodes[0];
     if (!node) continue;
@@ -55,10 +56,17 @@ function buildHead(model: tfl.LayersModel, cut: SymbolicTensor): tfl.LayersModel
     const out = layer.apply(
       known.length === 1 ? (known[0] as SymbolicTensor) : (known as SymbolicTensor[]),
     ) as SymbolicTensor | SymbolicTensor[];
+    applied.push(layer);
     const outs = Array.isArray(out) ? out : [out];
     node.outputTensors.forEach((t, i) => {
       mapped.set(t, outs[i] as SymbolicTensor);
     });
+  }
+  // a symbolic apply() counts one more owner of the layer's weights; the head only borrows
+  // them, so give the counts back, or model.dispose() would leave these layers' weights alive
+  for (const layer of applied) {
+    const l = layer as unknown as { _refCount: number | null };
+    if (l._refCount !== null && l._refCount > 1) l._refCount--;
   }
   const final = mapped.get(model.outputs[0] as SymbolicTensor);
   if (!final) return undefined;

@@ -29,8 +29,9 @@ export class Adam {
   private ensure(vars: tf.Variable[]): void {
     if (this.m.length === vars.length) return;
     this.dispose();
-    this.m = vars.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.v = vars.map((v) => tf.variable(tf.zerosLike(v), false));
+    // a variable shares its initial tensor's data; tidy() disposes the initial tensor itself
+    this.m = tf.tidy(() => vars.map((v) => tf.variable(tf.zerosLike(v), false)));
+    this.v = tf.tidy(() => vars.map((v) => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** Applies one update to `vars` with gradients `grads` (same order). */
@@ -69,8 +70,8 @@ export class Adam {
   restore(vars: tf.Variable[], step: number, m: Float32Array[], v: Float32Array[]): void {
     this.dispose();
     this.step = step;
-    this.m = vars.map((w, i) => tf.variable(tf.tensor(m[i] as Float32Array, w.shape), false));
-    this.v = vars.map((w, i) => tf.variable(tf.tensor(v[i] as Float32Array, w.shape), false));
+    this.m = tf.tidy(() => vars.map((w, i) => tf.variable(tf.tensor(m[i] as Float32Array, w.shape), false)));
+    this.v = tf.tidy(() => vars.map((w, i) => tf.variable(tf.tensor(v[i] as Float32Array, w.shape), false)));
   }
 
   dispose(): void {

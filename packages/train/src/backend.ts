@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { registerWasmKernels } from '@op-screen/wasm-kernels';
+import { registerBatchNormGradientGuard, registerWasmKernels } from '@op-screen/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
 const require = createRequire(import.meta.url);
@@ -17,6 +17,7 @@ export async function initReplicaBackend(name: string): Promise<void> {
     wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
   } else if (name === 'cpu') {
     await import('@tensorflow/tfjs-backend-cpu');
+    registerBatchNormGradientGuard();
   } else {
     throw new Error(`replica workers run on wasm or cpu, not '${name}'`);
   }

@@ -4,7 +4,12 @@
 // atomic checkpoint after every epoch that a resumed run continues from bit for bit.
 import { appendFile, mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { clearDerivedFilters, registerWasmKernels, type WasmBackendLike } from '@op-screen/wasm-kernels';
+import {
+  clearDerivedFilters,
+  registerBatchNormGradientGuard,
+  registerWasmKernels,
+  type WasmBackendLike,
+} from '@op-screen/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { Adam } from './adam.js';
@@ -191,6 +196,7 @@ export async function fineTune(
   const backend = tf.getBackend();
   const o = resolveOptions(options, backend);
   if (backend === 'wasm') registerWasmKernels();
+  else registerBatchNormGradientGuard();
   const { microBatch, gradientCheckpointing: checkpointing } = planReplicaMemory(model, {
     backend,
     batchSize: o.batchSize,

@@ -189,6 +189,33 @@ export async function restoreCheckpoint(ctx: TrainContext, state: TrainState): P
   ctx.pool.broadcast(allIndices(model));
 }
 
+/**
+ * Stops the run (before the next checkpoint, so the last good one stays) when a summed gradient
+ * or an updated weight holds NaN or Inf.
+ */
+function checkFinite(
+  ctx: TrainContext,
+  arrays: Float32Array[],
+  what: 'gradient' | 'weight',
+  epoch: number,
+  step: number,
+): void {
+  const trainable = ctx.pool.plan.trainable;
+  for (let k = 0; k < arrays.length; k++) {
+    const a = arrays[k] as Float32Array;
+    let bad = 0;
+    for (let t = 0; t < a.length; t++) if (!Number.isFinite(a[t] as number)) bad++;
+    if (bad > 0) {
+      const name = ctx.weightNames[trainable[k] as number] ?? `#${k}`;
+      throw new TrainError(
+        'NON_FINITE_GRADIENT',
+        `${bad} non-finite ${what} values in ${name} at epoch ${epoch}, step ${step}; the run stopped before applying ${what === 'gradient' ? 'them' : 'another update'} and the last checkpoint was kept; check the inputs (constant or NaN crops) or lower learningRate`,
+        ctx.checkpointDir,
+      );
+    }
+  }
+}
+
 /** Step "run one epoch": every training batch through the replicas and Adam. */
 export async function runEpoch(
   ctx: TrainContext,
@@ -224,7 +251,15 @@ export async function runEpoch(
         'NON_FINITE_LOSS',
         `training loss became ${r.lossSum} at epoch ${epoch}, step ${step}; lower learningRate or check the inputs for NaN`,
       );
+    checkFinite(ctx, r.grads, 'gradient', epoch, step);
     ctx.adam.apply(ctx.vars, r.grads, epochLr);
+    checkFinite(
+      ctx,
+      ctx.vars.map((v) => v.dataSync() as Float32Array),
+      'weight',
+      epoch,
+      step,
+    );
     if (pool.replicas > 1) assignWeights(ctx.model, plan.state, r.state);
     pool.broadcast([...plan.trainable, ...plan.state]);
     state.globalStep++;

@@ -10,4 +10,10 @@ export { clearDerivedFilters } from './derived-filters.js';
 export { setConvFilterGradStrategy } from './kernels/Conv2DBackpropFilter.js';
 export { setConvInputGradStrategy } from './kernels/Conv2DBackpropInput.js';
 export { BATCH_NORM_GRAD_SUMS, MEAN_GRAD, SILU_GRAD } from './names.js';
-export { registerWasmKernels, WASM_GRADIENT_CONFIGS, WASM_KERNEL_CONFIGS, WASM_KERNELS } from './register.js';
+export {
+  registerBatchNormGradientGuard,
+  registerWasmKernels,
+  WASM_GRADIENT_CONFIGS,
+  WASM_KERNEL_CONFIGS,
+  WASM_KERNELS,
+} from './register.js';

@@ -4,6 +4,7 @@ import {
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
+  FusedBatchNorm,
   type GradConfig,
   getGradient,
   getKernel,
@@ -13,7 +14,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { saveBuiltinGradient, saveBuiltinKernel } from './builtins.js';
-import { fusedBatchNormGradConfig } from './gradients/FusedBatchNorm_grad.js';
+import { fusedBatchNormGradConfig, maskZeroVarianceGradient } from './gradients/FusedBatchNorm_grad.js';
 import { meanGradGradConfig } from './gradients/Mean_grad.js';
 import { castConfig } from './kernels/Cast.js';
 import { conv2DBackpropFilterConfig } from './kernels/Conv2DBackpropFilter.js';
@@ -107,4 +108,20 @@ export function registerWasmKernels(): void {
     saveBuiltinGradient(builtin);
     registerGradient(config);
   }
+}
+
+let guarded = false;
+
+/**
+ * For backends that train without {@link registerWasmKernels} (cpu, webgpu): wraps tfjs-core's
+ * FusedBatchNorm gradient so that channels of zero variance pass no gradient to x and mean, as
+ * the closed form does (see gradients/FusedBatchNorm_grad.ts: without it an all-zero batch turns
+ * EfficientNet's weights NaN). Results elsewhere are bit for bit those of tfjs. Idempotent; a
+ * no-op once registerWasmKernels() has run.
+ */
+export function registerBatchNormGradientGuard(): void {
+  if (guarded || registered) return;
+  guarded = true;
+  const builtin = getGradient(FusedBatchNorm);
+  if (builtin) registerGradient(maskZeroVarianceGradient(builtin));
 }
