@@ -1,12 +1,9 @@
-/** Package version, kept in step with package.json by the release process. */
-export const VERSION: string = '0.0.0';
-export const PACKAGE_NAME = '@op-screen/efficientnet' as const;
+// Node entry of @op-screen/efficientnet: everything of the browser entry, plus file-system loaders
+// and savers, weight downloads and the cache, and backend selection. Weights given as a path are
+// read from disk here (the browser entry's loadTorchvisionWeights takes bytes only).
 
-export type { BlockRow, EfficientNetConfig } from './arch/efficientnet.js';
-export { buildEfficientNet, makeDivisible } from './arch/efficientnet.js';
-export type { ModelOptions } from './arch/options.js';
-export { buildResNet, type ResNetConfig } from './arch/resnet.js';
 export {
+  type AdapterSummary,
   BACKEND_ORDER,
   type BackendAttempt,
   type BackendInfo,
@@ -17,41 +14,12 @@ export {
   type SelectBackendOptions,
   selectBackend,
 } from './backend.js';
+export * from './browser.js';
 export { cacheDir } from './cache.js';
-export { ZooError, type ZooErrorCode } from './errors.js';
-export { foldBatchNorm } from './fold.js';
 export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js';
-export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
-export { loadModelFrom, type ModelSource } from './io-browser.js';
 export { kerasMapping, loadKerasH5Weights } from './keras.js';
-export { registerZooLayers, SiLU, StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { zooLayersModule } from './layers-module.js';
-export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
-export {
-  type ArchEntry,
-  createModel,
-  getArch,
-  listArchitectures,
-  type Preprocessing,
-  type WeightSource,
-  ZOO,
-} from './registry.js';
-export { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
-export { SILU_GRAD_KERNEL, silu } from './silu.js';
-export { nchwToNhwc, nhwcToNchw } from './tensor-utils.js';
-export { readTorchCheckpoint } from './torch-pickle.js';
-export {
-  type LayoutTransform,
-  type LoadOptions,
-  type LoadReport,
-  readStateDict,
-  sumInputChannels,
-  torchvisionMapping,
-  toTfLayout,
-  type WeightMapping,
-  type WeightsInput,
-} from './torchvision.js';
 export { loadTorchvisionWeights } from './torchvision-node.js';
 export {
   cachedWeightsPath,
