@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 
 const CLI = fileURLToPath(new URL('../../op-screen/dist/cli.js', import.meta.url));
 
@@ -18,10 +20,12 @@ export function synthCohort(patients = 2, seed = 7): { dir: string; manifest: st
     },
   );
   const manifest = join(dir, 'manifest.csv');
-  // Blank roi and csf_roi (columns 6 and 8 of synth's manifest), keep everything else.
-  const lines = readFileSync(manifest, 'utf8').split('\n');
-  const blanked = lines.map((l, i) => (i === 0 || l === '' ? l : l.replace(/,"[\d,]+",,"[\d,]+"$/, ',,,')));
-  const original = blanked.join('\n');
+  // Blank roi and csf_roi and keep the columns a hand-written manifest has (synth v2 also writes
+  // exclude, sex and age; the app adds its own exclude column, which the tests check).
+  const columns = ['patient_id', 'sequence', 'level', 'image', 't_score', 'roi', 'slice', 'csf_roi'];
+  const rows = parse(readFileSync(manifest, 'utf8'), { columns: true }) as Record<string, string>[];
+  const blanked = rows.map((r) => columns.map((c) => (c === 'roi' || c === 'csf_roi' ? '' : (r[c] ?? ''))));
+  const original = stringify([columns, ...blanked]);
   writeFileSync(manifest, original);
   return { dir, manifest, original };
 }
