@@ -15,18 +15,20 @@ export function findChromium(): string {
     if (!existsSync(fromEnv)) throw new Error(`OP_SCREEN_CHROMIUM=${fromEnv} does not exist`);
     return fromEnv;
   }
+  // Wait for dpkg's lock instead of failing: the WebGPU suite may be installing Mesa meanwhile.
+  const APT_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
   const found = () => CANDIDATES.find((p) => existsSync(p));
   if (found()) return found() as string;
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     try {
-      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+      execFileSync('apt-get', [...APT_WAIT, 'install', '-y', '--no-install-recommends', 'chromium'], {
         stdio: 'ignore',
         env,
       });
     } catch {
-      execFileSync('apt-get', ['update'], { stdio: 'ignore', env });
-      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+      execFileSync('apt-get', [...APT_WAIT, 'update'], { stdio: 'ignore', env });
+      execFileSync('apt-get', [...APT_WAIT, 'install', '-y', '--no-install-recommends', 'chromium'], {
         stdio: 'ignore',
         env,
       });

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { findMesaLibraries, MESA_DEBIAN_PACKAGES } from './node-gpu.js';
 
 function apt(args: string[]): boolean {
-  const r = spawnSync('apt-get', args, {
+  // -o DPkg::Lock::Timeout: wait for dpkg's lock (the annotator suite may install Chromium meanwhile)
+  const r = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     timeout: 600_000,
