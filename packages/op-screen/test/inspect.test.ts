@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -83,6 +86,17 @@ describe('op-screen inspect --json', () => {
     const r = JSON.parse(out);
     expect(r.path).toBe(`${DATA}nifti/generated/bad/gzip_bomb_2GiB.nii.gz`);
     expect(r.error.code).toBe('TOO_LARGE');
+  });
+
+  it('exits with status 1 for a directory with no readable series, listing what it skipped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inspect-empty-'));
+    writeFileSync(join(dir, 'IM0001'), 'not a DICOM file at all');
+    const { out, exitCode } = await run([dir, '--json']);
+    expect(exitCode).toBe(1);
+    const r = JSON.parse(out);
+    expect(r.kind).toBe('series');
+    expect(r.series).toEqual([]);
+    expect(r.skipped.length).toBe(1);
   });
 
   it('honours --max-decoded-mb', async () => {

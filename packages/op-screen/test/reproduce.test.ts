@@ -248,6 +248,8 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       ),
     ).rejects.toMatchObject({
       code: 'RESUME_MISMATCH',
+      // names each differing key with both values
+      message: expect.stringMatching(/config\.epochs: run has 1, now 2/),
     });
   });
 

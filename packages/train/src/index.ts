@@ -17,7 +17,7 @@ export {
   type TrainBatch,
 } from './fine-tune.js';
 export { defaultWorkerEntry, type ReplicaOptions, shardSizes } from './pool.js';
-export { type PredictOptions, predictProbabilities } from './predict.js';
+export { type PredictBatch, type PredictOptions, predictProbabilities } from './predict.js';
 export {
   activationFloatsPerSample,
   autoMicroBatch,

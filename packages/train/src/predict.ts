@@ -2,7 +2,13 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TrainError } from './errors.js';
-import type { TrainBatch } from './fine-tune.js';
+/** A batch to score: `x` NHWC float32 and `n` samples; a `y` may be present and is ignored. */
+export interface PredictBatch {
+  x: Float32Array;
+  n: number;
+  y?: Float32Array;
+}
+
 import { type ReplicaOptions, ReplicaPool } from './pool.js';
 import { inputShapeOf } from './replica.js';
 
@@ -17,7 +23,7 @@ export interface PredictOptions extends ReplicaOptions {
  */
 export async function predictProbabilities(
   model: tfl.LayersModel,
-  batches: AsyncIterable<TrainBatch> | Iterable<TrainBatch>,
+  batches: AsyncIterable<PredictBatch> | Iterable<PredictBatch>,
   opts: PredictOptions = {},
 ): Promise<Float32Array> {
   const backend = tf.getBackend();

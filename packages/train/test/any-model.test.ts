@@ -75,3 +75,15 @@ describe('fineTune on a hand-built tfjs-layers model', () => {
     }
   });
 });
+
+describe('predictProbabilities', () => {
+  it('takes batches without labels', async () => {
+    await tf.setBackend('cpu');
+    const model = handBuilt(5);
+    const b = batch(8, 3);
+    const p = await predictProbabilities(model, [{ x: b.x, n: b.n }], { workers: 1 });
+    expect(p).toHaveLength(8);
+    expect(p.every((v) => v > 0 && v < 1)).toBe(true);
+    model.dispose();
+  });
+});

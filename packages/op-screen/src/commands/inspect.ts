@@ -46,6 +46,7 @@ export function registerInspectCommand(program: Command): void {
         maxDecodedBytes: Math.floor(opts.maxDecodedMb * 1024 * 1024),
       });
       process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : summary(result));
-      if ('error' in result) process.exitCode = 1;
+      // a directory with no readable series is an input error too, not a success with nothing in it
+      if ('error' in result || (result.kind === 'series' && result.series.length === 0)) process.exitCode = 1;
     });
 }

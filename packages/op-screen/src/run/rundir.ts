@@ -66,6 +66,23 @@ export interface PreparedRun {
  * Claims a run directory. A non-empty directory is refused unless `resume` is set (never
  * overwrite user files); on resume the stored config must match the requested one exactly.
  */
+/** Leaf keys (dotted paths) whose values differ between two JSON values, with both values. */
+export function differingKeys(
+  a: unknown,
+  b: unknown,
+  prefix = '',
+): Array<{ key: string; before: string; after: string }> {
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => differingKeys(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  const sa = a === undefined ? 'nothing' : JSON.stringify(a);
+  const sb = b === undefined ? 'nothing' : JSON.stringify(b);
+  return sa === sb ? [] : [{ key: prefix || '(root)', before: sa, after: sb }];
+}
+
 export async function prepareRunDir(
   root: string,
   config: RunConfig,
@@ -90,12 +107,16 @@ export async function prepareRunDir(
         `${root} has no config.json, so it is not an op-screen run directory; refusing to write into it.`,
         root,
       );
-    if (stableStringify(prev) !== stableStringify(stored))
+    if (stableStringify(prev) !== stableStringify(stored)) {
+      const diffs = differingKeys(prev, stored)
+        .slice(0, 8)
+        .map((d) => `${d.key}: run has ${d.before}, now ${d.after}`);
       throw new OpScreenError(
         'RESUME_MISMATCH',
-        `--resume with different parameters than the run in ${root} (stored in config.json). Resume with the same options, or start a new --out directory.`,
+        `resuming with other parameters than the run in ${root} (stored in config.json): ${diffs.join('; ')}. Resume with the run's parameters, or start a new output directory.`,
         root,
       );
+    }
     return { paths, resumed: true };
   }
   await mkdir(root, { recursive: true });
