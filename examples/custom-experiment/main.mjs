@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as zoo from '@op-screen/efficientnet';
 import * as m from '@op-screen/metrics';
-import { fineTune, predictProbabilities } from '@op-screen/train';
 import { cropRoi, readSlice } from '@op-screen/mri-io';
 import * as pre from '@op-screen/preprocess';
+import { fineTune, predictProbabilities } from '@op-screen/train';
 import * as tf from '@tensorflow/tfjs-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -134,7 +134,9 @@ for (const [name, spec] of Object.entries(pipelines)) {
         replicaModules: [zoo.zooLayersModule()], // worker replicas rebuild the zoo's custom layers
       },
     );
-    const p = await predictProbabilities(model, batches(test, xs), { replicaModules: [zoo.zooLayersModule()] });
+    const p = await predictProbabilities(model, batches(test, xs), {
+      replicaModules: [zoo.zooLayersModule()],
+    });
     p.forEach((v, i) => {
       sum[i] += v / K;
     });
