@@ -1,5 +1,6 @@
 import {
   appendFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -251,6 +252,26 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       // names each differing key with both values
       message: expect.stringMatching(/config\.epochs: run has 1, now 2/),
     });
+  });
+
+  it('refuses a missing manifest before writing anything, so the retry is not blocked', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'r3');
+    await expect(
+      reproduce({ manifest: join(cohortDir, 'nope.csv'), out, preset: 'tiny', log: quiet }, deps),
+    ).rejects.toMatchObject({ code: 'MANIFEST_UNREADABLE' });
+    expect(existsSync(out)).toBe(false);
+    const r = await reproduce(
+      {
+        manifest: join(cohortDir, 'manifest.csv'),
+        out,
+        preset: 'tiny',
+        epochs: 1,
+        sequence: 'T1',
+        log: quiet,
+      },
+      deps,
+    );
+    expect(r.report.results.T1).toBeDefined();
   });
 
   it('stops the study preset without weights, naming the flag', async () => {

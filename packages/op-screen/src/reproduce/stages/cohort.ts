@@ -24,7 +24,12 @@ export interface Cohort {
 export function manifestArgument(opts: { manifest?: string; data?: string }): string | null {
   if (opts.manifest && opts.data)
     throw new OpScreenError('BAD_OPTION', 'pass either a manifest file or a data directory, not both.');
-  return opts.manifest ? resolve(opts.manifest) : opts.data ? resolve(opts.data, 'manifest.csv') : null;
+  const path = opts.manifest ? resolve(opts.manifest) : opts.data ? resolve(opts.data, 'manifest.csv') : null;
+  // Checked before the run directory is created, so a mistyped path leaves nothing behind that
+  // would block the retry (OUT_NOT_EMPTY).
+  if (path !== null && !existsSync(path))
+    throw new OpScreenError('MANIFEST_UNREADABLE', `manifest ${path} does not exist.`, path);
+  return path;
 }
 
 /** Stage 1: the cohort's manifest (synthesised into the run directory when none is given). */
