@@ -37,9 +37,9 @@ function evaluateScores(
         unitOfImageKey,
       );
       const s = collect(merged);
-      return level === 'image'
-        ? safeAuc(s.labels, s.scores)
-        : safeAuc(toPatientLevel(s).labels, toPatientLevel(s).scores);
+      if (level === 'image') return safeAuc(s.labels, s.scores);
+      const p = toPatientLevel(s);
+      return safeAuc(p.labels, p.scores);
     }) ?? [];
   const tp = toPatientLevel(t);
   const vp = toPatientLevel(v);
