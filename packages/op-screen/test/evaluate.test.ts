@@ -133,7 +133,8 @@ describe('op-screen evaluate --json', () => {
     const input = caseCsv(refCase('heavy_ties_120'), 'ties2.csv');
     const refused = await run({ input, json: true, html });
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'OUTPUT_EXISTS', file: html });
+    expect(refused.stdout).toBe('');
+    expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'OUTPUT_EXISTS', file: html });
     expect(readFileSync(html, 'utf8')).toBe('mine');
     const forced = await run({ input, json: true, html, force: true });
     expect(forced.code).toBe(0);
@@ -154,7 +155,10 @@ describe('op-screen evaluate --json', () => {
     if (content !== null) writeFileSync(file, content);
     const { code, stdout, stderr } = await run({ input: file, json: true });
     expect(code).toBe(1);
-    const e = JSON.parse(stdout).error;
+    // the error is one JSON line on stderr; stdout stays empty
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    const e = JSON.parse(stderr).error;
     expect(e.code).toBe(errCode);
     expect(e.file).toBe(file);
     expect(e.message).toContain(reason);
@@ -196,6 +200,6 @@ describe('the built op-screen binary', () => {
     );
     const err = await exec(process.execPath, [CLI, 'evaluate', '--input', bad, '--json']).catch((e) => e);
     expect(err.code).toBe(1);
-    expect(JSON.parse(err.stdout).error).toMatchObject({ code: 'SINGLE_CLASS', file: bad });
+    expect(JSON.parse(err.stderr).error).toMatchObject({ code: 'SINGLE_CLASS', file: bad });
   });
 });

@@ -274,8 +274,12 @@ describe('reproduce (orchestration, fast linear engine)', () => {
     expect(r.report.results.T1).toBeDefined();
   });
 
-  it('stops the study preset without weights, naming the flag', async () => {
+  it('stops the study preset without weights, naming the option (the CLI names the flag)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'r');
-    await expect(reproduce({ out, preset: 'study', log: quiet }, deps)).rejects.toThrow(/--weights FILE/);
+    await expect(reproduce({ out, preset: 'study', log: quiet }, deps)).rejects.toMatchObject({
+      code: 'WEIGHTS_REQUIRED',
+      option: 'weights',
+      message: expect.not.stringContaining('--'),
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   renderEvaluationHtml,
 } from '@op-screen/metrics';
 import type { Command } from 'commander';
+import { CliError, jsonLine, renderError } from './errors.js';
 
 export interface EvaluateCommandOptions {
   input: string;
@@ -65,18 +66,19 @@ function summary(r: EvaluationReport): string {
 /**
  * `op-screen evaluate`: reads a predictions CSV (label, score[, score2][, group]), prints the
  * evaluation of `@op-screen/metrics` and optionally writes an HTML report. Returns the exit code:
- * 0 on success, 1 on bad input (a JSON `{ "error": { code, file, message } }` on stdout with
- * `--json`, and always a one-line message on stderr).
+ * 0 on success, 1 on bad input: one line on stderr, the JSON `{"error":{code,message,file}}`
+ * with `--json`, else a readable line.
  */
 export async function runEvaluate(
   opts: EvaluateCommandOptions,
   out: CommandOutput = processOutput,
 ): Promise<number> {
-  const fail = (e: CommandFailure) => {
-    if (opts.json) out.stdout(`${JSON.stringify({ error: e })}\n`);
-    out.stderr(`op-screen evaluate: ${e.file}: ${e.message}\n`);
-    return 1;
-  };
+  const fail = (e: CommandFailure) =>
+    renderError(new CliError(e.code, e.message, { file: e.file }), {
+      json: opts.json ?? false,
+      command: 'evaluate',
+      write: out.stderr,
+    });
   let text: string;
   try {
     text = await readFile(opts.input, 'utf8');
@@ -116,7 +118,7 @@ export async function runEvaluate(
       return fail({ code: 'OUTPUT_UNWRITABLE', file: opts.html, message: describeIoError(err) });
     }
   }
-  out.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report));
+  out.stdout(opts.json ? jsonLine(report) : summary(report));
   return 0;
 }
 

@@ -225,7 +225,7 @@ export async function readManifest(path: string, opts: ManifestOptions = {}): Pr
   } catch (err) {
     throw new OpScreenError(
       'MANIFEST_UNREADABLE',
-      `cannot read manifest ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Pass an existing CSV with --manifest.`,
+      `cannot read manifest ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
       path,
     );
   }

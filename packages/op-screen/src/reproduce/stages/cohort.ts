@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OpScreenError } from '../../errors.js';
@@ -29,6 +29,8 @@ export function manifestArgument(opts: { manifest?: string; data?: string }): st
   // would block the retry (OUT_NOT_EMPTY).
   if (path !== null && !existsSync(path))
     throw new OpScreenError('MANIFEST_UNREADABLE', `manifest ${path} does not exist.`, path);
+  if (path !== null && statSync(path).isDirectory())
+    throw new OpScreenError('MANIFEST_UNREADABLE', `manifest ${path} is a directory, not a CSV file.`, path);
   return path;
 }
 
