@@ -42,7 +42,9 @@ function jsonError(r: { stdout: string; stderr: string }) {
 
 describe('error rendering (src/commands/errors.ts)', () => {
   it('maps usage, system, typed and unknown errors to a code and exit code', () => {
-    expect(describeError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"))).toEqual({
+    expect(
+      describeError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'")),
+    ).toEqual({
       error: { code: 'USAGE', message: "unknown option '--x'" },
       exitCode: 2,
     });
@@ -142,12 +144,24 @@ describe('the built CLI: errors on stderr in one shape, exit codes 0/1/2', () =>
 
   it('zoo forward with a missing file: typed FILE_NOT_FOUND naming the file, exit 1', async () => {
     const input = join(dir, 'input.safetensors');
-    const header = Buffer.from(JSON.stringify({ input: { dtype: 'F32', shape: [1, 3, 8, 8], data_offsets: [0, 768] } }));
+    const header = Buffer.from(
+      JSON.stringify({ input: { dtype: 'F32', shape: [1, 3, 8, 8], data_offsets: [0, 768] } }),
+    );
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(header.length));
     writeFileSync(input, Buffer.concat([len, header, Buffer.alloc(768)]));
     const weights = join(dir, 'missing.safetensors');
-    const r = await cli(['zoo', 'forward', '--arch', 'resnet18', '--weights', weights, '--input', input, '--json']);
+    const r = await cli([
+      'zoo',
+      'forward',
+      '--arch',
+      'resnet18',
+      '--weights',
+      weights,
+      '--input',
+      input,
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     expect(jsonError(r)).toMatchObject({ code: 'FILE_NOT_FOUND', file: weights });
     expect(r.stderr).not.toContain('ENOENT');

@@ -18,7 +18,10 @@ export function readableLines(value: unknown, indent = ''): string[] {
     return value.map((item) =>
       item && typeof item === 'object' && !Array.isArray(item)
         ? `${indent}- ${Object.entries(item as Record<string, unknown>)
-            .map(([k, v]) => `${k}: ${v && typeof v === 'object' ? readableLines(v).join('; ').trim() : scalar(v)}`)
+            .map(
+              ([k, v]) =>
+                `${k}: ${v && typeof v === 'object' ? readableLines(v).join('; ').trim() : scalar(v)}`,
+            )
             .join(', ')}`
         : `${indent}- ${scalar(item)}`,
     );

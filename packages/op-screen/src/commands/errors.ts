@@ -49,7 +49,8 @@ const SYSTEM_ERRORS: Record<string, [string, string]> = {
  */
 const ADVICE: Record<string, Record<string, string>> = {
   reproduce: {
-    MANIFEST_UNREADABLE: 'pass an existing CSV with --manifest (or a directory holding manifest.csv with --data)',
+    MANIFEST_UNREADABLE:
+      'pass an existing CSV with --manifest (or a directory holding manifest.csv with --data)',
     OUT_NOT_EMPTY: 'pass --resume to continue that run, or choose a new --out directory',
     OUT_NOT_DIRECTORY: 'choose an --out path that is a directory or does not exist yet',
     WEIGHTS_REQUIRED: 'pass the torchvision weights file with --weights FILE (see "op-screen zoo list")',

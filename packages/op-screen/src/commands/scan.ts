@@ -206,8 +206,12 @@ export function registerScanCommand(program: Command): void {
         err: (s) => process.stderr.write(s),
       });
       if (code !== 0)
-        throw new CliError('NO_DICOM_IMAGES', 'no readable DICOM images found (see the skipped files above)', {
-          file: root,
-        });
+        throw new CliError(
+          'NO_DICOM_IMAGES',
+          'no readable DICOM images found (see the skipped files above)',
+          {
+            file: root,
+          },
+        );
     });
 }

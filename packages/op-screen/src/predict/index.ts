@@ -52,7 +52,7 @@ export async function predictManifest(
   if (!existsSync(metaPath))
     throw new OpScreenError(
       'MODEL_NOT_FOUND',
-      `${metaPath} not found; the model directory must be RUN_DIR/model of a finished op-screen reproduce run.`,
+      `${metaPath} not found; this is not the model directory of a finished op-screen reproduce run.`,
       metaPath,
     );
   const raw = JSON.parse(await readFile(metaPath, 'utf8')) as ModelMeta;

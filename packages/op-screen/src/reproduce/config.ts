@@ -114,7 +114,13 @@ export interface ConfigOverrides {
 export function resolveConfig(o: ConfigOverrides): RunConfig {
   const presetName = (o.preset ?? 'quick') as PresetName;
   const base = PRESETS[presetName];
-  if (!base) throw new OpScreenError('BAD_OPTION', `unknown preset "${o.preset}"; use quick or study.`, undefined, 'preset');
+  if (!base)
+    throw new OpScreenError(
+      'BAD_OPTION',
+      `unknown preset "${o.preset}"; use quick or study.`,
+      undefined,
+      'preset',
+    );
   const cfg: RunConfig = { ...base };
   if (o.seed !== undefined) cfg.seed = o.seed;
   if (o.split !== undefined) {

@@ -95,11 +95,7 @@ export async function prepareRunDir(
     throw new OpScreenError('OUT_NOT_DIRECTORY', `${root} is a file, not a run directory.`, root);
   const entries = exists ? await readdir(root) : [];
   if (entries.length > 0 && !resume)
-    throw new OpScreenError(
-      'OUT_NOT_EMPTY',
-      `${root} is not empty; op-screen never overwrites files.`,
-      root,
-    );
+    throw new OpScreenError('OUT_NOT_EMPTY', `${root} is not empty; op-screen never overwrites files.`, root);
   const stored = { config, inputs };
   if (entries.length > 0 && resume) {
     const prev = await readJson<typeof stored>(paths.config);
