@@ -166,6 +166,49 @@ describe('op-screen evaluate --json', () => {
   });
 });
 
+describe('op-screen evaluate on inputs with too little for a statistic', () => {
+  it('a two-row file: the CI is not printed as "NaN, NaN"; it says why (too few for DeLong)', async () => {
+    const file = writeCsv(
+      'two.csv',
+      ['label', 'score'],
+      [
+        [0, 0.2],
+        [1, 0.8],
+      ],
+    );
+    const { code, stdout } = await run({ input: file });
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('NaN');
+    expect(stdout).toMatch(/AUC 1\.0000 \[95% CI not computed: too few positives or negatives for DeLong/);
+  });
+
+  it('a group column whose patients are all positive: row-level results print, the patient level says why it is missing', async () => {
+    const file = writeCsv(
+      'all-positive-patients.csv',
+      ['label', 'score', 'group'],
+      [
+        [1, 0.2, 'a'],
+        [1, 0.8, 'a'],
+        [0, 0.3, 'a'],
+        [1, 0.9, 'b'],
+        [0, 0.1, 'b'],
+      ],
+    );
+    const text = await run({ input: file });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^AUC 0\.8333 /m);
+    expect(text.stdout).toMatch(
+      /^patient level not evaluated: 2 of 2 patients are positive.*\(SINGLE_CLASS\)$/m,
+    );
+    const json = await run({ input: file, json: true });
+    expect(json.code).toBe(0);
+    const r = JSON.parse(json.stdout);
+    expect(r.auc).toBeCloseTo(5 / 6, 12);
+    expect(r.patient).toBeUndefined();
+    expect(r.patientUnavailable.code).toBe('SINGLE_CLASS');
+  });
+});
+
 describe('the built op-screen binary', () => {
   const exec = promisify(execFile);
   it('prints its version with --version and -V', async () => {

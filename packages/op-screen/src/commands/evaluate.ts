@@ -42,11 +42,23 @@ function describeIoError(err: unknown): string {
   return (err as Error).message;
 }
 
+const f = (x: number | null | undefined) =>
+  x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(4);
+
+/**
+ * The DeLong interval, or why there is none: like pROC, DeLong's variance needs at least two
+ * positives and two negatives (NaN otherwise, printed as a reason, not "NaN, NaN").
+ */
+function ci(label: string, c: readonly [number, number] | readonly number[]): string {
+  const [lo, hi] = c as [number, number];
+  if (Number.isFinite(lo) && Number.isFinite(hi)) return `[${label}${f(lo)}, ${f(hi)}]`;
+  return '[95% CI not computed: too few positives or negatives for DeLong (needs at least 2 of each)]';
+}
+
 function summary(r: EvaluationReport): string {
-  const f = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(4));
   const lines = [
     `samples ${r.n} (positives ${r.positives})`,
-    `AUC ${f(r.auc)} [DeLong 95% CI ${f(r.aucCI95[0])}, ${f(r.aucCI95[1])}]`,
+    `AUC ${f(r.auc)} ${ci('DeLong 95% CI ', r.aucCI95)}`,
     `average precision ${f(r.averagePrecision)}`,
   ];
   if (r.brier !== undefined) lines.push(`Brier ${f(r.brier)}`);
@@ -58,8 +70,9 @@ function summary(r: EvaluationReport): string {
     lines.push(`paired DeLong vs score2: z ${f(r.pairedDeLong.z)}, p ${f(r.pairedDeLong.p)}`);
   if (r.patient)
     lines.push(
-      `patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} [${f(r.patient.aucCI95[0])}, ${f(r.patient.aucCI95[1])}]`,
+      `patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} ${ci('', r.patient.aucCI95)}`,
     );
+  else if (r.patientUnavailable) lines.push(`${r.patientUnavailable.message} (${r.patientUnavailable.code})`);
   return `${lines.join('\n')}\n`;
 }
 
