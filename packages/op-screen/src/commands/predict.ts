@@ -22,17 +22,21 @@ export function registerPredictCommand(program: Command): void {
           file: o.out,
         });
       const r = await predictManifest({ model: o.model, manifest: o.manifest }, defaultDeps());
-      const csv = stringify([
-        ['patient_id', 'sequence', 'level', 'score', 'positive', 'label'],
-        ...r.predictions.map((p) => [
-          p.patientId,
-          p.sequence,
-          p.level,
-          p.score.toPrecision(6),
-          p.positive ? '1' : '0',
-          p.label === undefined ? '' : String(p.label),
-        ]),
-      ]);
+      const csv = stringify(
+        [
+          ['patient_id', 'sequence', 'level', 'score', 'positive', 'label'],
+          ...r.predictions.map((p) => [
+            p.patientId,
+            p.sequence,
+            p.level,
+            p.score.toPrecision(6),
+            p.positive ? '1' : '0',
+            p.label === undefined ? '' : String(p.label),
+          ]),
+          // every field quoted: a patient_id is the manifest's text
+        ],
+        { quoted: true },
+      );
       if (o.out) await writeFile(o.out, csv, { flag: 'wx' });
       else process.stdout.write(csv);
       for (const s of r.skipped)

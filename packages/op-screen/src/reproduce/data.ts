@@ -1,3 +1,4 @@
+import { basename, dirname } from 'node:path';
 import type { Slice2D } from '@op-screen/mri-io';
 import type { ManifestRow, PixelBox, SkippedRow } from '../manifest/index.js';
 import { centralMedian, type Region, regionMedian } from '../vbq.js';
@@ -23,6 +24,24 @@ export interface VertebraImage {
 export interface LoadResult {
   images: VertebraImage[];
   skipped: SkippedRow[];
+}
+
+/**
+ * A reader's message with every path cut to its file name: the directories above an image may
+ * name the patient (`/export/Smith_John/T1/IM0001`), and rows are identified by line only. The
+ * row's own image path (which may hold spaces) first, then anything else that looks like a path.
+ */
+export function withoutDirectories(message: string, image?: string): string {
+  let m = message;
+  if (image) {
+    m = m.split(`(${image})`).join(`(file ${basename(image)})`);
+    m = m.split(image).join(`(file ${basename(image)})`);
+    m = m.split(dirname(image)).join('(directory)');
+  }
+  return m.replace(/(?<=^|[\s'"(=])(?:[A-Za-z]:)?(?:[\\/][^\s\\/'"()<>,;:]+)+[\\/]?/g, (path) => {
+    const name = basename(path.replace(/[\\/]+$/, '').replace(/\\/g, '/'));
+    return name ? `(file ${name})` : path;
+  });
 }
 
 function boxInside(b: PixelBox, s: SliceImage): boolean {
@@ -72,7 +91,7 @@ export async function loadVertebrae(
       skipped.push({
         line: row.line,
         code: 'UNREADABLE_IMAGE',
-        reason: `${e.code ?? 'ERROR'}: ${(e.message ?? String(err)).split('\n')[0]}`,
+        reason: `${e.code ?? 'ERROR'}: ${withoutDirectories((e.message ?? String(err)).split('\n')[0] ?? '', row.image)}`,
       });
     } finally {
       onProgress?.(++done, rows.length);
