@@ -37,7 +37,15 @@ export interface ManifestRow {
 /** A row left out of the run and why (never the row's identifiers: only its line number). */
 export interface SkippedRow {
   line: number;
-  code: 'INVALID_ROW' | 'MISSING_FILE' | 'DUPLICATE' | 'UNREADABLE_IMAGE' | 'NO_LABEL' | 'EXCLUDED';
+  code:
+    | 'INVALID_ROW'
+    | 'MISSING_FILE'
+    | 'DUPLICATE'
+    | 'UNREADABLE_IMAGE'
+    | 'NO_LABEL'
+    | 'EXCLUDED'
+    /** The crop has no contrast (@op-screen/preprocess's `CONSTANT_CROP` pipeline warning). */
+    | 'CONSTANT_CROP';
   reason: string;
 }
 

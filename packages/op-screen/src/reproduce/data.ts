@@ -12,6 +12,12 @@ export type SliceReader = (image: string, slice: number | undefined) => Promise<
 /** A ROI crop of a slice; boxes are clipped to the slice, an empty intersection is an error. */
 export type Cropper = (slice: SliceImage, box: PixelBox) => Region;
 
+/**
+ * Typed warnings about a crop that make it useless for training or scoring (`CONSTANT_CROP` from
+ * @op-screen/preprocess's pipeline check); a row with any is skipped with the warning's code.
+ */
+export type CropCheck = (crop: Region) => Array<{ code: string; message: string }>;
+
 export interface VertebraImage {
   row: ManifestRow;
   crop: Region;
@@ -57,6 +63,7 @@ export async function loadVertebrae(
   read: SliceReader,
   crop: Cropper,
   onProgress?: (done: number, total: number) => void,
+  check?: CropCheck,
 ): Promise<LoadResult> {
   const cache = new Map<string, Promise<SliceImage>>();
   const images: VertebraImage[] = [];
@@ -83,6 +90,11 @@ export async function loadVertebrae(
         continue;
       }
       const region = crop(slice, box);
+      const warning = check?.(region)[0];
+      if (warning) {
+        skipped.push({ line: row.line, code: warning.code as SkippedRow['code'], reason: warning.message });
+        continue;
+      }
       let csfSignal: number | undefined;
       if (row.csfRoi && boxInside(row.csfRoi, slice)) csfSignal = regionMedian(crop(slice, row.csfRoi));
       images.push({ row, crop: region, marrowSignal: centralMedian(region), csfSignal });
