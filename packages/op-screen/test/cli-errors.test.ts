@@ -205,6 +205,20 @@ describe('the built CLI: errors on stderr in one shape, exit codes 0/1/2', () =>
     expect(s.stderr).not.toContain('EEXIST');
   });
 
+  it('reproduce reads and validates the manifest before it creates the run directory', async () => {
+    const manifest = join(dir, 'scan.png');
+    writeFileSync(manifest, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00]));
+    const out = join(dir, 'run-never-created');
+    const r = await cli(['reproduce', '--preset', 'tiny', '--manifest', manifest, '--out', out, '--json']);
+    expect(r.code).toBe(1);
+    expect(jsonError(r)).toMatchObject({
+      code: 'MANIFEST_UNREADABLE',
+      file: manifest,
+      message: expect.stringContaining('not a text CSV (binary content at byte 6)'),
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('inspect of a missing file: the error on stderr, exit 1', async () => {
     const r = await cli(['inspect', join(dir, 'nothing.dcm'), '--json']);
     expect(r.code).toBe(1);

@@ -40,6 +40,8 @@ export async function resolveCohort(
   cfg: RunConfig,
   paths: RunPaths,
   log: (line: string) => void,
+  /** The manifest at `manifestArg`, when the caller has read it already. */
+  given: Manifest | null = null,
 ): Promise<Cohort> {
   let manifestPath = manifestArg;
   if (manifestPath === null) {
@@ -56,7 +58,7 @@ export async function resolveCohort(
       log(`synthetic cohort: ${cfg.synthPatients} patients in ${paths.cohort}`);
     }
   }
-  const manifest = await readManifest(manifestPath, { tScoreThreshold: cfg.tScoreThreshold });
+  const manifest = given ?? (await readManifest(manifestPath, { tScoreThreshold: cfg.tScoreThreshold }));
   const rows = manifest.rows.filter((r) => cfg.sequences.includes(r.sequence));
   // A cohort written by `op-screen synth` and passed with --data / --manifest stays marked synthetic.
   const sidecar = await readSynthSidecar(manifestPath);
