@@ -61,19 +61,14 @@ export {
   type AugmentationPresetName,
   type AugmentationSpec,
   type AugmentationTrace,
-  type CheckOptions,
-  CONSTANT_CROP_TOLERANCE,
   createAugmentation,
   createPipeline,
   createTrainPipeline,
   DETERMINISTIC_STEPS,
   getAugmentationPreset,
   getPreset,
-  inputWarnings,
   type Pipeline,
   type PipelineSpec,
-  type PipelineWarning,
-  type PipelineWarningCode,
   PRESET_NAMES,
   type PresetName,
   RANDOM_STEPS,
@@ -83,3 +78,10 @@ export {
 export { psnr, type QualityOptions, type SsimOptions, ssim } from './quality.js';
 export { RESIZE_METHODS, type ResizeMethod, type ResizeOptions, resize } from './resize.js';
 export { createRng, type Rng, type RngState, restoreRng } from './rng.js';
+export {
+  type CheckOptions,
+  CONSTANT_CROP_TOLERANCE,
+  inputWarnings,
+  type PipelineWarning,
+  type PipelineWarningCode,
+} from './warnings.js';
