@@ -8,7 +8,7 @@
 // a readable (non-JSON) line without. A command this table does not know gets a generic bad-flag
 // case (usage, exit 2). Prints a summary; exits 1 on any failure, 2 on a bad invocation.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,11 +26,23 @@ if (!bin) {
 const timeoutMs = Number(opt('--timeout-ms') ?? 60_000);
 const jobs = Math.max(1, Number(opt('--jobs') ?? 3));
 const BIN = resolve(bin);
+// a .js entry runs under this node; anything else (a package manager's shell shim in
+// node_modules/.bin, an installed executable) is executed as it is
+let firstLine;
+try {
+  firstLine = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
+} catch (err) {
+  process.stderr.write(`cli-contract: cannot read --bin ${BIN} (${err.code ?? err.message})\n${USAGE}\n`);
+  process.exit(2);
+}
+const viaNode = /\.[cm]?js$/.test(BIN) || /^#!.*\bnode\b/.test(firstLine);
+const command = viaNode ? process.execPath : BIN;
+const prefix = viaNode ? [BIN] : [];
 
 /** Runs the CLI (never a shell), bounded by the timeout; stdin closed; offline. */
 function run(args) {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, [...prefix, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, OP_SCREEN_OFFLINE: '1', NO_COLOR: '1' },
     });
