@@ -11,10 +11,11 @@ describe('efficientnetEngine.createModel', () => {
   it('builds the seeded zoo network with its one-logit head at exactly zero (p = 0.5 at the start)', async () => {
     const cfg = resolveConfig({ preset: 'tiny' });
     const model = (await efficientnetEngine.createModel(cfg, 7)) as tfl.LayersModel;
-    // the zoo's own build with the same seed: only the head may differ
+    // the zoo's random-head build with the same seed: only the head may differ
     const reference = createModel(cfg.arch, {
       inputShape: [cfg.inputSize, cfg.inputSize, cfg.channels],
       numClasses: 1,
+      headInit: 'random',
       seed: 7,
     });
     const got = values(model);
