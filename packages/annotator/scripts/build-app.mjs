@@ -31,5 +31,9 @@ for (const f of ['index.html', 'style.css']) copyFileSync(join(root, 'src', 'app
 // backend never fetches them from a CDN. The threaded build needs cross-origin isolation, which
 // this server does not set, so tfjs picks the SIMD or the plain one.
 const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
-for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'])
+for (const f of [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+])
   copyFileSync(join(wasmDir, f), join(out, f));

@@ -68,7 +68,12 @@ async function readJson(file: string): Promise<unknown> {
 /** A weight shard name from model.json: a plain file name beside it, nothing with a path in it. */
 const SHARD = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-async function foldFiles(dir: string, seq: Sequence, fold: number, files: Map<string, string>): Promise<string> {
+async function foldFiles(
+  dir: string,
+  seq: Sequence,
+  fold: number,
+  files: Map<string, string>,
+): Promise<string> {
   const base = `/model/${seq}/fold-${fold}`;
   const modelJson = join(dir, seq, `fold-${fold}`, 'model.json');
   if (!existsSync(modelJson)) throw bad(modelJson, `fold model ${seq} fold ${fold} is missing`);
@@ -104,7 +109,10 @@ export async function loadModelDir(path: string): Promise<LoadedModel> {
     !(cfg.channels === 1 || cfg.channels === 3) ||
     meta.preprocessing?.pipeline === undefined
   )
-    throw bad(metaPath, 'meta.json lacks sequences, folds, config (arch, inputSize, channels) or preprocessing');
+    throw bad(
+      metaPath,
+      'meta.json lacks sequences, folds, config (arch, inputSize, channels) or preprocessing',
+    );
   const files = new Map<string, string>();
   const models: Record<string, string[]> = {};
   const thresholds: Record<string, { image: number; patient: number }> = {};

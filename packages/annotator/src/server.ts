@@ -127,9 +127,9 @@ export async function startAnnotateServer(options: AnnotateServerOptions): Promi
   for (const name of await readdir(appDir))
     if (name !== 'index.html') assets.set(`/app/${name}`, join(appDir, name));
   const indexHtml = await readFile(join(appDir, 'index.html'), 'utf8');
-  let loaded: LoadedManifest = await loadAnnotationManifest(options.manifest);
   const model: LoadedModel | undefined =
     options.model === undefined ? undefined : await loadModelDir(options.model);
+  let loaded: LoadedManifest = await loadAnnotationManifest(options.manifest);
   const token = randomBytes(24).toString('base64url');
   let saving: Promise<unknown> = Promise.resolve();
   let hostOk = (_h: string | undefined) => false;

@@ -38,7 +38,8 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; url: string }>
     });
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString('utf8');
-      if (out.includes('\n')) resolve({ child, url: (JSON.parse(out.split('\n')[0] as string) as { url: string }).url });
+      if (out.includes('\n'))
+        resolve({ child, url: (JSON.parse(out.split('\n')[0] as string) as { url: string }).url });
     });
     child.on('exit', (code) => reject(new Error(`annotate exited ${code}: ${err}`)));
   });
@@ -46,7 +47,10 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; url: string }>
 
 const snapshot = (page: Page) =>
   page.evaluate(
-    () => (window as unknown as { __annotator: { predictions(): unknown } }).__annotator.predictions() as Snapshot,
+    () =>
+      (
+        window as unknown as { __annotator: { predictions(): unknown } }
+      ).__annotator.predictions() as Snapshot,
   );
 
 async function predictedPatient(page: Page, id: string): Promise<Snapshot> {
@@ -104,7 +108,11 @@ describe('annotate --model in Chromium', () => {
     const snap = await predictedPatient(page, id);
     expect(snap.patient).toBe(id);
     let n = 0;
-    for (const seq of ['T1', 'T2']) {
+    // the run trained T1 only: the T2 panel says so and scores nothing
+    expect(snap.sequences.T2).toBeUndefined();
+    expect(await page.textContent(".panel[data-seq='T2'] .prediction")).toBe('no T2 model in this run');
+    expect(await page.locator(".panel[data-seq='T2'] canvas.cam").count()).toBe(0);
+    for (const seq of ['T1']) {
       const s = snap.sequences[seq];
       expect(s, seq).toBeDefined();
       if (!s) continue;
@@ -121,7 +129,9 @@ describe('annotate --model in Chromium', () => {
         n++;
       }
       // the CLI scored exactly these vertebrae of this patient and sequence (exclusions honoured)
-      const cliLevels = [...cli.keys()].filter((k) => k.startsWith(`${id} ${seq} `)).map((k) => k.split(' ')[2]);
+      const cliLevels = [...cli.keys()]
+        .filter((k) => k.startsWith(`${id} ${seq} `))
+        .map((k) => k.split(' ')[2]);
       expect(s.vertebrae.map((v) => v.level).sort()).toEqual(cliLevels.sort());
       expect(s.patient).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 10);
       const text = await page.textContent(`.panel[data-seq='${seq}'] .prediction`);
@@ -134,7 +144,8 @@ describe('annotate --model in Chromium', () => {
       // a Grad-CAM overlay over every scored crop, with something drawn on it
       const alpha = await camAlpha(page, seq);
       expect(Object.keys(alpha).sort()).toEqual(s.vertebrae.map((v) => v.level).sort());
-      for (const [level, a] of Object.entries(alpha)) expect(a, `${seq} ${level} Grad-CAM`).toBeGreaterThan(0);
+      for (const [level, a] of Object.entries(alpha))
+        expect(a, `${seq} ${level} Grad-CAM`).toBeGreaterThan(0);
     }
     expect(n).toBe(expectedLevels);
     return snap;
@@ -142,19 +153,21 @@ describe('annotate --model in Chromium', () => {
 
   it("shows each vertebra's fold-ensemble probability equal to op-screen predict's, for two patients", async () => {
     const t = performance.now();
-    // SYN0001's L1 is excluded by synth (fracture): 3 vertebrae x 2 sequences
-    const snap = await checkPatient('SYN0001', 6);
+    // SYN0001's L1 is excluded by synth (fracture): 3 vertebrae
+    const snap = await checkPatient('SYN0001', 3);
     timings.firstPrediction = performance.now() - t;
     expect(['webgl', 'wasm']).toContain(snap.backend);
     const shown = await page.textContent('#model');
     expect(shown).toContain(`backend ${snap.backend}`);
     if (snap.backend === 'wasm') expect(shown).toMatch(/webgl: /); // why WebGL was not used
     await page.keyboard.press('n');
-    await checkPatient('SYN0002', 8);
-    console.log(`backend ${snap.backend}; max |page - CLI| = ${Math.max(...maxDiff).toExponential(2)} over ${maxDiff.length} vertebrae`);
+    await checkPatient('SYN0002', 4);
+    console.log(
+      `backend ${snap.backend}; max |page - CLI| = ${Math.max(...maxDiff).toExponential(2)} over ${maxDiff.length} vertebrae`,
+    );
   });
 
-  it('re-scores a box moved with the mouse-free nudge, and agrees on the wasm fallback too', async () => {
+  it('re-scores a nudged box and restores the score on undo (and agrees on wasm where WebGL was used)', async () => {
     const before = (await snapshot(page)).sequences.T1?.vertebrae.find((v) => v.level === 'L2')?.score;
     await page.keyboard.press('2');
     await page.keyboard.press('Shift+ArrowDown');
@@ -165,6 +178,9 @@ describe('annotate --model in Chromium', () => {
     await expect
       .poll(async () => (await snapshot(page)).sequences.T1?.vertebrae.find((v) => v.level === 'L2')?.score)
       .toBe(before);
+    // Headless Chromium's WebGL is SwiftShader, which the page skips for wasm (tested above); on
+    // a machine with a GPU the page used WebGL, and the wasm fallback must agree as well.
+    if ((await snapshot(page)).backend === 'wasm') return;
     const forced = await context.newPage();
     forced.on('pageerror', (e) => errors.push(e.message));
     await forced.goto(`${url}&backend=wasm#patient=SYN0001`);
@@ -172,9 +188,9 @@ describe('annotate --model in Chromium', () => {
     const snap = await snapshot(forced);
     expect(snap.backend).toBe('wasm');
     expect(await forced.textContent('#model')).toContain('backend wasm');
-    for (const seq of ['T1', 'T2'])
-      for (const v of snap.sequences[seq]?.vertebrae ?? [])
-        expect(Math.abs(v.score - (cli.get(`SYN0001 ${seq} ${v.level}`) as number))).toBeLessThan(1e-4);
+    expect(snap.sequences.T1?.vertebrae).toHaveLength(3);
+    for (const v of snap.sequences.T1?.vertebrae ?? [])
+      expect(Math.abs(v.score - (cli.get(`SYN0001 T1 ${v.level}`) as number))).toBeLessThan(1e-4);
     await forced.close();
   });
 
@@ -187,8 +203,11 @@ describe('annotate --model in Chromium', () => {
   it('fetched the fold models and the wasm binaries from 127.0.0.1 only, and threw no error', () => {
     const origin = new URL(url).origin;
     expect(requests.some((u) => /\/model\/T1\/fold-0\/model\.json\?token=/.test(u))).toBe(true);
-    expect(requests.some((u) => /\/model\/T2\/fold-1\/group1-shard1of\d+\.bin/.test(u))).toBe(true);
-    expect(requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);
+    expect(requests.some((u) => /\/model\/T1\/fold-1\/group1-shard1of\d+\.bin/.test(u))).toBe(true);
+    expect(requests.some((u) => /\/app\/tfjs-backend-wasm(-simd)?\.wasm$/.test(u))).toBe(true);
+    expect(
+      requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:')),
+    ).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

@@ -45,7 +45,9 @@ export async function startModel(token: string, prefer: string | null): Promise<
   say('loading', `model: loading ${info.arch}, ${info.folds} folds x ${info.sequences.join('+')}…`);
   try {
     mod = await import('./predict.js');
-    backend = await mod.initBackend(prefer === 'webgl' || prefer === 'wasm' ? (prefer as BackendChoice) : undefined);
+    backend = await mod.initBackend(
+      prefer === 'webgl' || prefer === 'wasm' ? (prefer as BackendChoice) : undefined,
+    );
     predictor = await mod.Predictor.load(info, token);
   } catch (err) {
     say('error', `model not loaded: ${(err as Error).message}`);

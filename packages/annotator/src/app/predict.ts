@@ -56,11 +56,17 @@ export interface SequencePrediction {
 /** The WebGL renderer when it is a software one (SwiftShader, llvmpipe...), else null. */
 function softwareWebgl(): string | null {
   try {
-    const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+    const gl =
+      document.createElement('canvas').getContext('webgl2') ??
+      document.createElement('canvas').getContext('webgl');
     if (!gl) return 'no WebGL context';
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
-    const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
-    return /swiftshader|llvmpipe|softpipe|software/i.test(renderer) ? `software renderer (${renderer})` : null;
+    const renderer = String(
+      ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
+    );
+    return /swiftshader|llvmpipe|softpipe|software/i.test(renderer)
+      ? `software renderer (${renderer})`
+      : null;
   } catch (err) {
     return (err as Error).message;
   }
@@ -129,7 +135,8 @@ export class Predictor {
     for (const seq of info.sequences) {
       const urls = info.models[seq] ?? [];
       const loaded: tfl.LayersModel[] = [];
-      for (const u of urls) loaded.push(await loadModelFrom(tf.io.http(`${u}?token=${token}`, { fetchFunc: bufferedFetch })));
+      for (const u of urls)
+        loaded.push(await loadModelFrom(tf.io.http(`${u}?token=${token}`, { fetchFunc: bufferedFetch })));
       models.set(seq, loaded);
     }
     return new Predictor(info, models);
@@ -182,7 +189,8 @@ export class Predictor {
       const h = cams[0]?.height ?? 0;
       const w = cams[0]?.width ?? 0;
       const cam = new Float32Array(h * w);
-      for (const c of cams) for (let j = 0; j < cam.length; j++) cam[j] += (c.heatmap[j] as number) / cams.length;
+      for (const c of cams)
+        for (let j = 0; j < cam.length; j++) cam[j] += (c.heatmap[j] as number) / cams.length;
       return {
         level: r.level,
         score,
