@@ -18,6 +18,8 @@ export interface PatientBoxes {
 export interface PredictionSnapshot {
   patient: string;
   backend: string;
+  /** Time the last scoring took on the main thread (crops, preprocessing, folds, Grad-CAM, drawing). */
+  ms: number;
   sequences: Record<string, Omit<SequencePrediction, 'vertebrae'> & { vertebrae: unknown[] }>;
 }
 
@@ -76,7 +78,8 @@ export function renderPredictions(
   if (!predictor || !mod || !backend) return;
   const gen = ++generation;
   document.body.dataset.predicted = '';
-  const snapshot: PredictionSnapshot = { patient, backend: backend.backend, sequences: {} };
+  const t0 = performance.now();
+  const snapshot: PredictionSnapshot = { patient, backend: backend.backend, ms: 0, sequences: {} };
   for (const [seq, series] of Object.entries(shown) as Array<[Sequence, LoadedSeries]>) {
     const panel = document.querySelector(`.panel[data-seq='${seq}']`) as HTMLElement | null;
     const out = panel?.querySelector('.prediction') as HTMLElement | null;
@@ -121,6 +124,7 @@ export function renderPredictions(
       vertebrae: r.vertebrae.map(({ cam: _c, ...v }) => v),
     };
   }
+  snapshot.ms = performance.now() - t0;
   last = snapshot;
   document.body.dataset.predicted = patient;
   if (performance.getEntriesByName('op-screen:first-prediction').length === 0)
