@@ -16,6 +16,7 @@ interface Snapshot {
   patient: string;
   backend: string;
   ms: number;
+  gradCamMs: number | null;
   sequences: Record<
     string,
     {
@@ -23,6 +24,7 @@ interface Snapshot {
       patient: number | null;
       imageThreshold: number;
       patientThreshold: number;
+      scoreMs: number;
     }
   >;
 }
@@ -54,8 +56,10 @@ const snapshot = (page: Page) =>
       ).__annotator.predictions() as Snapshot,
   );
 
+/** Waits for the patient's probabilities and then its Grad-CAM overlays. */
 async function predictedPatient(page: Page, id: string): Promise<Snapshot> {
   await page.waitForSelector(`body[data-predicted='${id}']`, { timeout: 90_000 });
+  await page.waitForSelector(`body[data-cams='${id}']`, { timeout: 90_000 });
   return snapshot(page);
 }
 
@@ -164,6 +168,8 @@ describe('annotate --model in Chromium', () => {
     await page.keyboard.press('n');
     const second = await checkPatient('SYN0002', 4);
     timings.scoreOnePatient = second.ms;
+    timings.scoreOnePatientForward = second.sequences.T1?.scoreMs ?? -1;
+    timings.scoreOnePatientGradCam = second.gradCamMs ?? -1;
     console.log(
       `backend ${snap.backend}; max |page - CLI| = ${Math.max(...maxDiff).toExponential(2)} over ${maxDiff.length} vertebrae`,
     );

@@ -5,7 +5,13 @@
 import type { Slice2D } from '@op-screen/mri-io';
 import type { Label, PixelBox, Sequence } from '../columns.js';
 import type { ModelInfo } from '../model-dir.js';
-import type { BackendChoice, BackendState, Predictor, SequencePrediction } from './predict.js';
+import type {
+  BackendChoice,
+  BackendState,
+  Predictor,
+  SequencePrediction,
+  VertebraPrediction,
+} from './predict.js';
 import type { LoadedSeries } from './series.js';
 
 type PredictModule = typeof import('./predict.js');
@@ -18,8 +24,9 @@ export interface PatientBoxes {
 export interface PredictionSnapshot {
   patient: string;
   backend: string;
-  /** Time the last scoring took on the main thread (crops, preprocessing, folds, Grad-CAM, drawing). */
+  /** Main-thread milliseconds of the last scoring (crops, preprocessing, folds, drawing) and of its Grad-CAMs (drawn after, one crop per task). */
   ms: number;
+  gradCamMs: number | null;
   sequences: Record<string, Omit<SequencePrediction, 'vertebrae'> & { vertebrae: unknown[] }>;
 }
 
@@ -78,8 +85,16 @@ export function renderPredictions(
   if (!predictor || !mod || !backend) return;
   const gen = ++generation;
   document.body.dataset.predicted = '';
+  document.body.dataset.cams = '';
   const t0 = performance.now();
-  const snapshot: PredictionSnapshot = { patient, backend: backend.backend, ms: 0, sequences: {} };
+  const snapshot: PredictionSnapshot = {
+    patient,
+    backend: backend.backend,
+    ms: 0,
+    gradCamMs: null,
+    sequences: {},
+  };
+  const cams: Array<{ seq: Sequence; fig: HTMLElement; v: VertebraPrediction }> = [];
   for (const [seq, series] of Object.entries(shown) as Array<[Sequence, LoadedSeries]>) {
     const panel = document.querySelector(`.panel[data-seq='${seq}']`) as HTMLElement | null;
     const out = panel?.querySelector('.prediction') as HTMLElement | null;
@@ -99,18 +114,12 @@ export function renderPredictions(
     for (const v of r.vertebrae) {
       const fig = panel.querySelector(`.previews canvas[data-label='${v.level}']`)?.parentElement;
       if (!fig) continue;
-      const cam = document.createElement('canvas');
-      cam.className = 'cam';
-      cam.width = 90;
-      cam.height = 90;
-      cam.dataset.label = v.level;
-      mod.drawCam(cam, v);
+      cams.push({ seq, fig, v });
       const p = document.createElement('div');
       p.className = 'prob';
       p.dataset.level = v.level;
       p.dataset.positive = String(v.positive);
       p.textContent = `p ${v.score.toFixed(3)}`;
-      fig.querySelector('canvas')?.after(cam);
       fig.append(p);
     }
     const pooled = r.patient;
@@ -121,7 +130,7 @@ export function renderPredictions(
         : `${seq} patient p ${pooled.toFixed(3)} (mean of ${r.vertebrae.length}) ${pooled >= r.patientThreshold ? '≥' : '<'} threshold ${r.patientThreshold.toFixed(3)}: ${pooled >= r.patientThreshold ? 'positive' : 'negative'} · vertebra threshold ${r.imageThreshold.toFixed(3)}${r.skipped.length ? ` · not scored: ${r.skipped.map((s) => s.level).join(', ')}` : ''}`;
     snapshot.sequences[seq] = {
       ...r,
-      vertebrae: r.vertebrae.map(({ cam: _c, ...v }) => v),
+      vertebrae: r.vertebrae.map(({ input: _x, ...v }) => v),
     };
   }
   snapshot.ms = performance.now() - t0;
@@ -129,4 +138,29 @@ export function renderPredictions(
   document.body.dataset.predicted = patient;
   if (performance.getEntriesByName('op-screen:first-prediction').length === 0)
     performance.mark('op-screen:first-prediction');
+  // Grad-CAM costs ~10x the forward pass: one crop per task after the numbers are on screen, so
+  // the page stays responsive and an edit in between cancels the rest.
+  let camMs = 0;
+  const next = (i: number) => {
+    if (gen !== generation || !predictor || !mod) return;
+    const item = cams[i];
+    if (!item) {
+      snapshot.gradCamMs = camMs;
+      document.body.dataset.cams = patient;
+      if (performance.getEntriesByName('op-screen:first-gradcam').length === 0)
+        performance.mark('op-screen:first-gradcam');
+      return;
+    }
+    const t = performance.now();
+    const canvas = document.createElement('canvas');
+    canvas.className = 'cam';
+    canvas.width = 90;
+    canvas.height = 90;
+    canvas.dataset.label = item.v.level;
+    mod.drawCam(canvas, predictor.gradCam(item.seq, item.v.input));
+    item.fig.querySelector('canvas')?.after(canvas);
+    camMs += performance.now() - t;
+    setTimeout(() => next(i + 1), 0);
+  };
+  setTimeout(() => next(0), 0);
 }

@@ -37,10 +37,15 @@ export interface VertebraPrediction {
   folds: number[];
   /** score >= the run's image-level threshold. */
   positive: boolean;
-  /** Grad-CAM heat map (mean over folds, [0, 1]) of `camHeight` x `camWidth`. */
-  cam: Float32Array;
-  camHeight: number;
-  camWidth: number;
+  /** The preprocessed crop the models saw (for {@link Predictor.gradCam}). */
+  input: Float32Array;
+}
+
+/** Grad-CAM heat map (mean over folds, [0, 1]) of `height` x `width`. */
+export interface CamMap {
+  heatmap: Float32Array;
+  height: number;
+  width: number;
 }
 
 export interface SequencePrediction {
@@ -51,6 +56,8 @@ export interface SequencePrediction {
   patient: number | null;
   imageThreshold: number;
   patientThreshold: number;
+  /** Main-thread milliseconds of the fold forward passes. */
+  scoreMs: number;
 }
 
 /** The WebGL renderer when it is a software one (SwiftShader, llvmpipe...), else null. */
@@ -165,6 +172,7 @@ export class Predictor {
         skipped.push({ level: v.level, reason: (err as Error).message });
       }
     }
+    const t0 = performance.now();
     const { inputSize: s, channels: ch } = this.info;
     const n = ready.length;
     const perFold: Float32Array[] = [];
@@ -185,37 +193,42 @@ export class Predictor {
       // the same float64 accumulation as op-screen predict: sum of p / folds, fold 0 first
       let score = 0;
       for (const p of perFold) score += (p[i] as number) / models.length;
-      const cams = models.map((m) => gradCam(m, r.x, [s, s, ch]));
-      const h = cams[0]?.height ?? 0;
-      const w = cams[0]?.width ?? 0;
-      const cam = new Float32Array(h * w);
-      for (const c of cams)
-        for (let j = 0; j < cam.length; j++) cam[j] += (c.heatmap[j] as number) / cams.length;
       return {
         level: r.level,
         score,
         folds: perFold.map((p) => p[i] as number),
         positive: score >= t.image,
-        cam,
-        camHeight: h,
-        camWidth: w,
+        input: r.x,
       };
     });
     const patient = n > 0 ? vertebrae.reduce((a, v) => a + v.score, 0) / n : null;
-    return { vertebrae, skipped, patient, imageThreshold: t.image, patientThreshold: t.patient };
+    const scoreMs = performance.now() - t0;
+    return { vertebrae, skipped, patient, imageThreshold: t.image, patientThreshold: t.patient, scoreMs };
+  }
+
+  /** Grad-CAM of one preprocessed crop: each fold model's heat map, averaged. */
+  gradCam(seq: string, input: Float32Array): CamMap {
+    const { inputSize: s, channels: ch } = this.info;
+    const cams = (this.models.get(seq) ?? []).map((m) => gradCam(m, input, [s, s, ch]));
+    const height = cams[0]?.height ?? 0;
+    const width = cams[0]?.width ?? 0;
+    const heatmap = new Float32Array(height * width);
+    for (const c of cams)
+      for (let j = 0; j < heatmap.length; j++) heatmap[j] += (c.heatmap[j] as number) / cams.length;
+    return { heatmap, height, width };
   }
 }
 
 /** Draws a heat map over a crop preview: transparent at 0, opaque red-yellow at 1, smoothed to the canvas. */
-export function drawCam(canvas: HTMLCanvasElement, p: VertebraPrediction): void {
+export function drawCam(canvas: HTMLCanvasElement, p: CamMap): void {
   const tmp = document.createElement('canvas');
-  tmp.width = p.camWidth;
-  tmp.height = p.camHeight;
+  tmp.width = p.width;
+  tmp.height = p.height;
   const tctx = tmp.getContext('2d') as CanvasRenderingContext2D;
-  const img = tctx.createImageData(p.camWidth, p.camHeight);
+  const img = tctx.createImageData(p.width, p.height);
   let sum = 0;
-  for (let i = 0; i < p.cam.length; i++) {
-    const v = Math.max(0, Math.min(1, p.cam[i] as number));
+  for (let i = 0; i < p.heatmap.length; i++) {
+    const v = Math.max(0, Math.min(1, p.heatmap[i] as number));
     sum += v;
     img.data.set([255, Math.round(255 * v), 0, Math.round(170 * v)], 4 * i);
   }
