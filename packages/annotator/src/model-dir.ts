@@ -49,7 +49,7 @@ export function resolveModelDir(path: string): string {
   if (existsSync(join(abs, 'model', 'meta.json'))) return join(abs, 'model');
   throw new AnnotatorError(
     'MODEL_NOT_FOUND',
-    'no meta.json here or in its model/ directory; pass --model RUN_DIR (or RUN_DIR/model) of a finished op-screen reproduce run',
+    'no meta.json here or in its model/ directory: not a finished op-screen reproduce run (give RUN_DIR or RUN_DIR/model)',
     abs,
   );
 }
