@@ -57,5 +57,6 @@ describe('op-screen annotate', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('no meta.json here or in its model/ directory');
+    expect(r.stderr).toContain('(MODEL_NOT_FOUND)');
   });
 });
