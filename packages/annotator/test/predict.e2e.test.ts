@@ -4,6 +4,7 @@
 // predict` on the same rows, the patient's pooled probability, Grad-CAM overlays drawn, the
 // backend shown, only 127.0.0.1 requested; the README screenshot with predictions.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +106,8 @@ describe('annotate --model in Chromium', () => {
   afterAll(async () => {
     await context?.close();
     child?.kill('SIGTERM');
+    // the run's models are ~90 MB: do not leave them in the temp directory
+    if (run) rmSync(run.dir, { recursive: true, force: true });
     console.log(`annotate --model timings (ms): ${JSON.stringify(timings)}`);
   });
 
