@@ -1,14 +1,18 @@
 // The annotator end to end in Debian's Chromium (playwright-core): two patients annotated with
 // the mouse, boxes copied T1 -> T2, a vertebra excluded, undo/redo, reload, a conflicting edit on
-// disk, and a record that the page talked only to 127.0.0.1 (the README screenshot, with
+// disk, a real `reproduce --epochs 1` on the manifest the page wrote, and a record that the page
+// talked only to 127.0.0.1 (the README screenshot, with
 // predictions, is taken by predict.e2e.test.ts).
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnnotateServer, startAnnotateServer } from '../src/server.js';
 import { launchChromium } from './chromium.js';
-import { synthCohort } from './cohort.js';
+import { OP_SCREEN_CLI, synthCohort } from './cohort.js';
 
 type Box = { x: number; y: number; w: number; h: number };
 const fmt = (b: Box) => `${b.x},${b.y},${b.w},${b.h}`;
@@ -163,6 +167,69 @@ describe('annotator in Chromium', () => {
     await openPatient(page, 'SYN0001');
     expect(await page.inputValue("#excludes select[data-level='L3']")).toBe('fracture');
     await page.keyboard.press('3');
+  });
+
+  it('trains on the manifest the page wrote: reproduce --epochs 1 honours its boxes and exclusion', () => {
+    // Two annotated patients are too few for grouped folds, so 10 more synthetic patients (with
+    // synth's own boxes, renamed EXT....) are appended; the page's rows are used exactly as written.
+    const extra = join(cohort.dir, 'extra');
+    const cli = (args: string[]) =>
+      execFileSync(process.execPath, [OP_SCREEN_CLI, ...args], { stdio: 'pipe' });
+    cli(['synth', '--out', extra, '--patients', '10', '--seed', '11']);
+    const written = parse(readFileSync(cohort.manifest), { columns: true }) as Record<string, string>[];
+    const columns = Object.keys(written[0] as object);
+    const extraRows = (
+      parse(readFileSync(join(extra, 'manifest.csv')), { columns: true }) as Record<string, string>[]
+    ).map((r) => ({
+      ...r,
+      patient_id: (r.patient_id ?? '').replace('SYN', 'EXT'),
+      image: `extra/${r.image}`,
+    }));
+    const trainManifest = join(cohort.dir, 'train.csv');
+    writeFileSync(
+      trainManifest,
+      stringify([columns, ...[...written, ...extraRows].map((r) => columns.map((c) => r[c] ?? ''))]),
+    );
+    const out = join(cohort.dir, 'run');
+    cli([
+      'reproduce',
+      '--manifest',
+      trainManifest,
+      '--preset',
+      'tiny',
+      '--epochs',
+      '1',
+      '--sequence',
+      'T1',
+      '--out',
+      out,
+    ]);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      excluded: Record<string, number>;
+    };
+    // every manifest row is counted (both sequences): synth's own fractures plus the vertebra the
+    // page excluded (SYN0001 L3, written on its T1 and T2 rows)
+    const extraFractures = extraRows.filter((r) => r.exclude === 'fracture').length;
+    expect(report.excluded.fracture ?? 0).toBe(extraFractures + 2);
+    // a test patient has a row per fold; each scored vertebra once
+    const scored = [
+      ...new Set(
+        (parse(readFileSync(join(out, 'predictions.csv')), { columns: true }) as Record<string, string>[])
+          .filter((r) => r.patient_id?.startsWith('SYN'))
+          .map((r) => `${r.patient_id} ${r.level}`),
+      ),
+    ].sort();
+    expect(scored).toEqual([
+      'SYN0001 L1',
+      'SYN0001 L2',
+      'SYN0001 L4',
+      'SYN0002 L1',
+      'SYN0002 L2',
+      'SYN0002 L3',
+      'SYN0002 L4',
+    ]);
+    // the manifest the page wrote is untouched by the run
+    expect(parse(readFileSync(cohort.manifest), { columns: true })).toEqual(written);
   });
 
   it('zooms around the pointer and pans, drawing in image pixels at any zoom', async () => {
