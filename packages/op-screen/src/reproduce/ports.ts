@@ -117,7 +117,7 @@ export const efficientnetEngine: Engine = {
     return effnet.loadModel(dir);
   },
   async gradCam(model, x, size, channels) {
-    return effnet.gradCam(model as tfl.LayersModel, x, [size, size, channels]).heatmap;
+    return (await effnet.gradCam(model as tfl.LayersModel, x, [size, size, channels])).heatmap;
   },
   async describe() {
     return { ...(await ready()) } as unknown as Record<string, unknown>;
