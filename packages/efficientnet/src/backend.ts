@@ -268,6 +268,74 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
   return selected;
 }
 
+/** What `op-screen doctor` says about WebGPU: the adapter Dawn finds, whether or not it is in use. */
+export interface WebGpuAdapterReport {
+  found: boolean;
+  /** `hardware`, `software` (llvmpipe, SwiftShader, fallback adapters), or null when none was found. */
+  kind: 'hardware' | 'software' | null;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** Dawn backend and WebGPU feature level (`opengles`/`compatibility` for Mesa llvmpipe). */
+  dawnBackend: AdapterSummary['dawnBackend'] | null;
+  featureLevel: AdapterSummary['featureLevel'] | null;
+  limits: AdapterSummary['limits'] | null;
+  /** Whether the selected tfjs backend is webgpu on this adapter. */
+  inUse: boolean;
+  /** One line: `in use`, why auto passes it by, or why there is none. */
+  reason: string;
+}
+
+function adapterReport(s: AdapterSummary, inUse: boolean): WebGpuAdapterReport {
+  return {
+    found: true,
+    kind: s.software ? 'software' : 'hardware',
+    vendor: s.vendor,
+    architecture: s.architecture,
+    device: s.device,
+    description: s.description,
+    dawnBackend: s.dawnBackend,
+    featureLevel: s.featureLevel,
+    limits: s.limits,
+    inUse,
+    reason: inUse ? 'in use' : (webgpuVerdict('auto', s) ?? 'found; another backend was selected first'),
+  };
+}
+
+/**
+ * Looks for a WebGPU adapter (hardware first, then Mesa llvmpipe) without selecting it: the
+ * adapter of the webgpu backend when it is in use, else what `createNodeGpu({ software: true })`
+ * of @op-screen/webgpu-kernels finds (an optional package, loaded only here).
+ */
+export async function probeWebGpuAdapter(): Promise<WebGpuAdapterReport> {
+  const none = (reason: string): WebGpuAdapterReport => ({
+    found: false,
+    kind: null,
+    vendor: '',
+    architecture: '',
+    device: '',
+    description: '',
+    dawnBackend: null,
+    featureLevel: null,
+    limits: null,
+    inUse: false,
+    reason,
+  });
+  if (webgpuAdapter !== null) return adapterReport(webgpuAdapter, tf.getBackend() === 'webgpu');
+  try {
+    const spec = '@op-screen/webgpu-kernels';
+    const wg = (await import(/* @vite-ignore */ spec)) as typeof import('@op-screen/webgpu-kernels');
+    const gpu = await wg.createNodeGpu({ software: true });
+    return adapterReport(gpu.summary, false);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+      return none('@op-screen/webgpu-kernels is not installed');
+    return none(firstLine(err));
+  }
+}
+
 /** Alias of {@link selectBackend} for callers that think of it as initialisation. */
 export const initBackend = selectBackend;
 

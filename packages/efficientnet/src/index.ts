@@ -15,8 +15,10 @@ export {
   firstUsable,
   initBackend,
   isSoftwareAdapterInfo,
+  probeWebGpuAdapter,
   type SelectBackendOptions,
   selectBackend,
+  type WebGpuAdapterReport,
   webgpuVerdict,
 } from './backend.js';
 export * from './browser.js';

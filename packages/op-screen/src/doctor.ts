@@ -10,6 +10,11 @@ export interface DoctorReport {
   packages: Record<string, string>;
   /** The tfjs backend the model zoo uses (and why others were skipped), versions, SIMD/threads, CUDA, cache dir. */
   backend: efficientnet.BackendInfo;
+  /**
+   * The WebGPU adapter Dawn finds (hardware first, then Mesa llvmpipe), in use or not: vendor,
+   * architecture, hardware or software, limits; or why there is none.
+   */
+  adapter: efficientnet.WebGpuAdapterReport;
 }
 
 /** Versions and environment facts, printed by `op-screen doctor`. */
@@ -26,5 +31,6 @@ export async function doctor(): Promise<DoctorReport> {
       [metrics.PACKAGE_NAME]: metrics.VERSION,
     },
     backend: await efficientnet.describeBackend(),
+    adapter: await efficientnet.probeWebGpuAdapter(),
   };
 }
