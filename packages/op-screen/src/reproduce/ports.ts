@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as effnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
@@ -8,7 +9,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { backendPreference } from '../backend-env.js';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
-import type { Cropper, SliceImage, SliceReader } from './data.js';
+import type { CropCheck, Cropper, SliceImage, SliceReader } from './data.js';
 import type { Engine, EpochRecord, FitSummary, Preparer, TrainBatch } from './engine.js';
 import type { ReproduceDeps } from './types.js';
 
@@ -43,6 +44,13 @@ export function createPreparer(cfg: RunConfig): Preparer {
   };
 }
 
+/**
+ * The pipeline's input check (@op-screen/preprocess `inputWarnings`, what `runChecked` reports):
+ * a constant or nearly constant crop is `CONSTANT_CROP`, skipped rather than trained on.
+ */
+export const constantCropCheck: CropCheck = (crop) =>
+  pre.inputWarnings(pre.imageFromData(crop.data, { height: crop.height, width: crop.width, channels: 1 }));
+
 /** Reads one slice through @op-screen/mri-io: a DICOM file, a DICOM series directory (mid-sagittal by default) or a NIfTI volume. */
 export const mriIoSliceReader: SliceReader = async (
   image: string,
@@ -54,6 +62,17 @@ export const roiCropper: Cropper = (slice, box) => {
   const c = mriIo.cropRoi(slice as mriIo.Slice2D, box);
   return { data: c.data, width: c.columns, height: c.rows };
 };
+
+/**
+ * Replicas for the trainer: `cfg.workers`, or for 0 one per core on the single-threaded wasm/cpu
+ * backends and 1 elsewhere. This is the trainer's default before it learnt to pick 1 replica for
+ * small work per sample (chooseReplicas); the facade pins it so that a run's numerics (BatchNorm
+ * normalises each replica's shard) and its predictions.csv do not change with the trainer's default.
+ */
+export function trainerWorkers(cfg: RunConfig, backend: string): number {
+  if (cfg.workers > 0) return cfg.workers;
+  return backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1;
+}
 
 function toEpoch(e: train.EpochRecord): EpochRecord {
   return { epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, learningRate: e.learningRate };
@@ -98,7 +117,7 @@ export const efficientnetEngine: Engine = {
       seed: opts.seed,
       checkpointDir: opts.checkpointDir,
       resume: opts.resume,
-      workers: cfg.workers > 0 ? cfg.workers : undefined,
+      workers: trainerWorkers(cfg, (await ready()).backend),
       progress: 'auto',
       historyFile: opts.historyFile,
       onEpoch: opts.onEpoch ? (e) => opts.onEpoch?.(toEpoch(e)) : undefined,
@@ -108,7 +127,7 @@ export const efficientnetEngine: Engine = {
   async predict(model, batches: AsyncIterable<TrainBatch>, cfg) {
     return train.predictProbabilities(model as tfl.LayersModel, batches, {
       replicaModules: [effnet.zooLayersModule()],
-      workers: cfg.workers > 0 ? cfg.workers : undefined,
+      workers: trainerWorkers(cfg, (await ready()).backend),
     });
   },
   async save(model, dir) {
@@ -144,6 +163,7 @@ export function defaultDeps(): ReproduceDeps {
     engine: efficientnetEngine,
     read: mriIoSliceReader,
     crop: roiCropper,
+    checkCrop: constantCropCheck,
     makePreparer: createPreparer,
     versions: packageVersions,
   };

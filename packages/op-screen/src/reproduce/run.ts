@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { readManifest } from '../manifest/index.js';
 import type { Report } from '../report/schema.js';
 import { prepareRunDir, type RunPaths } from '../run/rundir.js';
 import { RunTimer } from '../run/timing.js';
@@ -44,6 +45,9 @@ export async function reproduce(
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const cfg = resolveConfig(opts);
   const manifestArg = manifestArgument(opts);
+  // read and validated before the run directory is claimed: a bad manifest leaves nothing behind
+  const given =
+    manifestArg === null ? null : await readManifest(manifestArg, { tScoreThreshold: cfg.tScoreThreshold });
   const { paths, resumed } = await prepareRunDir(
     resolve(opts.out),
     cfg,
@@ -55,7 +59,7 @@ export async function reproduce(
   );
   const timer = await RunTimer.start(`${paths.root}/timing.json`, t0);
 
-  const cohort = await resolveCohort(manifestArg, cfg, paths, log);
+  const cohort = await resolveCohort(manifestArg, cfg, paths, log, given);
   const { images, skipped, excluded } = await loadImages(cohort, deps, paths, log);
   const prepared = prepareInputs(images, cfg, deps);
   const split = splitVertebrae(images, cfg);

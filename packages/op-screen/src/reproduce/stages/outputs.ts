@@ -47,7 +47,10 @@ export async function writePredictions(
   }
   await writeFileAtomic(
     paths.predictions,
-    stringify([['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'], ...rows]),
+    // every field quoted: a patient_id is the manifest's text
+    stringify([['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'], ...rows], {
+      quoted: true,
+    }),
   );
 }
 
