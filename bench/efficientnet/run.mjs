@@ -39,7 +39,7 @@ console.error(`backend ${info.backend} simd=${info.simd} threads=${threads}`);
 async function tfjsModel({ arch, size }, fold) {
   const opts = { inputShape: [size, size, 3], seed: 1 };
   const built = zoo.createModel(arch, opts);
-  const model = fold ? zoo.foldBatchNorm(built, arch, opts) : built;
+  const model = fold ? await zoo.foldBatchNorm(built, arch, opts) : built;
   if (fold) built.dispose();
   const x = tf.randomNormal([BATCH, size, size, 3], 0, 1, 'float32', 2);
   const once = async () => {

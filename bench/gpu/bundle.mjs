@@ -13,7 +13,8 @@ const root = resolve(here, '../..');
 const out = join(here, '.bundle');
 const eff = join(root, 'packages/efficientnet');
 const wgk = join(root, 'packages/webgpu-kernels');
-const nm = join(out, 'packages/efficientnet/node_modules');
+// one node_modules at the bundle root: efficientnet and wasm-kernels must share one tfjs-core
+const nm = join(out, 'node_modules');
 rmSync(out, { recursive: true, force: true });
 
 const pkgDir = (name, from) =>

@@ -4,8 +4,8 @@
 // finds: a GPU through Vulkan, else Mesa llvmpipe) and then for wasm (the peer, same script).
 // Training: one step = loss and all gradients of a batch (no optimizer), median of --steps after
 // a first step that compiles the shaders. Inference: model.predict, median of --reps after one.
-// (fineTune itself cannot run on webgpu yet: the trainer reads tensors with dataSync, which
-// tfjs-backend-webgpu implements only with OffscreenCanvas, absent in Node.)
+// (fineTune runs on webgpu too, reading back with await data(); this measures the step alone so
+// both backends time the same work without the optimizer and data pipeline.)
 // Prints one JSON line per model; run.sh collects them into RESULTS.md.
 // usage: node bench/gpu/run.mjs --backend webgpu|wasm [--models efficientnet_b0:224,...]
 //        [--batch 16] [--steps 2] [--reps 3] [--budget-s 240]

@@ -4,21 +4,27 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  BACKEND_ORDER,
+  type BackendAttempt,
+  type BackendName,
+  backendCandidates,
+  firstUsable,
+  webgpuVerdict,
+} from './backend-choice.js';
 import { cacheDir } from './cache.js';
 import { ZooError } from './errors.js';
 
-/**
- * Backends in the order `auto` tries them: native TensorFlow with CUDA, native TensorFlow,
- * WebGPU (Dawn; `auto` takes only a hardware adapter), WebAssembly, pure JS.
- */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = [
-  'tensorflow-gpu',
-  'tensorflow',
-  'webgpu',
-  'wasm',
-  'cpu',
-];
+export {
+  type AdapterInfoLike,
+  BACKEND_ORDER,
+  type BackendAttempt,
+  type BackendName,
+  backendCandidates,
+  firstUsable,
+  isSoftwareAdapterInfo,
+  webgpuVerdict,
+} from './backend-choice.js';
 
 /**
  * The WebGPU adapter in use (the shape of @op-screen/webgpu-kernels' `AdapterSummary`, restated
@@ -39,13 +45,6 @@ export interface AdapterSummary {
     maxComputeInvocationsPerWorkgroup: number;
     maxStorageBuffersPerShaderStage: number;
   };
-}
-
-export interface BackendAttempt {
-  backend: BackendName;
-  ok: boolean;
-  /** One line: why it was not used (or `selected`). */
-  reason: string;
 }
 
 export interface BackendInfo {
@@ -128,18 +127,42 @@ let webgpuAdapter: AdapterSummary | null = null;
 
 /**
  * WebGPU through @op-screen/webgpu-kernels (Dawn's `webgpu` package and
- * `@tensorflow/tfjs-backend-webgpu`, both optional, loaded only here). `auto` accepts only a
- * hardware adapter; `prefer: 'webgpu'` also takes Mesa's llvmpipe (tests, no GPU).
+ * `@tensorflow/tfjs-backend-webgpu`, both optional, loaded only here). Whether an adapter is taken
+ * is {@link webgpuVerdict}'s call: `auto` takes a hardware adapter only, `prefer: 'webgpu'` also
+ * Mesa's llvmpipe (tests, no GPU). The backend is registered once per process, on the first
+ * adapter taken.
  */
-async function tryWebGpu(software: boolean): Promise<string | null> {
+async function tryWebGpu(prefer: 'auto' | 'webgpu'): Promise<string | null> {
+  let wg: typeof import('@op-screen/webgpu-kernels');
   try {
     // A variable specifier: the package is an optional peer, resolved only when webgpu is asked for.
     const spec = '@op-screen/webgpu-kernels';
-    const wg = (await import(/* @vite-ignore */ spec)) as typeof import('@op-screen/webgpu-kernels');
-    if (webgpuAdapter === null || (!software && webgpuAdapter.software)) {
-      const gpu = await wg.createNodeGpu({ software });
+    wg = (await import(/* @vite-ignore */ spec)) as typeof import('@op-screen/webgpu-kernels');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+      return '@op-screen/webgpu-kernels is not installed (npm install @op-screen/webgpu-kernels webgpu @tensorflow/tfjs-backend-webgpu)';
+    return `@op-screen/webgpu-kernels failed to load: ${firstLine(err)}`;
+  }
+  try {
+    if (webgpuAdapter === null) {
+      let gpu: Awaited<ReturnType<typeof wg.createNodeGpu>>;
+      try {
+        gpu = await wg.createNodeGpu({ software: prefer === 'webgpu' });
+      } catch (err) {
+        const why = firstLine(err)
+          .replace(/^no WebGPU adapter: /, '')
+          .replace(/; software: not allowed \(pass software: true\)/, '');
+        return webgpuVerdict(prefer, null, why);
+      }
+      const verdict = webgpuVerdict(prefer, gpu.summary);
+      if (verdict !== null) return verdict;
       await wg.registerWebGpuBackend(gpu);
       webgpuAdapter = gpu.summary;
+    } else {
+      // the adapter registered earlier came after a hardware attempt; judge it again for this prefer
+      const verdict = webgpuVerdict(prefer, webgpuAdapter);
+      if (verdict !== null) return verdict;
     }
     // The WGSL kernels (AddN for many inputs, SiLU's one-pass gradient, ...). BatchNorm and Mean
     // keep tfjs-core's own gradients on webgpu (their fused forms are @op-screen/wasm-kernels').
@@ -147,26 +170,13 @@ async function tryWebGpu(software: boolean): Promise<string | null> {
     if (!(await tf.setBackend('webgpu'))) return 'webgpu backend failed to initialise';
     return null;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
-      return '@op-screen/webgpu-kernels is not installed (npm install @op-screen/webgpu-kernels webgpu @tensorflow/tfjs-backend-webgpu)';
-    const msg = firstLine(err);
-    return software
-      ? msg
-      : msg.replace(
-          'software: not allowed (pass software: true)',
-          "software adapters only with prefer: 'webgpu'",
-        );
+    return `webgpu backend failed to initialise: ${firstLine(err)}`;
   }
 }
 
 async function trySelect(name: BackendName, prefer: string): Promise<string | null> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNative(name);
-  if (name === 'webgpu') {
-    if (prefer === 'auto' && process.env.OP_SCREEN_AUTO_WEBGPU !== '1')
-      return "not tried by auto: fineTune, predictProbabilities and gradCam read with dataSync, which tfjs-backend-webgpu cannot do in Node (use prefer: 'webgpu', or OP_SCREEN_AUTO_WEBGPU=1)";
-    return tryWebGpu(prefer === 'webgpu');
-  }
+  if (name === 'webgpu') return tryWebGpu(prefer === 'webgpu' ? 'webgpu' : 'auto');
   if (name === 'wasm') return tryWasm();
   return (await tf.setBackend('cpu')) ? null : 'cpu backend failed to initialise';
 }
@@ -227,9 +237,9 @@ async function describeCurrent(attempts: BackendAttempt[]): Promise<BackendInfo>
  * Chooses and initialises the tfjs backend once per process (later calls return the same answer).
  * `auto`: `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (both optional, loaded only if
  * installed), then WebGPU on a hardware adapter (`webgpu` and `@tensorflow/tfjs-backend-webgpu`
- * optional; `prefer: 'webgpu'` also accepts a software adapter; `auto` tries it only with
- * OP_SCREEN_AUTO_WEBGPU=1 until the trainer reads tensors asynchronously), then the WebAssembly backend (installed with this package; its `.wasm` files are read
- * from node_modules, no network), then the pure-JS cpu backend. Every skipped backend gets a one-line
+ * optional; llvmpipe, SwiftShader and fallback adapters count as software and are skipped;
+ * `prefer: 'webgpu'` takes them too), then the WebAssembly backend (installed with this package;
+ * its `.wasm` files are read from node_modules, no network), then the pure-JS cpu backend. Every skipped backend gets a one-line
  * reason in `attempts`.
  */
 export function selectBackend(options: SelectBackendOptions = {}): Promise<BackendInfo> {
@@ -237,20 +247,15 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
   if (selected && selectedPrefer === prefer) return selected;
   selectedPrefer = prefer;
   selected = (async () => {
-    const order: BackendName[] = prefer === 'auto' ? [...BACKEND_ORDER] : [prefer];
     if (prefer !== 'auto' && !BACKEND_ORDER.includes(prefer))
       throw new ZooError(
         'INVALID_OPTION',
         `unknown backend '${prefer}'; use one of auto, ${BACKEND_ORDER.join(', ')}`,
       );
-    const attempts: BackendAttempt[] = [];
-    for (const name of order) {
-      const reason = await trySelect(name, prefer);
-      attempts.push({ backend: name, ok: reason === null, reason: reason ?? 'selected' });
-      if (reason === null) {
-        await tf.ready();
-        return describeCurrent(attempts);
-      }
+    const attempts = await firstUsable(backendCandidates(prefer), (name) => trySelect(name, prefer));
+    if (attempts[attempts.length - 1]?.ok) {
+      await tf.ready();
+      return describeCurrent(attempts);
     }
     throw new ZooError(
       'BACKEND_UNAVAILABLE',
@@ -261,6 +266,74 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
     selected = null;
   });
   return selected;
+}
+
+/** What `op-screen doctor` says about WebGPU: the adapter Dawn finds, whether or not it is in use. */
+export interface WebGpuAdapterReport {
+  found: boolean;
+  /** `hardware`, `software` (llvmpipe, SwiftShader, fallback adapters), or null when none was found. */
+  kind: 'hardware' | 'software' | null;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** Dawn backend and WebGPU feature level (`opengles`/`compatibility` for Mesa llvmpipe). */
+  dawnBackend: AdapterSummary['dawnBackend'] | null;
+  featureLevel: AdapterSummary['featureLevel'] | null;
+  limits: AdapterSummary['limits'] | null;
+  /** Whether the selected tfjs backend is webgpu on this adapter. */
+  inUse: boolean;
+  /** One line: `in use`, why auto passes it by, or why there is none. */
+  reason: string;
+}
+
+function adapterReport(s: AdapterSummary, inUse: boolean): WebGpuAdapterReport {
+  return {
+    found: true,
+    kind: s.software ? 'software' : 'hardware',
+    vendor: s.vendor,
+    architecture: s.architecture,
+    device: s.device,
+    description: s.description,
+    dawnBackend: s.dawnBackend,
+    featureLevel: s.featureLevel,
+    limits: s.limits,
+    inUse,
+    reason: inUse ? 'in use' : (webgpuVerdict('auto', s) ?? 'found; another backend was selected first'),
+  };
+}
+
+/**
+ * Looks for a WebGPU adapter (hardware first, then Mesa llvmpipe) without selecting it: the
+ * adapter of the webgpu backend when it is in use, else what `createNodeGpu({ software: true })`
+ * of @op-screen/webgpu-kernels finds (an optional package, loaded only here).
+ */
+export async function probeWebGpuAdapter(): Promise<WebGpuAdapterReport> {
+  const none = (reason: string): WebGpuAdapterReport => ({
+    found: false,
+    kind: null,
+    vendor: '',
+    architecture: '',
+    device: '',
+    description: '',
+    dawnBackend: null,
+    featureLevel: null,
+    limits: null,
+    inUse: false,
+    reason,
+  });
+  if (webgpuAdapter !== null) return adapterReport(webgpuAdapter, tf.getBackend() === 'webgpu');
+  try {
+    const spec = '@op-screen/webgpu-kernels';
+    const wg = (await import(/* @vite-ignore */ spec)) as typeof import('@op-screen/webgpu-kernels');
+    const gpu = await wg.createNodeGpu({ software: true });
+    return adapterReport(gpu.summary, false);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+      return none('@op-screen/webgpu-kernels is not installed');
+    return none(firstLine(err));
+  }
 }
 
 /** Alias of {@link selectBackend} for callers that think of it as initialisation. */

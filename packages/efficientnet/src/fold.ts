@@ -4,17 +4,24 @@ import type { ModelOptions } from './arch/options.js';
 import { ZooError } from './errors.js';
 import { createModel } from './registry.js';
 
+async function readAll(ts: tf.Tensor[]): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const t of ts) out.push((await t.data()) as Float32Array);
+  return out;
+}
+
 /**
  * An inference copy of `model` with every BatchNorm folded into the conv before it:
  * W' = W * g / sqrt(v + eps) per output channel, b' = beta + (b - mean) * g / sqrt(v + eps), and
  * ReLU fused into the conv call. Same outputs up to float32 rounding, fewer kernels (no BatchNorm,
  * no separate ReLU). `arch` and `options` must be those `model` was built with. Not for training.
+ * Weights are read with `await data()`, so it also runs on webgpu (no synchronous reads there).
  */
-export function foldBatchNorm(
+export async function foldBatchNorm(
   model: tfl.LayersModel,
   arch: string,
   options: ModelOptions = {},
-): tfl.LayersModel {
+): Promise<tfl.LayersModel> {
   const folded = createModel(arch, {
     ...options,
     init: 'zeros',
@@ -38,13 +45,13 @@ export function foldBatchNorm(
         `foldBatchNorm: ${model.name} has no layer ${layer.name}; pass the arch and options it was built with`,
       );
     }
-    const srcW = src.getWeights().map((t) => t.dataSync() as Float32Array);
+    const srcW = await readAll(src.getWeights());
     const bn = bnAfter.get(layer.name);
     let values: Float32Array[];
     if (!bn) {
       values = srcW.map((a) => a.slice());
     } else {
-      const [gamma, beta, mean, variance] = bn.getWeights().map((t) => t.dataSync() as Float32Array) as [
+      const [gamma, beta, mean, variance] = (await readAll(bn.getWeights())) as [
         Float32Array,
         Float32Array,
         Float32Array,

@@ -114,31 +114,47 @@ function chooseSplit(model: tfl.LayersModel, opts: GradCamOptions): Split {
   );
 }
 
-/** Grad-CAM for one NHWC image (`x` = height*width*channels floats). */
-export function gradCam(
+/**
+ * Grad-CAM for one NHWC image (`x` = height*width*channels floats). Reads back with
+ * `await data()`, so it runs on every backend, webgpu included (no synchronous reads there).
+ */
+export async function gradCam(
   model: tfl.LayersModel,
   x: Float32Array,
   shape: [number, number, number],
   opts: GradCamOptions = {},
-): GradCamResult {
+): Promise<GradCamResult> {
   const split = chooseSplit(model, opts);
-  return tf.tidy(() => {
+  const [cam, logitT] = tf.tidy(() => {
     const input = tf.tensor4d(x, [1, ...shape]);
     const a = split.features.predict(input) as tf.Tensor4D;
     const f = (t: tf.Tensor) => tf.sum(split.head.apply(t, { training: false }) as tf.Tensor);
     const grads = tf.grad(f)(a) as tf.Tensor4D;
     const alpha = tf.mean(grads, [1, 2], true);
-    const cam = tf.squeeze(tf.relu(tf.sum(tf.mul(a, alpha), 3)), [0]) as tf.Tensor2D;
-    const max = tf.max(cam).dataSync()[0] as number;
-    const norm = max > 0 ? tf.div(cam, max) : cam;
-    const logit = f(a).dataSync()[0] as number;
-    const [h, w] = cam.shape;
-    return {
-      heatmap: Float32Array.from(norm.dataSync()),
-      height: h,
-      width: w,
-      layerName: split.layer.name,
-      logit,
-    };
+    return [tf.squeeze(tf.relu(tf.sum(tf.mul(a, alpha), 3)), [0]) as tf.Tensor2D, f(a)] as const;
   });
+  try {
+    // the same reduction and division as tf.max / tf.div on the backend, so heat maps stay
+    // bitwise what the sync version gave: max over the map, then each value / max
+    const maxT = tf.max(cam);
+    let max: number;
+    try {
+      max = ((await maxT.data()) as Float32Array)[0] as number;
+    } finally {
+      maxT.dispose();
+    }
+    const normT = max > 0 ? tf.div(cam, max) : tf.clone(cam);
+    let heatmap: Float32Array;
+    try {
+      heatmap = Float32Array.from((await normT.data()) as Float32Array);
+    } finally {
+      normT.dispose();
+    }
+    const logit = ((await logitT.data()) as Float32Array)[0] as number;
+    const [h, w] = cam.shape;
+    return { heatmap, height: h, width: w, layerName: split.layer.name, logit };
+  } finally {
+    cam.dispose();
+    logitT.dispose();
+  }
 }

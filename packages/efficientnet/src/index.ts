@@ -3,16 +3,23 @@
 // read from disk here (the browser entry's loadTorchvisionWeights takes bytes only).
 
 export {
+  type AdapterInfoLike,
   type AdapterSummary,
   BACKEND_ORDER,
   type BackendAttempt,
   type BackendInfo,
   type BackendName,
+  backendCandidates,
   cudaVisibility,
   describeBackend,
+  firstUsable,
   initBackend,
+  isSoftwareAdapterInfo,
+  probeWebGpuAdapter,
   type SelectBackendOptions,
   selectBackend,
+  type WebGpuAdapterReport,
+  webgpuVerdict,
 } from './backend.js';
 export * from './browser.js';
 export { cacheDir } from './cache.js';

@@ -43,7 +43,7 @@ describe.each(Object.keys(ref.models))('torchvision %s under formula weights', (
     expect(argmax).toEqual(m.argmax);
 
     // the BatchNorm-folded inference graph computes the same function
-    const folded = foldBatchNorm(model, arch);
+    const folded = await foldBatchNorm(model, arch);
     expect(folded.layers.some((l) => l.getClassName() === 'BatchNormalization')).toBe(false);
     const yf = tf.tidy(() => folded.predict(tf.tensor4d(x, [2, m.inputSize, m.inputSize, 3])) as tf.Tensor);
     expect(relError(await yf.data(), want)).toBeLessThan(TOLERANCE);

@@ -2,14 +2,23 @@ import * as efficientnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
 import * as preprocess from '@op-screen/preprocess';
+import { backendPreference } from './backend-env.js';
 
 export interface DoctorReport {
   node: string;
   platform: string;
   cpus: number;
   packages: Record<string, string>;
-  /** The tfjs backend the model zoo uses (and why others were skipped), versions, SIMD/threads, CUDA, cache dir. */
+  /**
+   * The tfjs backend the model zoo uses (`OP_SCREEN_BACKEND`, else auto; and why others were
+   * skipped), versions, SIMD/threads, CUDA, cache dir.
+   */
   backend: efficientnet.BackendInfo;
+  /**
+   * The WebGPU adapter Dawn finds (hardware first, then Mesa llvmpipe), in use or not: vendor,
+   * architecture, hardware or software, limits; or why there is none.
+   */
+  adapter: efficientnet.WebGpuAdapterReport;
 }
 
 /** Versions and environment facts, printed by `op-screen doctor`. */
@@ -25,6 +34,7 @@ export async function doctor(): Promise<DoctorReport> {
       [efficientnet.PACKAGE_NAME]: efficientnet.VERSION,
       [metrics.PACKAGE_NAME]: metrics.VERSION,
     },
-    backend: await efficientnet.describeBackend(),
+    backend: await efficientnet.describeBackend({ prefer: backendPreference() }),
+    adapter: await efficientnet.probeWebGpuAdapter(),
   };
 }

@@ -1,4 +1,5 @@
 export { type GradCamOptions, type GradCamResult, gradCam } from '@op-screen/efficientnet';
+export { backendPreference } from './backend-env.js';
 export { type DoctorReport, doctor } from './doctor.js';
 export { OpScreenError, type OpScreenErrorCode } from './errors.js';
 export {

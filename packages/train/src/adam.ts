@@ -60,11 +60,13 @@ export class Adam {
   }
 
   /** First and second moments as arrays (for checkpoints). */
-  moments(): { m: Float32Array[]; v: Float32Array[] } {
-    return {
-      m: this.m.map((t) => (t.dataSync() as Float32Array).slice()),
-      v: this.v.map((t) => (t.dataSync() as Float32Array).slice()),
+  async moments(): Promise<{ m: Float32Array[]; v: Float32Array[] }> {
+    const read = async (ts: tf.Variable[]) => {
+      const out: Float32Array[] = [];
+      for (const t of ts) out.push(((await t.data()) as Float32Array).slice());
+      return out;
     };
+    return { m: await read(this.m), v: await read(this.v) };
   }
 
   restore(vars: tf.Variable[], step: number, m: Float32Array[], v: Float32Array[]): void {

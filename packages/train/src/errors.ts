@@ -10,6 +10,7 @@ export type TrainErrorCode =
   | 'CHECKPOINT_MISMATCH'
   | 'WORKER_FAILED'
   | 'WASM_HEAP_TOO_SMALL'
+  | 'GPU_BUFFER_TOO_SMALL'
   | 'ABORTED';
 
 /** Error of the training engine: `code` is stable, the message says what failed and what to do. */

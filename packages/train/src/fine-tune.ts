@@ -16,6 +16,7 @@ import { Adam } from './adam.js';
 import { defaultReplicas } from './auto-replicas.js';
 import { checkpointPaths } from './checkpoint.js';
 import { TrainError } from './errors.js';
+import { currentGpuLimits, planGpuMicroBatch } from './gpu-memory.js';
 import {
   assignWeights,
   type EpochRecord,
@@ -94,7 +95,9 @@ export interface FineTuneOptions extends ReplicaOptions {
   /**
    * Most samples one replica pushes through the network at once; larger shards are split and
    * their gradients added (BatchNorm then sees micro-batches). Default 'auto': on wasm, what
-   * keeps a replica's tape within the 4 GiB wasm heap (see autoMicroBatch); elsewhere no limit.
+   * keeps a replica's tape within the 4 GiB wasm heap (see autoMicroBatch); on webgpu, the whole
+   * batch unless its largest activation exceeds the adapter's buffer limits (planGpuMicroBatch);
+   * elsewhere no limit.
    */
   microBatch?: number | 'auto';
   /**
@@ -207,13 +210,20 @@ export async function fineTune(
   const o = resolveOptions(model, options, backend);
   if (backend === 'wasm') registerWasmKernels();
   else registerBatchNormGradientGuard();
-  const { microBatch, gradientCheckpointing: checkpointing } = planReplicaMemory(model, {
+  const memory = planReplicaMemory(model, {
     backend,
     batchSize: o.batchSize,
     replicas: o.replicas,
     microBatch: options.microBatch ?? 'auto',
     gradientCheckpointing: options.gradientCheckpointing ?? 'auto',
   });
+  const checkpointing = memory.gradientCheckpointing;
+  // webgpu: one process, and passes as large as the adapter's buffer limits allow (gpu-memory.ts)
+  const gpuLimits = currentGpuLimits();
+  const microBatch =
+    gpuLimits && (options.microBatch ?? 'auto') === 'auto'
+      ? planGpuMicroBatch(model, Math.ceil(o.batchSize / o.replicas), gpuLimits)
+      : memory.microBatch;
   const callbacks = scheduleCallbacks(options);
   const adam = new Adam(options.adam);
   const progress = createProgress(options.progress ?? 'auto');

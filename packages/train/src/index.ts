@@ -22,6 +22,14 @@ export {
   fineTune,
   type TrainBatch,
 } from './fine-tune.js';
+export {
+  currentGpuLimits,
+  type GpuBufferLimits,
+  type GpuMicroBatchRequest,
+  gpuMicroBatch,
+  largestActivationFloatsPerSample,
+  planGpuMicroBatch,
+} from './gpu-memory.js';
 export { defaultWorkerEntry, type ReplicaOptions, shardSizes } from './pool.js';
 export { type PredictBatch, type PredictOptions, predictProbabilities } from './predict.js';
 export {

@@ -190,7 +190,7 @@ export async function restoreCheckpoint(ctx: TrainContext, state: TrainState): P
       throw new TrainError('CHECKPOINT_CORRUPT', `best weights ${paths.best} are missing`, paths.best);
     state.bestWeights = (await readCheckpoint<unknown>(paths.best)).arrays.get('weights');
   }
-  ctx.pool.broadcast(allIndices(model));
+  await ctx.pool.broadcast(allIndices(model));
 }
 
 /**
@@ -257,15 +257,11 @@ export async function runEpoch(
       );
     checkFinite(ctx, r.grads, 'gradient', epoch + 1, step);
     ctx.adam.apply(ctx.vars, r.grads, epochLr);
-    checkFinite(
-      ctx,
-      ctx.vars.map((v) => v.dataSync() as Float32Array),
-      'weight',
-      epoch + 1,
-      step,
-    );
+    const updated: Float32Array[] = [];
+    for (const v of ctx.vars) updated.push((await v.data()) as Float32Array);
+    checkFinite(ctx, updated, 'weight', epoch + 1, step);
     if (pool.replicas > 1) assignWeights(ctx.model, plan.state, r.state);
-    pool.broadcast([...plan.trainable, ...plan.state]);
+    await pool.broadcast([...plan.trainable, ...plan.state]);
     state.globalStep++;
     lossSum += r.lossSum;
     images += b.n;
@@ -301,7 +297,7 @@ export async function keepBest(ctx: TrainContext, state: TrainState, record: Epo
   if (!(record.valLoss < state.bestValLoss)) return;
   state.bestValLoss = record.valLoss;
   state.bestEpoch = record.epoch;
-  state.bestWeights = ctx.pool.readWeights(allIndices(ctx.model));
+  state.bestWeights = await ctx.pool.readWeights(allIndices(ctx.model));
   if (ctx.paths) {
     await writeCheckpoint(ctx.paths.best, { epoch: record.epoch, valLoss: record.valLoss }, [
       {
@@ -335,7 +331,7 @@ export async function writeLastCheckpoint(ctx: TrainContext, state: TrainState):
   if (!ctx.paths) return;
   const { model, pool, adam, weightNames } = ctx;
   const plan = pool.plan;
-  const moments = adam.moments();
+  const moments = await adam.moments();
   const callbacks: Record<string, unknown> = {};
   for (const cb of ctx.callbacks) if (cb.state) callbacks[cb.name] = cb.state();
   const meta: CheckpointMeta = {
@@ -361,7 +357,7 @@ export async function writeLastCheckpoint(ctx: TrainContext, state: TrainState):
       section: 'weights',
       names: weightNames,
       shapes: model.weights.map((w) => w.shape as number[]),
-      data: pool.readWeights(allIndices(model)),
+      data: await pool.readWeights(allIndices(model)),
     },
     { section: 'adam.m', names: tNames, shapes: tShapes, data: moments.m },
     { section: 'adam.v', names: tNames, shapes: tShapes, data: moments.v },

@@ -141,7 +141,7 @@ export class ReplicaPool {
       const entry = options.workerEntry ?? defaultWorkerEntry();
       const modules = [...(options.replicaModules ?? [])];
       const topology = JSON.stringify(model.toJSON(null, false));
-      const weights = pool.readWeights(model.weights.map((_, i) => i));
+      const weights = await pool.readWeights(model.weights.map((_, i) => i));
       const trainableNames = pool.plan.trainable.map((i) => model.weights[i]?.originalName as string);
       pool.workers = Array.from({ length: pool.replicas - 1 }, () => new ReplicaWorker(entry));
       try {
@@ -158,16 +158,18 @@ export class ReplicaPool {
     return pool;
   }
 
-  readWeights(indices: number[]): Float32Array[] {
-    return indices.map((i) =>
-      ((this.model.weights[i] as tfl.LayerVariable).read().dataSync() as Float32Array).slice(),
-    );
+  /** Copies of these weights' values, read with `await data()` (webgpu has no sync read in Node). */
+  async readWeights(indices: number[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const i of indices)
+      out.push(((await (this.model.weights[i] as tfl.LayerVariable).read().data()) as Float32Array).slice());
+    return out;
   }
 
   /** Sends the main model's current values of these weights to every worker. */
-  broadcast(indices: number[]): void {
+  async broadcast(indices: number[]): Promise<void> {
     if (this.workers.length === 0 || indices.length === 0) return;
-    const data = this.readWeights(indices);
+    const data = await this.readWeights(indices);
     for (const w of this.workers) w.send({ type: 'weights', indices, data });
   }
 
@@ -201,7 +203,7 @@ export class ReplicaPool {
         req: { ...r, x: r.x.slice(), y: r.y.slice() },
       });
     });
-    const local = computeShard(this.model, this.plan, this.head, req(0));
+    const local = await computeShard(this.model, this.plan, this.head, req(0));
     const results: ShardResult[] = [local];
     for (const r of await Promise.all(remote)) results.push((r as { result: ShardResult }).result);
     if (results.length === 1) return local;
@@ -250,7 +252,7 @@ export class ReplicaPool {
       });
     });
     const p0 = part(0);
-    const local = evaluateShard(this.model, this.head, p0.x, p0.y, p0.n);
+    const local = await evaluateShard(this.model, this.head, p0.x, p0.y, p0.n);
     const probs = new Float32Array(n);
     probs.set(local.probs, 0);
     let lossSum = local.lossSum;

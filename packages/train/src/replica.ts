@@ -152,12 +152,17 @@ export function trainingGraphOf(model: tfl.LayersModel, gradientCheckpointing: b
   return g;
 }
 
-export function computeShard(
+/**
+ * One replica's shard: loss sum, gradients and updated BatchNorm statistics. Reads tensors back
+ * with `await data()` (tfjs-backend-webgpu cannot read synchronously in Node); on wasm and cpu
+ * the values are the same bytes `dataSync()` gave.
+ */
+export async function computeShard(
   model: tfl.LayersModel,
   plan: WeightPlan,
   head: HeadKind,
   req: ShardRequest,
-): ShardResult {
+): Promise<ShardResult> {
   const shape = inputShapeOf(model);
   const vars = plan.trainable.map((i) => (model.weights[i] as unknown as { read(): tf.Variable }).read());
   const graph = trainingGraphOf(model, req.gradientCheckpointing === true);
@@ -165,12 +170,12 @@ export function computeShard(
   const frozenValues = frozenVars.map((v) => tf.clone(v));
   try {
     const mb = Math.max(1, Math.min(req.n, Math.floor(req.microBatch ?? req.n)));
-    if (mb >= req.n) return step(req);
+    if (mb >= req.n) return await step(req);
     const per = req.x.length / req.n;
     let total: ShardResult | undefined;
     for (let s0 = 0, k = 0; s0 < req.n; s0 += mb, k++) {
       const n = Math.min(mb, req.n - s0);
-      const part = step({
+      const part = await step({
         ...req,
         x: req.x.subarray(s0 * per, (s0 + n) * per),
         y: req.y.subarray(s0, s0 + n),
@@ -199,7 +204,7 @@ export function computeShard(
     });
     tf.dispose(frozenValues);
   }
-  function step(req: ShardRequest): ShardResult {
+  async function step(req: ShardRequest): Promise<ShardResult> {
     const { value, grads } = tf.tidy(() => {
       const xs = tf.tensor(req.x, [req.n, ...shape]);
       const ys = tf.tensor1d(req.y);
@@ -213,37 +218,52 @@ export function computeShard(
       );
       return { value: r.loss, grads: r.grads };
     });
-    const lossSum = (value.dataSync()[0] as number) * req.nTotal;
-    value.dispose();
-    const out: Float32Array[] = vars.map((v, k) => {
-      const g = grads[k];
-      if (!g) return new Float32Array(v.size);
-      const d = g.dataSync() as Float32Array;
-      return d.buffer.byteLength === d.byteLength ? d : d.slice();
-    });
-    for (const g of grads) g?.dispose();
-    const state = plan.state
-      .map((i) => (model.weights[i] as tfl.LayerVariable).read().dataSync() as Float32Array)
-      .map((d) => d.slice());
+    let lossSum: number;
+    const out: Float32Array[] = [];
+    try {
+      lossSum = (((await value.data()) as Float32Array)[0] as number) * req.nTotal;
+      for (let k = 0; k < vars.length; k++) {
+        const g = grads[k];
+        if (!g) {
+          out.push(new Float32Array((vars[k] as tf.Variable).size));
+          continue;
+        }
+        const d = (await g.data()) as Float32Array;
+        out.push(d.buffer.byteLength === d.byteLength ? d : d.slice());
+      }
+    } finally {
+      value.dispose();
+      for (const g of grads) g?.dispose();
+    }
+    const state: Float32Array[] = [];
+    for (const i of plan.state)
+      state.push(((await (model.weights[i] as tfl.LayerVariable).read().data()) as Float32Array).slice());
     return { lossSum, grads: out, state };
   }
 }
 
 /** Forward in inference mode: probabilities of class 1 and the unweighted per-sample loss sum. */
-export function evaluateShard(
+export async function evaluateShard(
   model: tfl.LayersModel,
   head: HeadKind,
   x: Float32Array,
   y: Float32Array | undefined,
   n: number,
-): { probs: Float32Array; lossSum: number } {
+): Promise<{ probs: Float32Array; lossSum: number }> {
   const shape = inputShapeOf(model);
-  return tf.tidy(() => {
+  const [p, l] = tf.tidy(() => {
     const out = model.predict(tf.tensor(x, [n, ...shape])) as tf.Tensor;
-    const probs = positiveProbability(out, head).dataSync() as Float32Array;
-    const lossSum = y ? (tf.sum(perSampleLoss(out, tf.tensor1d(y), head)).dataSync()[0] as number) : 0;
-    return { probs: probs.slice(), lossSum };
+    const probs = positiveProbability(out, head);
+    return [probs, y ? tf.sum(perSampleLoss(out, tf.tensor1d(y), head)) : undefined] as const;
   });
+  try {
+    const probs = ((await p.data()) as Float32Array).slice();
+    const lossSum = l ? (((await l.data()) as Float32Array)[0] as number) : 0;
+    return { probs, lossSum };
+  } finally {
+    p.dispose();
+    l?.dispose();
+  }
 }
 
 /** Sum over layers of the per-sample output sizes (floats): the scale of what the tape keeps. */

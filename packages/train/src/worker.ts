@@ -66,10 +66,15 @@ async function serveReplica(): Promise<void> {
     } else if (msg.type === 'weights') {
       assignWeights(model as tfl.LayersModel, msg.indices, msg.data);
     } else if (msg.type === 'step') {
-      const result = computeShard(model as tfl.LayersModel, plan as WeightPlan, head as HeadKind, msg.req);
+      const result = await computeShard(
+        model as tfl.LayersModel,
+        plan as WeightPlan,
+        head as HeadKind,
+        msg.req,
+      );
       reply({ type: 'step', result }, transferables([...result.grads, ...result.state]));
     } else if (msg.type === 'eval') {
-      const r = evaluateShard(model as tfl.LayersModel, head as HeadKind, msg.x, msg.y, msg.n);
+      const r = await evaluateShard(model as tfl.LayersModel, head as HeadKind, msg.x, msg.y, msg.n);
       reply({ type: 'eval', probs: r.probs, lossSum: r.lossSum }, transferables([r.probs]));
     } else if (msg.type === 'close') {
       port.close();

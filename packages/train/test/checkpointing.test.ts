@@ -102,21 +102,21 @@ describe('memory plan (what fineTune picks per replica)', () => {
 });
 
 describe('gradient checkpointing', () => {
-  it('gives the loss, gradients and BatchNorm statistics of the plain taped pass (tiny EfficientNet, stochastic depth on)', () => {
+  it('gives the loss, gradients and BatchNorm statistics of the plain taped pass (tiny EfficientNet, stochastic depth on)', async () => {
     const model = tinyEfficientNet(32, 3, {}, 0.5);
     expect(model.layers.some((l) => l instanceof StochasticDepth && l.rate > 0)).toBe(true);
     const plan = weightPlan(model);
     const head = headKind(model);
     const { x, y } = makeImages(6, 32, 5);
     const start = model.weights.map((w) => (w.read().dataSync() as Float32Array).slice());
-    const run = (ckpt: boolean) => {
+    const run = async (ckpt: boolean) => {
       tf.tidy(() => {
         model.weights.forEach((w, i) => {
           w.write(tf.tensor(start[i] as Float32Array, w.shape as number[]));
         });
       });
       const before = tf.memory().numTensors;
-      const r = computeShard(model, plan, head, {
+      const r = await computeShard(model, plan, head, {
         x,
         y,
         n: 6,
@@ -128,8 +128,8 @@ describe('gradient checkpointing', () => {
       expect(tf.memory().numTensors).toBe(before);
       return r;
     };
-    const plain = run(false);
-    const ckpt = run(true);
+    const plain = await run(false);
+    const ckpt = await run(true);
     expect(buildTrainingGraph(model, 'auto').segments.length).toBeGreaterThan(2);
     expect(ckpt.lossSum).toBeCloseTo(plain.lossSum, 5);
     expectClose(plain.grads, ckpt.grads, 1e-5);
@@ -159,12 +159,12 @@ describe('gradient checkpointing', () => {
         seed: 1,
         gradientCheckpointing: true,
       });
-    step();
+    await step();
     expect(stemCalls).toBe(2); // forward, then recomputed for its gradient
     for (const l of model.layers) if (l.name.startsWith('features.')) l.trainable = false;
     stemCalls = 0;
     const plan = weightPlan(model);
-    const r = step();
+    const r = await step();
     expect(stemCalls).toBe(1);
     const names = plan.trainable.map((i) => model.weights[i]?.originalName ?? '');
     expect(names.every((n) => !n.startsWith('features.'))).toBe(true);
@@ -219,13 +219,13 @@ describe('gradient checkpointing', () => {
 });
 
 describe('frozen BatchNorm', () => {
-  it('normalises with its moving statistics in training (Keras convention): gradients equal the inference-mode loss', () => {
+  it('normalises with its moving statistics in training (Keras convention): gradients equal the inference-mode loss', async () => {
     const model = tinyEfficientNet(32, 5, { dropout: 0, stochasticDepth: 0 });
     for (const l of model.layers) if (l.getClassName() === 'BatchNormalization') l.trainable = false;
     const plan = weightPlan(model);
     const head = headKind(model);
     const { x, y } = makeImages(4, 32, 7);
-    const r = computeShard(model, plan, head, { x, y, n: 4, nTotal: 4, classWeights: [1, 1], seed: 2 });
+    const r = await computeShard(model, plan, head, { x, y, n: 4, nTotal: 4, classWeights: [1, 1], seed: 2 });
     const vars = plan.trainable.map((i) => (model.weights[i] as tfl.LayerVariable).read() as tf.Variable);
     const gradsIn = (training: boolean) =>
       tf.tidy(() => {

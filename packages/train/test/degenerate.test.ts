@@ -133,7 +133,7 @@ describe('tensor lifetimes', () => {
     const image = new Float32Array(SIZE * SIZE * 3).map((_, i) => (i % 17) / 17);
     const camLeak = await leakOf(async () => {
       const model = tinyEfficientNet(SIZE, 6);
-      gradCam(model, image, [SIZE, SIZE, 3], { minSize: 2 });
+      await gradCam(model, image, [SIZE, SIZE, 3], { minSize: 2 });
       model.dispose();
     });
     const loadLeak = await leakOf(async () => {

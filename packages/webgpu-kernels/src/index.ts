@@ -15,6 +15,7 @@ export {
   defaultLibraryDirs,
   describeAdapter,
   findMesaLibraries,
+  findVulkanLoader,
   type GpuAdapterLike,
   type GpuDeviceLike,
   isSoftwareAdapter,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstLine, WebGpuError } from './errors.js';
 
@@ -117,6 +117,33 @@ export function findMesaLibraries(dirs: string[] = defaultLibraryDirs()): {
   return { found, missing };
 }
 
+/** Directories listed in /etc/ld.so.conf.d/*.conf (where the dynamic loader also looks). */
+function ldConfDirs(): string[] {
+  const dir = '/etc/ld.so.conf.d';
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.conf'))
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('/'));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Where the Vulkan loader `libvulkan.so.1` is (Linux), searched in {@link defaultLibraryDirs},
+ * /etc/ld.so.conf.d's directories and /usr/local/lib; null when absent. Dawn's hardware path needs
+ * it, so without it the hardware attempt is skipped before Dawn is loaded (and before Dawn logs
+ * "Couldn't load Vulkan" to stderr). Other systems: always `'not checked'`.
+ */
+export function findVulkanLoader(dirs?: string[]): string | null {
+  if (process.platform !== 'linux' && dirs === undefined) return 'not checked';
+  const search = dirs ?? [...defaultLibraryDirs(), ...ldConfDirs(), '/usr/local/lib'];
+  const dir = search.find((d) => existsSync(join(d, 'libvulkan.so.1')));
+  return dir ? join(dir, 'libvulkan.so.1') : null;
+}
+
 let dawn: Promise<DawnModule> | null = null;
 
 /** Loads `webgpu` (Dawn's prebuilt Node binding) once; a variable specifier keeps bundlers off it. */
@@ -225,9 +252,19 @@ async function trySoftware(mod: DawnModule, dirs: string[], attempts: string[]):
  */
 export async function createNodeGpu(options: CreateNodeGpuOptions = {}): Promise<NodeGpu> {
   const software = options.software === true || options.softwareOnly === true;
-  const mod = await loadDawn();
   const attempts: string[] = [];
-  const hw = options.softwareOnly ? null : await tryHardware(mod, software, attempts);
+  const vulkan = options.softwareOnly ? 'skipped' : findVulkanLoader();
+  if (vulkan === null)
+    attempts.push(
+      'hardware: no Vulkan loader (libvulkan.so.1; Debian: apt-get install libvulkan1 and the GPU driver)',
+    );
+  if (vulkan === null && !software)
+    throw new WebGpuError(
+      'NO_ADAPTER',
+      `no WebGPU adapter: ${attempts.join('; ')}; software: not allowed (pass software: true)`,
+    );
+  const mod = await loadDawn();
+  const hw = options.softwareOnly || vulkan === null ? null : await tryHardware(mod, software, attempts);
   if (hw) return hw;
   if (!software) attempts.push('software: not allowed (pass software: true)');
   const sw = software ? await trySoftware(mod, options.libraryDirs ?? defaultLibraryDirs(), attempts) : null;

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -6,6 +6,7 @@ import {
   createNodeGpu,
   describeAdapter,
   findMesaLibraries,
+  findVulkanLoader,
   isSoftwareAdapter,
   WebGpuError,
 } from '../src/index.js';
@@ -50,6 +51,14 @@ describe('createNodeGpu', () => {
     await expect(createNodeGpu({ softwareOnly: true, libraryDirs: [empty] })).rejects.toThrow(
       /^no WebGPU adapter: software: Mesa libEGL.so.1, libEGL_mesa.so.0, dri\/swrast_dri.so not found \(Debian: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri\)$/,
     );
+  });
+
+  test('finds the Vulkan loader only where libvulkan.so.1 is', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-vulkan-'));
+    expect(findVulkanLoader([empty])).toBeNull();
+    const withLoader = mkdtempSync(join(tmpdir(), 'vulkan-'));
+    writeFileSync(join(withLoader, 'libvulkan.so.1'), '');
+    expect(findVulkanLoader([empty, withLoader])).toBe(join(withLoader, 'libvulkan.so.1'));
   });
 
   test('recognises CPU rasterisers and fallback adapters as software', () => {

@@ -141,7 +141,7 @@ export function renderPredictions(
   // Grad-CAM costs ~10x the forward pass: one crop per task after the numbers are on screen, so
   // the page stays responsive and an edit in between cancels the rest.
   let camMs = 0;
-  const next = (i: number) => {
+  const next = async (i: number) => {
     if (gen !== generation || !predictor || !mod) return;
     const item = cams[i];
     if (!item) {
@@ -157,10 +157,12 @@ export function renderPredictions(
     canvas.width = 90;
     canvas.height = 90;
     canvas.dataset.label = item.v.level;
-    mod.drawCam(canvas, predictor.gradCam(item.seq, item.v.input));
+    const cam = await predictor.gradCam(item.seq, item.v.input);
+    if (gen !== generation) return; // an edit came in while this crop was computed
+    mod.drawCam(canvas, cam);
     item.fig.querySelector('canvas')?.after(canvas);
     camMs += performance.now() - t;
-    setTimeout(() => next(i + 1), 0);
+    setTimeout(() => void next(i + 1), 0);
   };
-  setTimeout(() => next(0), 0);
+  setTimeout(() => void next(0), 0);
 }

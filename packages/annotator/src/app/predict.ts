@@ -207,9 +207,10 @@ export class Predictor {
   }
 
   /** Grad-CAM of one preprocessed crop: each fold model's heat map, averaged. */
-  gradCam(seq: string, input: Float32Array): CamMap {
+  async gradCam(seq: string, input: Float32Array): Promise<CamMap> {
     const { inputSize: s, channels: ch } = this.info;
-    const cams = (this.models.get(seq) ?? []).map((m) => gradCam(m, input, [s, s, ch]));
+    const cams = [];
+    for (const m of this.models.get(seq) ?? []) cams.push(await gradCam(m, input, [s, s, ch]));
     const height = cams[0]?.height ?? 0;
     const width = cams[0]?.width ?? 0;
     const heatmap = new Float32Array(height * width);

@@ -6,6 +6,7 @@ import * as pre from '@op-screen/preprocess';
 import * as train from '@op-screen/train';
 import { registerWasmKernels } from '@op-screen/wasm-kernels';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { backendPreference } from '../backend-env.js';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
 import type { CropCheck, Cropper, SliceImage, SliceReader } from './data.js';
@@ -78,9 +79,10 @@ function toEpoch(e: train.EpochRecord): EpochRecord {
 }
 
 let backendReady: Promise<effnet.BackendInfo> | null = null;
+/** The zoo's backend, chosen once: `OP_SCREEN_BACKEND` (see backendPreference), else auto. */
 async function ready(): Promise<effnet.BackendInfo> {
   if (!backendReady)
-    backendReady = effnet.initBackend().then((info) => {
+    backendReady = effnet.initBackend({ prefer: backendPreference() }).then((info) => {
       if (info.backend === 'wasm') registerWasmKernels();
       return info;
     });
@@ -136,7 +138,7 @@ export const efficientnetEngine: Engine = {
     return effnet.loadModel(dir);
   },
   async gradCam(model, x, size, channels) {
-    return effnet.gradCam(model as tfl.LayersModel, x, [size, size, channels]).heatmap;
+    return (await effnet.gradCam(model as tfl.LayersModel, x, [size, size, channels])).heatmap;
   },
   async describe() {
     return { ...(await ready()) } as unknown as Record<string, unknown>;

@@ -1,0 +1,17 @@
+import { BACKEND_ORDER, type BackendName } from '@op-screen/efficientnet';
+import { OpScreenError } from './errors.js';
+
+/**
+ * The backend the CLI asks the model zoo for: `OP_SCREEN_BACKEND` (auto, tensorflow-gpu,
+ * tensorflow, webgpu, wasm or cpu; unset or empty = auto). `webgpu` also takes a software adapter
+ * (Mesa llvmpipe), which `auto` never does. Anything else is a BAD_OPTION error.
+ */
+export function backendPreference(env: NodeJS.ProcessEnv = process.env): 'auto' | BackendName {
+  const v = (env.OP_SCREEN_BACKEND ?? '').trim();
+  if (v === '' || v === 'auto') return 'auto';
+  if ((BACKEND_ORDER as readonly string[]).includes(v)) return v as BackendName;
+  throw new OpScreenError(
+    'BAD_OPTION',
+    `OP_SCREEN_BACKEND=${JSON.stringify(v)} is not a backend; use auto, ${BACKEND_ORDER.join(', ')}`,
+  );
+}
