@@ -5,7 +5,7 @@ import * as preprocess from '../src/index.js';
 
 it('the README example runs and prints what it claims', async () => {
   const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
-  const block = /## Example\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  const block = /## Example\s+```ts(?: runnable)?\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(block).toBeDefined();
   const importLine = /import \{([^}]*)\} from '@op-screen\/preprocess';\n/.exec(block!);
   expect(importLine).not.toBeNull();
