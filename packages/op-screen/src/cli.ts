@@ -3,9 +3,11 @@ import { registerAnnotateCommand } from './commands/annotate.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerQueueCommand } from './commands/queue.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerSynthCommand } from './commands/synth.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { registerZooCommand } from './commands/zoo.js';
 import { doctor } from './doctor.js';
 import { VERSION } from './version.js';
@@ -38,6 +40,8 @@ registerReproduceCommand(program);
 registerPredictCommand(program);
 registerScanCommand(program);
 registerAnnotateCommand(program);
+registerWorkerCommand(program);
+registerQueueCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`op-screen: ${err instanceof Error ? err.message : String(err)}\n`);

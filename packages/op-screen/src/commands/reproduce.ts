@@ -18,6 +18,7 @@ interface ReproduceCliOptions {
   patients?: number;
   workers?: number;
   json?: boolean;
+  queue?: string;
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -51,6 +52,10 @@ export function registerReproduceCommand(program: Command): void {
     .option('--patients <n>', 'synthetic cohort size when no manifest is given', parseIntOption)
     .option('--workers <n>', "training worker threads (0 = the trainer's default)", parseIntOption)
     .option('--json', 'print report.json to stdout at the end')
+    .option(
+      '--queue <url>',
+      'train the folds on BullMQ workers (op-screen worker) via redis://host:port[/db] or rediss://; the run directory must be on a file system the workers share',
+    )
     .action(async (o: ReproduceCliOptions) => {
       const { report, paths } = await reproduce(
         {
@@ -67,6 +72,7 @@ export function registerReproduceCommand(program: Command): void {
           epochs: o.epochs,
           patients: o.patients,
           workers: o.workers,
+          queue: o.queue,
         },
         defaultDeps(),
       );

@@ -1,17 +1,17 @@
 import { resolve } from 'node:path';
+import { queueExecutor } from '../queue/coordinator.js';
+import { parseQueueUrl } from '../queue/url.js';
 import type { Report } from '../report/schema.js';
 import { prepareRunDir, type RunPaths } from '../run/rundir.js';
 import { RunTimer } from '../run/timing.js';
 import { type ConfigOverrides, resolveConfig } from './config.js';
+import { prepareRunInputs } from './inputs.js';
 import { defaultDeps } from './ports.js';
-import { splitVertebrae } from './splits.js';
 import { vbqBaseline } from './stages/baselines.js';
-import { manifestArgument, resolveCohort } from './stages/cohort.js';
+import { manifestArgument } from './stages/cohort.js';
 import { evaluateRun } from './stages/evaluation.js';
 import { gradCamSample } from './stages/gradcam.js';
-import { loadImages } from './stages/images.js';
 import { buildReport, writePredictions, writeReports } from './stages/outputs.js';
-import { prepareInputs } from './stages/preprocessing.js';
 import { trainSequences } from './stages/training.js';
 import type { ReproduceDeps } from './types.js';
 
@@ -22,6 +22,11 @@ export interface ReproduceOptions extends ConfigOverrides {
   data?: string;
   out: string;
   resume?: boolean;
+  /**
+   * `redis://` or `rediss://` URL: the run becomes a coordinator that trains its folds on BullMQ
+   * workers (`op-screen worker`) and evaluates when they have finished. Never stored in the run.
+   */
+  queue?: string;
   /** Log lines (one per stage / epoch when not on a TTY). */
   log?: (line: string) => void;
 }
@@ -44,6 +49,8 @@ export async function reproduce(
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const cfg = resolveConfig(opts);
   const manifestArg = manifestArgument(opts);
+  // Parsed before the run directory exists, so a mistyped URL leaves nothing behind.
+  const queue = opts.queue ? parseQueueUrl(opts.queue) : undefined;
   const { paths, resumed } = await prepareRunDir(
     resolve(opts.out),
     cfg,
@@ -55,10 +62,13 @@ export async function reproduce(
   );
   const timer = await RunTimer.start(`${paths.root}/timing.json`, t0);
 
-  const cohort = await resolveCohort(manifestArg, cfg, paths, log);
-  const { images, skipped, excluded } = await loadImages(cohort, deps, paths, log);
-  const prepared = prepareInputs(images, cfg, deps);
-  const split = splitVertebrae(images, cfg);
+  const { cohort, images, skipped, excluded, prepared, split, fingerprint } = await prepareRunInputs(
+    manifestArg,
+    cfg,
+    paths,
+    deps,
+    log,
+  );
   log(
     `split: ${split.split.test.length} test vertebrae, ${cfg.folds} folds; patients in more than one split: ${split.split.groupsInMultipleSplits}`,
   );
@@ -72,6 +82,7 @@ export async function reproduce(
     split,
     log,
     onProgress: () => void timer.save(),
+    remote: queue ? queueExecutor(queue, paths, fingerprint, cfg.arch, cfg.folds, log) : undefined,
   });
   const evaluation = evaluateRun(cfg, images, foldResults);
   const baselines = vbqBaseline(cfg, evaluation.seqScores, evaluation.imageByKey, log);
