@@ -183,11 +183,11 @@ describe('reproduce --queue with op-screen worker (real redis-server, CLI child 
     const run = join(root, 'failing');
     const coord = start([...RUN, '--out', run, '--queue', redis.url]);
     await until('jobs queued', () => /fold job\(s\) of run/.test(coord.output()), 240_000);
-    // Damage one image of the cohort the coordinator wrote: the worker's inputs differ.
+    // Damage one series of the cohort the coordinator wrote: the worker's inputs differ.
     const series = join(run, 'cohort', 'series');
     const patient = readdirSync(series).sort()[0] as string;
     const dir = join(series, patient, 'T1');
-    writeFileSync(join(dir, readdirSync(dir).sort()[0] as string), 'not a DICOM file');
+    for (const f of readdirSync(dir)) writeFileSync(join(dir, f), 'not a DICOM file');
     const w = worker();
     expect(await exited(coord, 180_000), coord.output()).toBe(1);
     expect(coord.output()).toMatch(/failed: RUN_INPUTS_CHANGED/);

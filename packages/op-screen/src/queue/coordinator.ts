@@ -36,6 +36,11 @@ export async function withinMs<T>(p: Promise<T>, ms: number, target: QueueTarget
   }
 }
 
+/** Closes a BullMQ client, giving up after 5 s (a client that never reached Redis may not close). */
+export async function closeQuietly(c: { close(): Promise<unknown> }): Promise<void> {
+  await Promise.race([c.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+}
+
 type Outcome = { state: 'completed' } | { state: 'failed'; reason: string };
 
 /** Adds one job per pending fold; jobs still waiting or active from an earlier coordinator are kept. */
@@ -104,8 +109,8 @@ export function queueExecutor(
       );
       await waitForJobs(queue, events, jobs, settings.reconcileMs, folds, log);
     } finally {
-      await events.close().catch(() => undefined);
-      await queue.close().catch(() => undefined);
+      await closeQuietly(events);
+      await closeQuietly(queue);
     }
   };
 }

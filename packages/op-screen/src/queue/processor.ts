@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { OpScreenError } from '../errors.js';
+import { pathsForArch } from '../reproduce/compare.js';
 import { type RunConfig, runConfigSchema } from '../reproduce/config.js';
 import { prepareRunInputs, type RunInputs } from '../reproduce/inputs.js';
 import { defaultDeps } from '../reproduce/ports.js';
@@ -81,7 +82,7 @@ channel.onmessage = () => {
 // The last run's inputs, kept for the next job of the same run (this thread is reused).
 let cached: { key: string; inputs: Promise<RunInputs> } | undefined;
 function inputsFor(d: FoldJobData, stored: StoredRun, cfg: RunConfig): Promise<RunInputs> {
-  const key = `${d.runDir}\u0000${d.runId}\u0000${cfg.arch}`;
+  const key = `${d.runDir}\u0000${d.runId}`;
   if (cached?.key !== key) {
     const inputs = prepareRunInputs(
       stored.inputs.manifest,
@@ -118,7 +119,7 @@ async function train(job: SandboxedJob<FoldJobData>, signal?: AbortSignal): Prom
     {
       cfg,
       deps: defaultDeps(),
-      paths: runPaths(d.runDir),
+      paths: pathsForArch(stored.config, runPaths(d.runDir), d.arch),
       resumed: true,
       images: inputs.images,
       prepared: inputs.prepared,

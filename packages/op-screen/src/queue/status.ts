@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { withinMs } from './coordinator.js';
+import { closeQuietly, withinMs } from './coordinator.js';
 import { type FoldJobData, QUEUE_NAME, queueSettings } from './jobs.js';
 import type { QueueTarget } from './url.js';
 
@@ -57,7 +57,7 @@ export async function queueStatus(target: QueueTarget): Promise<QueueStatus> {
       workers,
     };
   } finally {
-    await queue.close().catch(() => undefined);
+    await closeQuietly(queue);
   }
 }
 

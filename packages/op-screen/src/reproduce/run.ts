@@ -4,6 +4,12 @@ import { parseQueueUrl } from '../queue/url.js';
 import type { Report } from '../report/schema.js';
 import { prepareRunDir, type RunPaths } from '../run/rundir.js';
 import { RunTimer } from '../run/timing.js';
+import {
+  compareArchitectures,
+  pathsForArch,
+  trainArchitectures,
+  writeComparedPredictions,
+} from './compare.js';
 import { type ConfigOverrides, resolveConfig } from './config.js';
 import { prepareRunInputs } from './inputs.js';
 import { defaultDeps } from './ports.js';
@@ -12,7 +18,7 @@ import { manifestArgument } from './stages/cohort.js';
 import { evaluateRun } from './stages/evaluation.js';
 import { gradCamSample } from './stages/gradcam.js';
 import { buildReport, writePredictions, writeReports } from './stages/outputs.js';
-import { trainSequences } from './stages/training.js';
+import type { TrainingOutcome } from './stages/training.js';
 import type { ReproduceDeps } from './types.js';
 
 export type { GradCamImage, ReproduceDeps } from './types.js';
@@ -72,7 +78,7 @@ export async function reproduce(
   log(
     `split: ${split.split.test.length} test vertebrae, ${cfg.folds} folds; patients in more than one split: ${split.split.groupsInMultipleSplits}`,
   );
-  const { foldResults, training } = await trainSequences({
+  const outcomes = await trainArchitectures({
     cfg,
     deps,
     paths,
@@ -84,10 +90,19 @@ export async function reproduce(
     onProgress: () => void timer.save(),
     remote: queue ? queueExecutor(queue, paths, fingerprint, cfg.arch, cfg.folds, log) : undefined,
   });
+  // The first architecture is the run's model: results, baselines, training curves, Grad-CAM.
+  const { foldResults, training } = outcomes.get(cfg.arch) as TrainingOutcome;
   const evaluation = evaluateRun(cfg, images, foldResults);
   const baselines = vbqBaseline(cfg, evaluation.seqScores, evaluation.imageByKey, log);
+  const evaluations = new Map(
+    [...outcomes].map(([arch, o]) => [
+      arch,
+      arch === cfg.arch ? evaluation : evaluateRun(cfg, images, o.foldResults),
+    ]),
+  );
 
-  await writePredictions(paths, cfg, foldResults, evaluation);
+  if (cfg.archs) await writeComparedPredictions(paths, cfg, outcomes, evaluations);
+  else await writePredictions(paths, cfg, foldResults, evaluation);
   const report = await buildReport({
     cfg,
     deps,
@@ -103,7 +118,16 @@ export async function reproduce(
     prepared,
     wallTimeSeconds: await timer.save(),
   });
-  const gradcams = await gradCamSample(cfg, deps, paths, images, prepared.inputs, evaluation.seqScores, log);
+  if (cfg.archs) report.comparison = compareArchitectures(cfg, evaluations);
+  const gradcams = await gradCamSample(
+    cfg,
+    deps,
+    pathsForArch(cfg, paths, cfg.arch),
+    images,
+    prepared.inputs,
+    evaluation.seqScores,
+    log,
+  );
   await writeReports(paths, cfg, report, evaluation, prepared, gradcams);
   log(
     `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (${report.wallTimeSeconds.toFixed(1)} s over ${timer.sessions} session(s)): ${paths.report}`,
