@@ -86,8 +86,8 @@ async function exited(p: Proc, ms: number): Promise<number | null> {
   return code;
 }
 
-function epochs(run: string, fold: number): number[] {
-  const f = join(run, 'checkpoints', 'T1', `fold-${fold}`, 'history.jsonl');
+function epochs(run: string, fold: number, arch?: string): number[] {
+  const f = join(run, 'checkpoints', ...(arch ? [arch] : []), 'T1', `fold-${fold}`, 'history.jsonl');
   if (!existsSync(f)) return [];
   return readFileSync(f, 'utf8')
     .split('\n')
@@ -197,5 +197,36 @@ describe('reproduce --queue with op-screen worker (real redis-server, CLI child 
     expect(w.output()).not.toMatch(/attempt 3/);
     expect(existsSync(join(run, 'report.json'))).toBe(false);
     await stopWorker(w);
+  });
+
+  it('two architectures on the queue; SIGTERM mid-job lets the epoch finish, hands the job back and exits 0', async () => {
+    const run = join(root, 'archs');
+    const archs = ['resnet18', 'efficientnet_b0'];
+    const w1 = worker();
+    const coord = start([...RUN, '--arch', archs.join(','), '--out', run, '--queue', redis.url]);
+    const histories = () => archs.flatMap((a) => [0, 1].map((k) => epochs(run, k, a)));
+    await until('a first epoch', () => histories().some((h) => h.length >= 1), 240_000);
+    w1.child.kill('SIGTERM');
+    expect(await exited(w1, 120_000), w1.output()).toBe(0);
+    expect(w1.output()).toMatch(/stopped after a checkpointed epoch; back in the queue/);
+    // Nothing is lost: the job's finished epochs stay, and no fold is complete yet past them.
+    const afterStop = histories();
+    const w2 = worker();
+    expect(await exited(coord, 300_000), coord.output()).toBe(0);
+    const final = histories();
+    for (const h of final) expect(h).toEqual([0, 1, 2]);
+    afterStop.forEach((h, i) => {
+      expect(final[i]?.slice(0, h.length)).toEqual(h);
+    });
+    expect(w2.output()).toMatch(/attempt 1/);
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as {
+      comparison?: { architectures: string[]; pairedDeLong: unknown[] };
+    };
+    expect(report.comparison?.architectures).toEqual(archs);
+    expect(report.comparison?.pairedDeLong).toHaveLength(2);
+    const csv = readFileSync(join(run, 'predictions.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe('arch,patient_id,sequence,level,fold,split,label,score');
+    for (const a of archs) expect(csv).toContain(`\n${a},`);
+    await stopWorker(w2);
   });
 });

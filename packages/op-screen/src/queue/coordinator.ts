@@ -105,7 +105,7 @@ export function queueExecutor(
       );
       await enqueue(queue, jobs, settings.attempts, settings.backoffMs);
       log(
-        `queue: ${jobs.length} fold job(s) of run ${runId} on ${target.display}; start workers with: op-screen worker --queue ${target.display.replace(':***', '')}`,
+        `queue: ${jobs.length} fold job(s) of run ${runId} on ${target.display}; start workers with: op-screen worker --queue ${target.bare}${target.connection.password ? ' (password in the URL or OP_SCREEN_REDIS_PASSWORD)' : ''}`,
       );
       await waitForJobs(queue, events, jobs, settings.reconcileMs, folds, log);
     } finally {

@@ -6,6 +6,8 @@ export interface QueueTarget {
   connection: RedisOptions;
   /** `redis://host:port/db` with any password replaced by `***`: the only form that is logged. */
   display: string;
+  /** `redis://host:port/db` without user or password (for "start workers with" hints). */
+  bare: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export function parseQueueUrl(url: string, env: NodeJS.ProcessEnv = process.env)
   if (u.protocol === 'rediss:') connection.tls = { servername: host };
   const auth = username || password ? `${username ?? ''}${password ? ':***' : ''}@` : '';
   const display = `${u.protocol}//${auth}${u.hostname}:${port}/${db}`;
-  return { connection, display };
+  return { connection, display, bare: `${u.protocol}//${u.hostname}:${port}/${db}` };
 }
 
 /** Replaces any occurrence of the password in a message (errors from the Redis client). */

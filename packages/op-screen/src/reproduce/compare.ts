@@ -29,6 +29,7 @@ export function pathsForArch(cfg: RunConfig, paths: RunPaths, arch: string): Run
   const fold = (top: string, seq: string, k: number) => join(paths.root, top, arch, seq, `fold-${k}`);
   return {
     ...paths,
+    model: join(paths.root, 'model', arch),
     foldDir: (seq, k) => fold('checkpoints', seq, k),
     foldDone: (seq, k) => join(fold('checkpoints', seq, k), 'done.json'),
     foldModel: (seq, k) => fold('model', seq, k),

@@ -119,16 +119,18 @@ export async function reproduce(
     wallTimeSeconds: await timer.save(),
   });
   if (cfg.archs) report.comparison = compareArchitectures(cfg, evaluations);
+  const primaryPaths = pathsForArch(cfg, paths, cfg.arch);
   const gradcams = await gradCamSample(
     cfg,
     deps,
-    pathsForArch(cfg, paths, cfg.arch),
+    primaryPaths,
     images,
     prepared.inputs,
     evaluation.seqScores,
     log,
   );
-  await writeReports(paths, cfg, report, evaluation, prepared, gradcams);
+  // model/meta.json (for predict) goes beside the first architecture's fold models.
+  await writeReports(primaryPaths, cfg, report, evaluation, prepared, gradcams);
   log(
     `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (${report.wallTimeSeconds.toFixed(1)} s over ${timer.sessions} session(s)): ${paths.report}`,
   );
