@@ -2,7 +2,7 @@ import { aggregateByGroup, type LabelPolicy } from './aggregate.js';
 import { brierScore, logLoss } from './calibration.js';
 import { averagePrecisionFromTable, scoreTable } from './curve.js';
 import { deLongFromTable, pairedDeLong } from './delong.js';
-import { MetricsError } from './errors.js';
+import { MetricsError, type MetricsErrorCode } from './errors.js';
 import { youdenThreshold } from './threshold.js';
 import { allProbabilities } from './validate.js';
 
@@ -49,6 +49,11 @@ export interface EvaluationBlock {
 export interface EvaluationReport extends EvaluationBlock {
   /** With groups: the same metrics after pooling each group's scores by their mean. */
   patient?: EvaluationBlock & { labelPolicy: LabelPolicy; pooling: 'mean' };
+  /**
+   * With `group`, why there is no `patient` block when the patient level cannot be evaluated
+   * (e.g. `SINGLE_CLASS`: every patient positive); the row-level results stand.
+   */
+  patientUnavailable?: { code: MetricsErrorCode; message: string };
 }
 
 function block(labels: Uint8Array, scores: Float64Array, scores2: Float64Array | null): EvaluationBlock {
@@ -156,11 +161,25 @@ export function evaluatePredictions(rows: readonly PredictionRow[]): EvaluationR
     const a2 = scores2
       ? aggregateByGroup(labels, scores2, groups, { pooling: 'mean', labelPolicy: 'any' })
       : null;
-    report.patient = {
-      ...block(a.labels, a.scores, a2 ? a2.scores : null),
-      labelPolicy: 'any',
-      pooling: 'mean',
-    };
+    try {
+      report.patient = {
+        ...block(a.labels, a.scores, a2 ? a2.scores : null),
+        labelPolicy: 'any',
+        pooling: 'mean',
+      };
+    } catch (err) {
+      // the patient level alone cannot be evaluated (one class among the patients): say why,
+      // keep the row-level results
+      if (!(err instanceof MetricsError)) throw err;
+      const positives = a.labels.reduce((n, y) => n + y, 0);
+      report.patientUnavailable = {
+        code: err.code,
+        message:
+          err.code === 'SINGLE_CLASS'
+            ? `patient level not evaluated: ${positives} of ${a.labels.length} patients are positive (label policy any); it needs both classes`
+            : `patient level not evaluated: ${err.message}`,
+      };
+    }
   }
   return report;
 }

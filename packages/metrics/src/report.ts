@@ -93,7 +93,9 @@ export async function renderEvaluationHtml(
   const title = escapeHtml(options.title ?? 'op-screen evaluation');
   const patient = report.patient
     ? `<h2>Patient level (mean of each patient's scores; positive if any row is positive)</h2>${metricsTable(report.patient)}`
-    : '';
+    : report.patientUnavailable
+      ? `<h2>Patient level</h2><p>${escapeHtml(report.patientUnavailable.message)}</p>`
+      : '';
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f4f4f4;font-weight:600}.plots{display:flex;flex-wrap:wrap;gap:1em}</style>

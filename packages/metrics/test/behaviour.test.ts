@@ -258,4 +258,19 @@ describe('prediction tables', () => {
       ),
     ).toBe('LENGTH_MISMATCH');
   });
+
+  it('evaluatePredictions keeps the row level when every patient is positive, and says why there is no patient level', () => {
+    const r = evaluatePredictions([
+      { label: 1, score: 0.2, group: 'a' },
+      { label: 0, score: 0.3, group: 'a' },
+      { label: 1, score: 0.9, group: 'b' },
+      { label: 0, score: 0.1, group: 'b' },
+    ]);
+    expect(r.auc).toBeCloseTo(0.75, 12);
+    expect(r.patient).toBeUndefined();
+    expect(r.patientUnavailable).toEqual({
+      code: 'SINGLE_CLASS',
+      message: expect.stringContaining('2 of 2 patients are positive'),
+    });
+  });
 });

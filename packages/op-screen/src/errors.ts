@@ -2,6 +2,7 @@
 export type OpScreenErrorCode =
   | 'BAD_OPTION'
   | 'OUT_NOT_EMPTY'
+  | 'OUT_NOT_DIRECTORY'
   | 'MANIFEST_UNREADABLE'
   | 'MANIFEST_EMPTY'
   | 'NO_USABLE_ROWS'
@@ -17,14 +18,21 @@ export type OpScreenErrorCode =
   | 'RUN_INPUTS_CHANGED'
   | 'WORKER_STOPPING';
 
-/** Facade error: the message says what went wrong, where, and what to do; never a patient identifier. */
+/**
+ * Facade error: the message says what went wrong and where, never a patient identifier. It names
+ * no CLI flag (the API's callers read it too): `option` is the API option at fault, and the CLI
+ * adds its flag and advice.
+ */
 export class OpScreenError extends Error {
   readonly code: OpScreenErrorCode;
   readonly file: string | undefined;
-  constructor(code: OpScreenErrorCode, message: string, file?: string) {
+  /** The option at fault, by its API name (`preset`, `split`, `weights`, ...), when one is. */
+  readonly option: string | undefined;
+  constructor(code: OpScreenErrorCode, message: string, file?: string, option?: string) {
     super(message);
     this.name = 'OpScreenError';
     this.code = code;
     this.file = file;
+    this.option = option;
   }
 }

@@ -133,7 +133,8 @@ describe('op-screen evaluate --json', () => {
     const input = caseCsv(refCase('heavy_ties_120'), 'ties2.csv');
     const refused = await run({ input, json: true, html });
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'OUTPUT_EXISTS', file: html });
+    expect(refused.stdout).toBe('');
+    expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'OUTPUT_EXISTS', file: html });
     expect(readFileSync(html, 'utf8')).toBe('mine');
     const forced = await run({ input, json: true, html, force: true });
     expect(forced.code).toBe(0);
@@ -154,11 +155,57 @@ describe('op-screen evaluate --json', () => {
     if (content !== null) writeFileSync(file, content);
     const { code, stdout, stderr } = await run({ input: file, json: true });
     expect(code).toBe(1);
-    const e = JSON.parse(stdout).error;
+    // the error is one JSON line on stderr; stdout stays empty
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    const e = JSON.parse(stderr).error;
     expect(e.code).toBe(errCode);
     expect(e.file).toBe(file);
     expect(e.message).toContain(reason);
     expect(stderr).toContain(file);
+  });
+});
+
+describe('op-screen evaluate on inputs with too little for a statistic', () => {
+  it('a two-row file: the CI is not printed as "NaN, NaN"; it says why (too few for DeLong)', async () => {
+    const file = writeCsv(
+      'two.csv',
+      ['label', 'score'],
+      [
+        [0, 0.2],
+        [1, 0.8],
+      ],
+    );
+    const { code, stdout } = await run({ input: file });
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('NaN');
+    expect(stdout).toMatch(/AUC 1\.0000 \[95% CI not computed: too few positives or negatives for DeLong/);
+  });
+
+  it('a group column whose patients are all positive: row-level results print, the patient level says why it is missing', async () => {
+    const file = writeCsv(
+      'all-positive-patients.csv',
+      ['label', 'score', 'group'],
+      [
+        [1, 0.2, 'a'],
+        [1, 0.8, 'a'],
+        [0, 0.3, 'a'],
+        [1, 0.9, 'b'],
+        [0, 0.1, 'b'],
+      ],
+    );
+    const text = await run({ input: file });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^AUC 0\.8333 /m);
+    expect(text.stdout).toMatch(
+      /^patient level not evaluated: 2 of 2 patients are positive.*\(SINGLE_CLASS\)$/m,
+    );
+    const json = await run({ input: file, json: true });
+    expect(json.code).toBe(0);
+    const r = JSON.parse(json.stdout);
+    expect(r.auc).toBeCloseTo(5 / 6, 12);
+    expect(r.patient).toBeUndefined();
+    expect(r.patientUnavailable.code).toBe('SINGLE_CLASS');
   });
 });
 
@@ -196,6 +243,6 @@ describe('the built op-screen binary', () => {
     );
     const err = await exec(process.execPath, [CLI, 'evaluate', '--input', bad, '--json']).catch((e) => e);
     expect(err.code).toBe(1);
-    expect(JSON.parse(err.stdout).error).toMatchObject({ code: 'SINGLE_CLASS', file: bad });
+    expect(JSON.parse(err.stderr).error).toMatchObject({ code: 'SINGLE_CLASS', file: bad });
   });
 });

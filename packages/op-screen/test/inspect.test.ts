@@ -81,18 +81,29 @@ describe('op-screen inspect --json', () => {
   });
 
   it('exits with status 1 and a typed error for a file it refuses', async () => {
-    const { out, exitCode } = await run([`${DATA}nifti/generated/bad/gzip_bomb_2GiB.nii.gz`, '--json']);
-    expect(exitCode).toBe(1);
-    const r = JSON.parse(out);
-    expect(r.path).toBe(`${DATA}nifti/generated/bad/gzip_bomb_2GiB.nii.gz`);
-    expect(r.error.code).toBe('TOO_LARGE');
+    // thrown for src/cli.ts to render on stderr in the one error shape (exit 1)
+    await expect(run([`${DATA}nifti/generated/bad/gzip_bomb_2GiB.nii.gz`, '--json'])).rejects.toMatchObject({
+      code: 'TOO_LARGE',
+      file: `${DATA}nifti/generated/bad/gzip_bomb_2GiB.nii.gz`,
+      exitCode: 1,
+    });
   });
 
   it('exits with status 1 for a directory with no readable series, listing what it skipped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'inspect-empty-'));
     writeFileSync(join(dir, 'IM0001'), 'not a DICOM file at all');
-    const { out, exitCode } = await run([dir, '--json']);
-    expect(exitCode).toBe(1);
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    const program = new Command().exitOverride();
+    registerInspectCommand(program);
+    await expect(program.parseAsync(['node', 'op-screen', 'inspect', dir, '--json'])).rejects.toMatchObject({
+      code: 'NO_SERIES',
+      exitCode: 1,
+    });
+    spy.mockRestore();
     const r = JSON.parse(out);
     expect(r.kind).toBe('series');
     expect(r.series).toEqual([]);
@@ -100,14 +111,9 @@ describe('op-screen inspect --json', () => {
   });
 
   it('honours --max-decoded-mb', async () => {
-    const { out, exitCode } = await run([
-      `${DATA}dicom/pydicom/liver_1frame.dcm`,
-      '--json',
-      '--max-decoded-mb',
-      '0.1',
-    ]);
-    expect(exitCode).toBe(1);
-    expect(JSON.parse(out).error.code).toBe('TOO_LARGE');
+    await expect(
+      run([`${DATA}dicom/pydicom/liver_1frame.dcm`, '--json', '--max-decoded-mb', '0.1']),
+    ).rejects.toMatchObject({ code: 'TOO_LARGE' });
   });
 
   it('prints one human-readable line for a file without --json', async () => {

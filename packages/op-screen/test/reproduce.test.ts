@@ -114,6 +114,12 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       'UNREADABLE_IMAGE',
     ]);
     expect(skipped.find((s) => s.reason.includes('outside'))).toBeDefined();
+    // reasons identify rows by line and name at most a file, never its directories
+    expect(all.filter((s) => s.reason.includes('/'))).toEqual([]);
+    // every field of every CSV the run writes is quoted
+    for (const f of ['predictions.csv', 'skipped.csv'])
+      for (const l of readFileSync(join(out, f), 'utf8').trim().split('\n'))
+        expect(l, f).toMatch(/^"([^"]|"")*"(,"([^"]|"")*")*$/);
     const preds = parse(readFileSync(join(out, 'predictions.csv'), 'utf8'), { columns: true }) as Array<
       Record<string, string>
     >;
@@ -274,8 +280,12 @@ describe('reproduce (orchestration, fast linear engine)', () => {
     expect(r.report.results.T1).toBeDefined();
   });
 
-  it('stops the study preset without weights, naming the flag', async () => {
+  it('stops the study preset without weights, naming the option (the CLI names the flag)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'r');
-    await expect(reproduce({ out, preset: 'study', log: quiet }, deps)).rejects.toThrow(/--weights FILE/);
+    await expect(reproduce({ out, preset: 'study', log: quiet }, deps)).rejects.toMatchObject({
+      code: 'WEIGHTS_REQUIRED',
+      option: 'weights',
+      message: expect.not.stringContaining('--'),
+    });
   });
 });

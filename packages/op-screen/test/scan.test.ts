@@ -276,7 +276,7 @@ describe('scan -> manifest -> reproduce', () => {
       { ...defaultDeps(), engine: linearEngine },
     );
     const skipped = readFileSync(join(out, 'skipped.csv'), 'utf8').trim().split('\n');
-    expect(skipped).toEqual(['line,code,reason']);
+    expect(skipped).toEqual(['"line","code","reason"']);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.results.T1).toBeDefined();
     expect(report.results.T2).toBeDefined();

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 // The formula weights of tools/make_zoo_refs.py, shared with the zoo's own reference tests.
 import { formulaStateDict, zooReference } from '../../efficientnet/test/helpers/formula.js';
+import { describeError } from '../src/commands/errors.js';
 import { registerZooCommand } from '../src/commands/zoo.js';
 
 const ref = zooReference();
@@ -108,7 +109,7 @@ describe('op-screen zoo', () => {
       input,
       '--json',
     ]);
-    expect(error?.message).toMatch(/^\[WEIGHT_(MISSING|SHAPE_MISMATCH)\] /);
+    expect(describeError(error).error.code).toMatch(/^WEIGHT_(MISSING|SHAPE_MISMATCH)$/);
   });
 
   it('fails with FILE_NOT_FOUND, not a raw ENOENT, for a missing input or weights file', async () => {
@@ -124,9 +125,10 @@ describe('op-screen zoo', () => {
       '--input',
       missing,
     ]);
-    expect(a.error?.message).toMatch(
-      /^\[FILE_NOT_FOUND\] input file .*no-such-input\.safetensors does not exist/,
-    );
+    expect(describeError(a.error).error).toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: expect.stringMatching(/^input file .*no-such-input\.safetensors does not exist/),
+    });
     const b = await run([
       'zoo',
       'forward',
@@ -137,7 +139,7 @@ describe('op-screen zoo', () => {
       '--input',
       missing,
     ]);
-    expect(b.error?.message).toMatch(/^\[FILE_NOT_FOUND\] /);
+    expect(describeError(b.error).error.code).toBe('FILE_NOT_FOUND');
     expect(`${a.error?.message}${b.error?.message}`).not.toMatch(/ENOENT/);
   });
 
@@ -152,7 +154,10 @@ describe('op-screen zoo', () => {
       '--input',
       'y',
     ]);
-    expect(error?.message).toMatch(/^\[UNKNOWN_ARCH\] unknown architecture 'efficientnet_b9'/);
+    expect(describeError(error).error).toMatchObject({
+      code: 'UNKNOWN_ARCH',
+      message: expect.stringMatching(/^unknown architecture 'efficientnet_b9'/),
+    });
   });
 });
 
@@ -163,7 +168,10 @@ describe('op-screen zoo fetch', () => {
     process.env.OP_SCREEN_CACHE = join(dir, 'cache');
     try {
       const { error } = await run(['zoo', 'fetch', '--arch', 'resnet18']);
-      expect(error?.message).toMatch(/^\[WEIGHTS_NOT_CACHED\] offline mode/);
+      expect(describeError(error).error).toMatchObject({
+        code: 'WEIGHTS_NOT_CACHED',
+        message: expect.stringMatching(/^offline mode/),
+      });
     } finally {
       process.env.OP_SCREEN_OFFLINE = env.OP_SCREEN_OFFLINE;
       process.env.OP_SCREEN_CACHE = env.OP_SCREEN_CACHE;

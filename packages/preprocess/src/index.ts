@@ -78,3 +78,10 @@ export {
 export { psnr, type QualityOptions, type SsimOptions, ssim } from './quality.js';
 export { RESIZE_METHODS, type ResizeMethod, type ResizeOptions, resize } from './resize.js';
 export { createRng, type Rng, type RngState, restoreRng } from './rng.js';
+export {
+  type CheckOptions,
+  CONSTANT_CROP_TOLERANCE,
+  inputWarnings,
+  type PipelineWarning,
+  type PipelineWarningCode,
+} from './warnings.js';

@@ -25,6 +25,7 @@ import {
 } from './intensity.js';
 import { RESIZE_METHODS, type ResizeMethod, resize } from './resize.js';
 import type { Rng } from './rng.js';
+import { type CheckOptions, inputWarnings, type PipelineWarning } from './warnings.js';
 
 /** One step: a registered name and its JSON parameters. */
 export interface StepSpec {
@@ -343,6 +344,8 @@ export interface Pipeline {
   readonly spec: PipelineSpec;
   run(img: Image2D): Image2D;
   runBatch(images: readonly Image2D[]): Image2D[];
+  /** `run` plus the typed warnings of its input (`CONSTANT_CROP`; see {@link inputWarnings}). */
+  runChecked(img: Image2D, options?: CheckOptions): { image: Image2D; warnings: PipelineWarning[] };
 }
 
 /**
@@ -373,6 +376,10 @@ export function createPipeline(spec: PipelineSpec | PresetName): Pipeline {
     spec: structuredClone(s),
     run,
     runBatch: (images) => images.map(run),
+    runChecked: (img, options) => {
+      const warnings = inputWarnings(img, options);
+      return { image: run(img), warnings };
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AUGMENTATION_PRESET_NAMES,
+  CONSTANT_CROP_TOLERANCE,
   createAugmentation,
   createPipeline,
   createRng,
@@ -13,6 +14,7 @@ import {
   grayscale,
   type Image2D,
   imageFromData,
+  inputWarnings,
   isPreprocessError,
   laplacianSharpen,
   medianFilter,
@@ -233,5 +235,40 @@ describe('spec validation', () => {
     const out = createPipeline({ steps: [] }).run(img);
     expect(out.data).toEqual(img.data);
     expect(out.data).not.toBe(img.data);
+  });
+});
+
+describe('typed warnings of a pipeline run (CONSTANT_CROP)', () => {
+  const pipe = createPipeline('study-resnet50');
+  const img = (values: number[], width: number) =>
+    imageFromData(Float32Array.from(values), { height: values.length / width, width, channels: 1 });
+
+  it('warns about a constant crop and still returns the processed image', () => {
+    const r = pipe.runChecked(img(new Array(24).fill(812), 4));
+    expect(r.warnings).toEqual([
+      expect.objectContaining({ code: 'CONSTANT_CROP', min: 812, max: 812, std: 0 }),
+    ]);
+    expect(r.warnings[0]?.message).toMatch(/4x6 input is constant/);
+    expect(r.image.width).toBe(224);
+    expect(Array.from(r.image.data).every((v) => v === 0)).toBe(true);
+  });
+
+  it('warns about a nearly constant crop (one value off by 0.01 %), not about a real one', () => {
+    const near = new Array(24).fill(1000);
+    near[5] = 1000.1;
+    expect(pipe.runChecked(img(near, 4)).warnings.map((w) => w.code)).toEqual(['CONSTANT_CROP']);
+    const real = Array.from({ length: 24 }, (_, i) => 900 + (i % 5) * 40);
+    expect(pipe.runChecked(img(real, 4)).warnings).toEqual([]);
+    // the tolerance is the caller's to choose
+    expect(pipe.runChecked(img(real, 4), { constantTolerance: 0.5 }).warnings).toHaveLength(1);
+    expect(inputWarnings(img(near, 4), { constantTolerance: 0 })).toEqual([]);
+    expect(CONSTANT_CROP_TOLERANCE).toBe(1e-3);
+  });
+
+  it('runChecked returns exactly what run returns', () => {
+    const real = Array.from({ length: 24 }, (_, i) => (i * 37) % 11);
+    expect(Array.from(pipe.runChecked(img(real, 4)).image.data)).toEqual(
+      Array.from(pipe.run(img(real, 4)).data),
+    );
   });
 });

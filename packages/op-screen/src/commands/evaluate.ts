@@ -8,6 +8,7 @@ import {
   renderEvaluationHtml,
 } from '@op-screen/metrics';
 import type { Command } from 'commander';
+import { CliError, jsonLine, renderError } from './errors.js';
 
 export interface EvaluateCommandOptions {
   input: string;
@@ -41,11 +42,23 @@ function describeIoError(err: unknown): string {
   return (err as Error).message;
 }
 
+const f = (x: number | null | undefined) =>
+  x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(4);
+
+/**
+ * The DeLong interval, or why there is none: like pROC, DeLong's variance needs at least two
+ * positives and two negatives (NaN otherwise, printed as a reason, not "NaN, NaN").
+ */
+function ci(label: string, c: readonly [number, number] | readonly number[]): string {
+  const [lo, hi] = c as [number, number];
+  if (Number.isFinite(lo) && Number.isFinite(hi)) return `[${label}${f(lo)}, ${f(hi)}]`;
+  return '[95% CI not computed: too few positives or negatives for DeLong (needs at least 2 of each)]';
+}
+
 function summary(r: EvaluationReport): string {
-  const f = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(4));
   const lines = [
     `samples ${r.n} (positives ${r.positives})`,
-    `AUC ${f(r.auc)} [DeLong 95% CI ${f(r.aucCI95[0])}, ${f(r.aucCI95[1])}]`,
+    `AUC ${f(r.auc)} ${ci('DeLong 95% CI ', r.aucCI95)}`,
     `average precision ${f(r.averagePrecision)}`,
   ];
   if (r.brier !== undefined) lines.push(`Brier ${f(r.brier)}`);
@@ -57,26 +70,28 @@ function summary(r: EvaluationReport): string {
     lines.push(`paired DeLong vs score2: z ${f(r.pairedDeLong.z)}, p ${f(r.pairedDeLong.p)}`);
   if (r.patient)
     lines.push(
-      `patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} [${f(r.patient.aucCI95[0])}, ${f(r.patient.aucCI95[1])}]`,
+      `patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} ${ci('', r.patient.aucCI95)}`,
     );
+  else if (r.patientUnavailable) lines.push(`${r.patientUnavailable.message} (${r.patientUnavailable.code})`);
   return `${lines.join('\n')}\n`;
 }
 
 /**
  * `op-screen evaluate`: reads a predictions CSV (label, score[, score2][, group]), prints the
  * evaluation of `@op-screen/metrics` and optionally writes an HTML report. Returns the exit code:
- * 0 on success, 1 on bad input (a JSON `{ "error": { code, file, message } }` on stdout with
- * `--json`, and always a one-line message on stderr).
+ * 0 on success, 1 on bad input: one line on stderr, the JSON `{"error":{code,message,file}}`
+ * with `--json`, else a readable line.
  */
 export async function runEvaluate(
   opts: EvaluateCommandOptions,
   out: CommandOutput = processOutput,
 ): Promise<number> {
-  const fail = (e: CommandFailure) => {
-    if (opts.json) out.stdout(`${JSON.stringify({ error: e })}\n`);
-    out.stderr(`op-screen evaluate: ${e.file}: ${e.message}\n`);
-    return 1;
-  };
+  const fail = (e: CommandFailure) =>
+    renderError(new CliError(e.code, e.message, { file: e.file }), {
+      json: opts.json ?? false,
+      command: 'evaluate',
+      write: out.stderr,
+    });
   let text: string;
   try {
     text = await readFile(opts.input, 'utf8');
@@ -116,7 +131,7 @@ export async function runEvaluate(
       return fail({ code: 'OUTPUT_UNWRITABLE', file: opts.html, message: describeIoError(err) });
     }
   }
-  out.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report));
+  out.stdout(opts.json ? jsonLine(report) : summary(report));
   return 0;
 }
 

@@ -1,5 +1,6 @@
 import { type InspectResult, inspectPath } from '@op-screen/mri-io';
 import { type Command, InvalidArgumentError } from 'commander';
+import { CliError, jsonLine } from './errors.js';
 
 function parseMegabytes(value: string): number {
   const n = Number(value);
@@ -8,8 +9,7 @@ function parseMegabytes(value: string): number {
   return n;
 }
 
-function summary(r: InspectResult): string {
-  if ('error' in r) return `${r.path}: cannot be read: ${r.error.code}: ${r.error.message}\n`;
+function summary(r: Exclude<InspectResult, { error: unknown }>): string {
   if (r.kind === 'series') {
     const lines = r.series.map(
       (s) =>
@@ -45,8 +45,14 @@ export function registerInspectCommand(program: Command): void {
       const result = await inspectPath(path, {
         maxDecodedBytes: Math.floor(opts.maxDecodedMb * 1024 * 1024),
       });
-      process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : summary(result));
+      // a file it refuses: the library's typed error, on stderr in the CLI's one error shape
+      if ('error' in result)
+        throw new CliError(result.error.code, result.error.message, { file: result.path });
+      process.stdout.write(opts.json ? jsonLine(result) : summary(result));
       // a directory with no readable series is an input error too, not a success with nothing in it
-      if ('error' in result || (result.kind === 'series' && result.series.length === 0)) process.exitCode = 1;
+      if (result.kind === 'series' && result.series.length === 0)
+        throw new CliError('NO_SERIES', `no readable DICOM series (${result.skipped.length} files skipped)`, {
+          file: result.path,
+        });
     });
 }

@@ -1,7 +1,20 @@
-import type { Command } from 'commander';
+import { listArchitectures } from '@op-screen/efficientnet';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDeps } from '../reproduce/ports.js';
 import { reproduce } from '../reproduce/run.js';
-import { parseIntOption } from './options.js';
+import { jsonLine } from './errors.js';
+import { parseIntOption, parseNonNegativeIntOption, parsePositiveIntOption } from './options.js';
+
+/** `--arch a[,b,...]`: every name must be in the zoo (a usage error otherwise, before any data is read). */
+function parseArchList(value: string): string {
+  const zoo = listArchitectures();
+  const unknown = value.split(',').filter((a) => !zoo.includes(a.trim()));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(
+      `unknown architecture ${unknown.map((a) => `"${a}"`).join(', ')}; choose from ${zoo.join(', ')} (comma-separated to compare several).`,
+    );
+  return value;
+}
 
 interface ReproduceCliOptions {
   manifest?: string;
@@ -44,14 +57,20 @@ export function registerReproduceCommand(program: Command): void {
       "patient (grouped, default) or image (the study's optimistic image-level split)",
       'patient',
     )
-    .option('--arch <name>', 'architecture from the zoo (see op-screen zoo list)')
+    .addOption(
+      // checked here, before any data is read (a usage error, exit 2)
+      new Option(
+        '--arch <names>',
+        'architecture from the zoo (see op-screen zoo list), or several separated by commas to compare them on the same folds',
+      ).argParser(parseArchList),
+    )
     .option('--sequence <seq>', 'T1, T2 or both', 'both')
     .option('--seed <n>', 'random seed', parseIntOption, 1)
     .option('--weights <file>', 'ImageNet weights (torchvision .safetensors) for the study preset')
-    .option('--epochs <n>', "override the preset's maximum epochs", parseIntOption)
-    .option('--patients <n>', 'synthetic cohort size when no manifest is given', parseIntOption)
-    .option('--workers <n>', "training worker threads (0 = the trainer's default)", parseIntOption)
-    .option('--json', 'print report.json to stdout at the end')
+    .option('--epochs <n>', "override the preset's maximum epochs", parsePositiveIntOption)
+    .option('--patients <n>', 'synthetic cohort size when no manifest is given', parsePositiveIntOption)
+    .option('--workers <n>', "training worker threads (0 = the trainer's default)", parseNonNegativeIntOption)
+    .option('--json', 'print report.json to stdout at the end (one line)')
     .option(
       '--queue <url>',
       'train the folds on BullMQ workers (op-screen worker) via redis://host:port[/db] or rediss://; the run directory must be on a file system the workers share',
@@ -76,7 +95,7 @@ export function registerReproduceCommand(program: Command): void {
         },
         defaultDeps(),
       );
-      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (o.json) process.stdout.write(jsonLine(report));
       else {
         const lines = [`${report.title}`];
         for (const [seq, r] of Object.entries(report.results))

@@ -7,6 +7,7 @@ import { OpScreenError } from '../errors.js';
 import { writeFileAtomic } from '../run/rundir.js';
 import { DEFAULT_DXA_WINDOW_DAYS, readDxa } from '../scan/dxa.js';
 import { buildManifest, keyCsv, writeFileAtomicMode } from '../scan/manifest.js';
+import { CliError, jsonLine } from './errors.js';
 import { parseIntOption } from './options.js';
 
 export interface ScanCommandOptions {
@@ -168,7 +169,7 @@ export async function runScan(
       ...(dxaSummary ? { dxa: dxaSummary, dxaSkipped: dxa?.skipped ?? [] } : {}),
     };
   }
-  if (opts.json) io.out(`${JSON.stringify(manifestInfo ? { ...report, manifest: manifestInfo } : report)}\n`);
+  if (opts.json) io.out(jsonLine(manifestInfo ? { ...report, manifest: manifestInfo } : report));
   else io.out(scanTable(report));
   return report.images === 0 ? 1 : 0;
 }
@@ -204,6 +205,13 @@ export function registerScanCommand(program: Command): void {
         out: (s) => process.stdout.write(s),
         err: (s) => process.stderr.write(s),
       });
-      if (code !== 0) process.exitCode = code;
+      if (code !== 0)
+        throw new CliError(
+          'NO_DICOM_IMAGES',
+          'no readable DICOM images found (see the skipped files above)',
+          {
+            file: root,
+          },
+        );
     });
 }

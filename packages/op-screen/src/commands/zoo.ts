@@ -1,11 +1,9 @@
-import { downloadWeights, forwardTorchvision, ZooError, zooListing } from '@op-screen/efficientnet';
+import { downloadWeights, forwardTorchvision, zooListing } from '@op-screen/efficientnet';
 import type { Command } from 'commander';
+import { jsonLine } from './errors.js';
 
-/** Library errors keep their code on the way out: `op-screen: [WEIGHT_SHAPE_MISMATCH] ...`, exit 1. */
-function typed(err: unknown): Error {
-  if (err instanceof ZooError) return new Error(`[${err.code}] ${err.message}`);
-  return err instanceof Error ? err : new Error(String(err));
-}
+// Errors (ZooError, a missing file) are thrown as they are: src/cli.ts renders them in the one
+// error shape (`FILE_NOT_FOUND`, `WEIGHT_SHAPE_MISMATCH`, ...), exit 1.
 
 /** Registers `op-screen zoo` (owned by the library it wraps; see the facade README). */
 export function registerZooCommand(program: Command): void {
@@ -20,7 +18,7 @@ export function registerZooCommand(program: Command): void {
     .action((opts: { json?: boolean }) => {
       const list = zooListing();
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(list)}\n`);
+        process.stdout.write(jsonLine(list));
         return;
       }
       for (const e of list)
@@ -37,18 +35,14 @@ export function registerZooCommand(program: Command): void {
     .requiredOption('--arch <name>', 'architecture, e.g. efficientnet_b4')
     .option('--tag <tag>', 'weight tag, e.g. IMAGENET1K_V2 (default: the first listed)')
     .action(async (opts: { arch: string; tag?: string }) => {
-      try {
-        const path = await downloadWeights(opts.arch, {
-          tag: opts.tag,
-          onProgress: (r, t) => {
-            if (process.stderr.isTTY)
-              process.stderr.write(`\r${(r / 1e6).toFixed(1)}${t ? ` / ${(t / 1e6).toFixed(1)}` : ''} MB`);
-          },
-        });
-        process.stdout.write(`${path}\n`);
-      } catch (err) {
-        throw typed(err);
-      }
+      const path = await downloadWeights(opts.arch, {
+        tag: opts.tag,
+        onProgress: (r, t) => {
+          if (process.stderr.isTTY)
+            process.stderr.write(`\r${(r / 1e6).toFixed(1)}${t ? ` / ${(t / 1e6).toFixed(1)}` : ''} MB`);
+        },
+      });
+      process.stdout.write(`${path}\n`);
     });
 
   zoo
@@ -61,14 +55,9 @@ export function registerZooCommand(program: Command): void {
     .requiredOption('--input <file>', '.safetensors holding an NCHW float32 tensor named "input"')
     .option('--json', 'print {"arch","shape","logits"} as JSON')
     .action(async (opts: { arch: string; weights: string; input: string; json?: boolean }) => {
-      let r: Awaited<ReturnType<typeof forwardTorchvision>>;
-      try {
-        r = await forwardTorchvision({ arch: opts.arch, weights: opts.weights, input: opts.input });
-      } catch (err) {
-        throw typed(err);
-      }
+      const r = await forwardTorchvision({ arch: opts.arch, weights: opts.weights, input: opts.input });
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ arch: r.arch, shape: r.shape, logits: r.logits })}\n`);
+        process.stdout.write(jsonLine({ arch: r.arch, shape: r.shape, logits: r.logits }));
         return;
       }
       const [n, k] = r.shape;

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { Rect } from '@op-screen/mri-io';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -37,7 +37,15 @@ export interface ManifestRow {
 /** A row left out of the run and why (never the row's identifiers: only its line number). */
 export interface SkippedRow {
   line: number;
-  code: 'INVALID_ROW' | 'MISSING_FILE' | 'DUPLICATE' | 'UNREADABLE_IMAGE' | 'NO_LABEL' | 'EXCLUDED';
+  code:
+    | 'INVALID_ROW'
+    | 'MISSING_FILE'
+    | 'DUPLICATE'
+    | 'UNREADABLE_IMAGE'
+    | 'NO_LABEL'
+    | 'EXCLUDED'
+    /** The crop has no contrast (@op-screen/preprocess's `CONSTANT_CROP` pipeline warning). */
+    | 'CONSTANT_CROP';
   reason: string;
 }
 
@@ -74,7 +82,12 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 
 /** Zod schema of one raw CSV record's fields (strings), producing typed fields. */
 export const manifestRecordFields = z.object({
-  patient_id: z.string().trim().min(1, 'patient_id is empty'),
+  patient_id: z
+    .string()
+    .trim()
+    .min(1, 'patient_id is empty')
+    // a line break or other control character would break every file it is written to
+    .regex(/^[^\p{Cc}]*$/u, 'patient_id contains a control character (line break, tab, ...)'),
   sequence: z
     .string()
     .trim()
@@ -130,29 +143,103 @@ export const manifestRecordSchema = manifestRecordFields.refine(
   },
 );
 
-/** Parses and validates manifest CSV text; bad rows go to `skipped` with a reason and the run goes on. */
-export function parseManifest(text: string, manifestPath: string, opts: ManifestOptions = {}): Manifest {
-  const threshold = opts.tScoreThreshold ?? -2.5;
-  const checkFiles = opts.checkFiles ?? true;
-  let records: Record<string, string>[];
+/** A code that text never holds: NUL, the other C0 controls but tab/LF/CR, DEL, U+FFFD (bad UTF-8). */
+function isBinaryCode(c: number): boolean {
+  return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f || c === 0xfffd;
+}
+
+function notText(manifestPath: string, byte: number): OpScreenError {
+  return new OpScreenError(
+    'MANIFEST_UNREADABLE',
+    `${manifestPath} is not a text CSV (binary content at byte ${byte}).`,
+    manifestPath,
+  );
+}
+
+interface CsvRecord {
+  record: Record<string, string | undefined>;
+  /** Physical line the record starts on (1-based; blank lines and quoted line breaks counted). */
+  line: number;
+  fields: number;
+}
+
+/** csv-parse with line info: `info.lines` is the line a record ends on; its raw text has the rest. */
+function parseRecords(text: string, manifestPath: string): CsvRecord[] {
+  for (let i = 0; i < text.length; i++)
+    if (isBinaryCode(text.charCodeAt(i))) throw notText(manifestPath, Buffer.byteLength(text.slice(0, i)));
+  let parsed: Array<{ record: Record<string, string>; info: { lines: number }; raw: string }>;
   try {
-    records = parse(text, {
+    // CR LF and lone CR as LF first: csv-parse's line info is exact for LF line ends
+    parsed = parse(text.replace(/\r\n?/g, '\n'), {
       columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
       skip_empty_lines: true,
       relax_column_count: true,
       bom: true,
+      info: true,
+      raw: true,
     });
   } catch (err) {
+    // csv-parse's message quotes the offending text; report only where it is
+    const e = err as { code?: string; lines?: number };
     throw new OpScreenError(
       'MANIFEST_UNREADABLE',
-      `${manifestPath} is not valid CSV (${(err as Error).message}). Check quoting: roi boxes "x,y,w,h" must be quoted.`,
+      `${manifestPath} is not valid CSV (${e.code ?? 'parse error'}${e.lines ? ` at line ${e.lines}` : ''}). Check quoting: roi boxes "x,y,w,h" must be quoted.`,
       manifestPath,
     );
   }
+  return parsed.map(({ record, info, raw }) => {
+    const own = raw.replace(/^\n+/, '').replace(/\n$/, '');
+    return {
+      record,
+      line: info.lines - (own.match(/\n/g)?.length ?? 0),
+      fields: Object.values(record).filter((v) => v !== undefined).length,
+    };
+  });
+}
+
+const REQUIRED_COLUMNS = ['patient_id', 'sequence', 'level', 'image'] as const;
+
+/** The first zod issue as a sentence (`roi: expected "x,y,w,h" ...`), never the raw value. */
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `${issue?.path.join('.') || 'row'}: ${issue?.message ?? 'invalid'}`;
+}
+
+/** The validated record or why the row is skipped (without its identifiers). */
+function validateRecord(
+  rec: CsvRecord,
+  columns: number,
+  requireLabel: boolean,
+): { ok: true; r: z.infer<typeof manifestRecordFields> } | { ok: false; skip: Omit<SkippedRow, 'line'> } {
+  const missing = REQUIRED_COLUMNS.filter((c) => rec.record[c] === undefined);
+  if (missing.length)
+    return {
+      ok: false,
+      skip: {
+        code: 'INVALID_ROW',
+        reason: `missing column ${missing.join(', ')} (the row has ${rec.fields} fields, the header ${columns})`,
+      },
+    };
+  const parsed = manifestRecordFields.safeParse(rec.record);
+  if (!parsed.success) return { ok: false, skip: { code: 'INVALID_ROW', reason: issueText(parsed.error) } };
+  const r = parsed.data;
+  if (requireLabel && r.exclude === undefined && r.t_score === undefined && r.label === undefined)
+    return { ok: false, skip: { code: 'NO_LABEL', reason: 'neither t_score nor label given' } };
+  return { ok: true, r };
+}
+
+/**
+ * Parses and validates manifest CSV text; bad rows go to `skipped` with a reason and the run goes
+ * on. Rows are named by their physical line (header = 1), reasons name at most an image's file name.
+ */
+export function parseManifest(text: string, manifestPath: string, opts: ManifestOptions = {}): Manifest {
+  const threshold = opts.tScoreThreshold ?? -2.5;
+  const checkFiles = opts.checkFiles ?? true;
+  const records = parseRecords(text, manifestPath);
   if (records.length === 0)
     throw new OpScreenError('MANIFEST_EMPTY', `${manifestPath} has no data rows.`, manifestPath);
-  const header = Object.keys(records[0] as object);
-  for (const col of ['patient_id', 'sequence', 'level', 'image'])
+  const header = Object.keys(records[0]?.record as object);
+  for (const col of REQUIRED_COLUMNS)
     if (!header.includes(col))
       throw new OpScreenError(
         'MANIFEST_UNREADABLE',
@@ -163,31 +250,31 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
   const rows: ManifestRow[] = [];
   const skipped: SkippedRow[] = [];
   const seen = new Map<string, number>();
-  records.forEach((rec, i) => {
-    const line = i + 2;
-    const parsed = (opts.requireLabel === false ? manifestRecordFields : manifestRecordSchema).safeParse(rec);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      skipped.push({
-        line,
-        code: 'INVALID_ROW',
-        reason: `${issue?.path.join('.') || 'row'}: ${issue?.message ?? 'invalid'}`,
-      });
-      return;
+  for (const rec of records) {
+    const line = rec.line;
+    const v = validateRecord(rec, header.length, opts.requireLabel !== false);
+    if (!v.ok) {
+      skipped.push({ line, ...v.skip });
+      continue;
     }
-    const r = parsed.data;
+    const r = v.r;
     if (r.exclude !== undefined) {
       skipped.push({ line, code: 'EXCLUDED', reason: `excluded: ${r.exclude}` });
-      return;
+      continue;
     }
     const image = isAbsolute(r.image) ? r.image : resolve(base, r.image);
+    // the file's name at most: directories above it may name the patient
     if (checkFiles && !existsSync(image)) {
-      skipped.push({ line, code: 'MISSING_FILE', reason: `image not found: ${r.image}` });
-      return;
+      skipped.push({ line, code: 'MISSING_FILE', reason: `image not found (file ${basename(image)})` });
+      continue;
     }
     if (checkFiles && statSync(image).isDirectory() === false && statSync(image).size === 0) {
-      skipped.push({ line, code: 'UNREADABLE_IMAGE', reason: `image is an empty file: ${r.image}` });
-      return;
+      skipped.push({
+        line,
+        code: 'UNREADABLE_IMAGE',
+        reason: `image is an empty file (file ${basename(image)})`,
+      });
+      continue;
     }
     const key = `${r.patient_id}\u0000${r.sequence}\u0000${r.level}`;
     const first = seen.get(key);
@@ -197,7 +284,7 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
         code: 'DUPLICATE',
         reason: `duplicate of line ${first} (same patient, sequence and level)`,
       });
-      return;
+      continue;
     }
     seen.set(key, line);
     const label: 0 | 1 = r.t_score !== undefined ? (r.t_score <= threshold ? 1 : 0) : r.label === '1' ? 1 : 0;
@@ -214,20 +301,30 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
       slice: r.slice,
       csfRoi: r.csf_roi,
     });
-  });
+  }
   return { path: resolve(manifestPath), rows, skipped };
 }
 
 export async function readManifest(path: string, opts: ManifestOptions = {}): Promise<Manifest> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (err) {
     throw new OpScreenError(
       'MANIFEST_UNREADABLE',
-      `cannot read manifest ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Pass an existing CSV with --manifest.`,
+      `cannot read manifest ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
       path,
     );
+  }
+  // raw bytes are never echoed: a binary file is named by the offset of its first non-text byte
+  const control = bytes.findIndex(isBinaryCode);
+  if (control !== -1) throw notText(path, control);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const lossy = bytes.toString('utf8');
+    throw notText(path, Buffer.byteLength(lossy.slice(0, lossy.indexOf('\ufffd'))));
   }
   return parseManifest(text, path, opts);
 }
@@ -244,5 +341,8 @@ export function excludedCounts(skipped: SkippedRow[]): Partial<Record<ExcludeRea
 }
 
 export function skippedToCsv(skipped: SkippedRow[]): string {
-  return stringify([['line', 'code', 'reason'], ...skipped.map((s) => [String(s.line), s.code, s.reason])]);
+  // every field quoted: a reason can hold commas and quotes
+  return stringify([['line', 'code', 'reason'], ...skipped.map((s) => [String(s.line), s.code, s.reason])], {
+    quoted: true,
+  });
 }

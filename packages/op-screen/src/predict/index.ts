@@ -52,7 +52,7 @@ export async function predictManifest(
   if (!existsSync(metaPath))
     throw new OpScreenError(
       'MODEL_NOT_FOUND',
-      `${metaPath} not found; pass --model RUN_DIR/model of a finished op-screen reproduce run.`,
+      `${metaPath} not found; this is not the model directory of a finished op-screen reproduce run.`,
       metaPath,
     );
   const raw = JSON.parse(await readFile(metaPath, 'utf8')) as ModelMeta;
@@ -68,7 +68,7 @@ export async function predictManifest(
     skipped.push({ line: r.line, code: 'INVALID_ROW', reason: `the model was not trained on ${r.sequence}` });
     return false;
   });
-  const loaded = await loadVertebrae(usable, deps.read, deps.crop);
+  const loaded = await loadVertebrae(usable, deps.read, deps.crop, undefined, deps.checkCrop);
   skipped.push(...loaded.skipped);
   const prep = deps.makePreparer(cfg);
   const perImage = cfg.inputSize * cfg.inputSize * cfg.channels;

@@ -90,6 +90,7 @@ function inputsFor(d: FoldJobData, stored: StoredRun, cfg: RunConfig): Promise<R
       runPaths(d.runDir),
       defaultDeps(),
       (l) => log(`  ${l}`),
+      null,
       'worker',
     );
     cached = { key, inputs };

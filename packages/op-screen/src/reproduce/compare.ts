@@ -75,7 +75,8 @@ export async function writeComparedPredictions(
     const fr = outcomes.get(arch)?.foldResults as Map<string, FoldDone[]>;
     for (const r of predictionRows(cfg, fr, evaluations.get(arch) as Evaluation)) rows.push([arch, ...r]);
   }
-  await writeFileAtomic(paths.predictions, stringify(rows));
+  // every field quoted, as in a single-architecture run
+  await writeFileAtomic(paths.predictions, stringify(rows, { quoted: true }));
 }
 
 /** Scores of `b` in the order of `a`'s cases (both scored the same test cases). */

@@ -117,19 +117,36 @@ export interface ConfigOverrides {
 export function resolveConfig(o: ConfigOverrides): RunConfig {
   const presetName = (o.preset ?? 'quick') as PresetName;
   const base = PRESETS[presetName];
-  if (!base) throw new OpScreenError('BAD_OPTION', `unknown --preset "${o.preset}"; use quick or study.`);
+  if (!base)
+    throw new OpScreenError(
+      'BAD_OPTION',
+      `unknown preset "${o.preset}"; use quick or study.`,
+      undefined,
+      'preset',
+    );
   const cfg: RunConfig = { ...base };
   if (o.seed !== undefined) cfg.seed = o.seed;
   if (o.split !== undefined) {
     if (o.split !== 'patient' && o.split !== 'image')
-      throw new OpScreenError('BAD_OPTION', `--split must be patient or image (got "${o.split}").`);
+      throw new OpScreenError(
+        'BAD_OPTION',
+        `split must be patient or image (got "${o.split}").`,
+        undefined,
+        'split',
+      );
     cfg.split = o.split;
   }
   if (o.sequence !== undefined) {
     const s = o.sequence.toUpperCase();
     if (s === 'BOTH') cfg.sequences = ['T1', 'T2'];
     else if (s === 'T1' || s === 'T2') cfg.sequences = [s];
-    else throw new OpScreenError('BAD_OPTION', `--sequence must be T1, T2 or both (got "${o.sequence}").`);
+    else
+      throw new OpScreenError(
+        'BAD_OPTION',
+        `sequence must be T1, T2 or both (got "${o.sequence}").`,
+        undefined,
+        'sequence',
+      );
   }
   if (o.arch !== undefined) {
     const archs = o.arch.split(',').map((a) => a.trim());
@@ -152,7 +169,26 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
   if (cfg.preset === 'study' && cfg.weights === null)
     throw new OpScreenError(
       'WEIGHTS_REQUIRED',
-      `the study preset fine-tunes ImageNet-initialised ${cfg.arch}; pass the torchvision weights file with --weights FILE (e.g. efficientnet_b4_rwightman-7eb33cd5 converted to .safetensors; see "op-screen zoo list").`,
+      `the study preset fine-tunes ImageNet-initialised ${cfg.arch}; it needs the torchvision weights file (e.g. efficientnet_b4_rwightman-7eb33cd5 converted to .safetensors).`,
+      undefined,
+      'weights',
     );
-  return runConfigSchema.parse(cfg);
+  const parsed = runConfigSchema.safeParse(cfg);
+  if (!parsed.success) {
+    // a readable sentence (not zod's issue JSON) naming the option, e.g. epochs 0
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? 'config');
+    const option = CONFIG_OPTION[key] ?? key;
+    const value = (cfg as Record<string, unknown>)[key];
+    throw new OpScreenError(
+      'BAD_OPTION',
+      `invalid ${option} ${JSON.stringify(value)}: ${issue?.message ?? 'invalid value'}.`,
+      undefined,
+      option,
+    );
+  }
+  return parsed.data;
 }
+
+/** Run-config keys whose option (ConfigOverrides) has another name. */
+const CONFIG_OPTION: Record<string, string> = { synthPatients: 'patients', sequences: 'sequence' };

@@ -1,3 +1,4 @@
+import { basename, dirname } from 'node:path';
 import type { Slice2D } from '@op-screen/mri-io';
 import type { ManifestRow, PixelBox, SkippedRow } from '../manifest/index.js';
 import { centralMedian, type Region, regionMedian } from '../vbq.js';
@@ -10,6 +11,12 @@ export type SliceReader = (image: string, slice: number | undefined) => Promise<
 
 /** A ROI crop of a slice; boxes are clipped to the slice, an empty intersection is an error. */
 export type Cropper = (slice: SliceImage, box: PixelBox) => Region;
+
+/**
+ * Typed warnings about a crop that make it useless for training or scoring (`CONSTANT_CROP` from
+ * @op-screen/preprocess's pipeline check); a row with any is skipped with the warning's code.
+ */
+export type CropCheck = (crop: Region) => Array<{ code: string; message: string }>;
 
 export interface VertebraImage {
   row: ManifestRow;
@@ -25,6 +32,24 @@ export interface LoadResult {
   skipped: SkippedRow[];
 }
 
+/**
+ * A reader's message with every path cut to its file name: the directories above an image may
+ * name the patient (`/export/Smith_John/T1/IM0001`), and rows are identified by line only. The
+ * row's own image path (which may hold spaces) first, then anything else that looks like a path.
+ */
+export function withoutDirectories(message: string, image?: string): string {
+  let m = message;
+  if (image) {
+    m = m.split(`(${image})`).join(`(file ${basename(image)})`);
+    m = m.split(image).join(`(file ${basename(image)})`);
+    m = m.split(dirname(image)).join('(directory)');
+  }
+  return m.replace(/(?<=^|[\s'"(=])(?:[A-Za-z]:)?(?:[\\/][^\s\\/'"()<>,;:]+)+[\\/]?/g, (path) => {
+    const name = basename(path.replace(/[\\/]+$/, '').replace(/\\/g, '/'));
+    return name ? `(file ${name})` : path;
+  });
+}
+
 function boxInside(b: PixelBox, s: SliceImage): boolean {
   return b.x >= 0 && b.y >= 0 && b.x + b.width <= s.columns && b.y + b.height <= s.rows;
 }
@@ -38,6 +63,7 @@ export async function loadVertebrae(
   read: SliceReader,
   crop: Cropper,
   onProgress?: (done: number, total: number) => void,
+  check?: CropCheck,
 ): Promise<LoadResult> {
   const cache = new Map<string, Promise<SliceImage>>();
   const images: VertebraImage[] = [];
@@ -64,6 +90,11 @@ export async function loadVertebrae(
         continue;
       }
       const region = crop(slice, box);
+      const warning = check?.(region)[0];
+      if (warning) {
+        skipped.push({ line: row.line, code: warning.code as SkippedRow['code'], reason: warning.message });
+        continue;
+      }
       let csfSignal: number | undefined;
       if (row.csfRoi && boxInside(row.csfRoi, slice)) csfSignal = regionMedian(crop(slice, row.csfRoi));
       images.push({ row, crop: region, marrowSignal: centralMedian(region), csfSignal });
@@ -72,7 +103,7 @@ export async function loadVertebrae(
       skipped.push({
         line: row.line,
         code: 'UNREADABLE_IMAGE',
-        reason: `${e.code ?? 'ERROR'}: ${(e.message ?? String(err)).split('\n')[0]}`,
+        reason: `${e.code ?? 'ERROR'}: ${withoutDirectories((e.message ?? String(err)).split('\n')[0] ?? '', row.image)}`,
       });
     } finally {
       onProgress?.(++done, rows.length);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { OpScreenError } from '../errors.js';
+import type { Manifest } from '../manifest/index.js';
 import type { RunPaths } from '../run/rundir.js';
 import type { RunConfig } from './config.js';
 import type { VertebraImage } from './data.js';
@@ -45,6 +46,8 @@ export async function prepareRunInputs(
   paths: RunPaths,
   deps: ReproduceDeps,
   log: (line: string) => void,
+  /** The manifest at `manifestArg`, when the caller has read it already. */
+  given: Manifest | null = null,
   /** A queue worker only reads the run directory (the coordinator wrote the cohort and skipped.csv). */
   role: 'coordinator' | 'worker' = 'coordinator',
 ): Promise<RunInputs> {
@@ -55,7 +58,7 @@ export async function prepareRunInputs(
       `${cohortManifest} is missing; the coordinator writes the synthetic cohort before it queues jobs, so this worker does not see the same run directory`,
       cohortManifest,
     );
-  const cohort = await resolveCohort(manifestArg, cfg, paths, log);
+  const cohort = await resolveCohort(manifestArg, cfg, paths, log, given);
   const loaded = await loadImages(cohort, deps, paths, log, role === 'coordinator');
   const prepared = prepareInputs(loaded.images, cfg, deps);
   const split = splitVertebrae(loaded.images, cfg);

@@ -7,7 +7,7 @@ import { registerWasmKernels } from '@op-screen/wasm-kernels';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
-import type { Cropper, SliceImage, SliceReader } from './data.js';
+import type { CropCheck, Cropper, SliceImage, SliceReader } from './data.js';
 import type { Engine, EpochRecord, FitSummary, Preparer, TrainBatch } from './engine.js';
 import type { ReproduceDeps } from './types.js';
 
@@ -41,6 +41,13 @@ export function createPreparer(cfg: RunConfig): Preparer {
     },
   };
 }
+
+/**
+ * The pipeline's input check (@op-screen/preprocess `inputWarnings`, what `runChecked` reports):
+ * a constant or nearly constant crop is `CONSTANT_CROP`, skipped rather than trained on.
+ */
+export const constantCropCheck: CropCheck = (crop) =>
+  pre.inputWarnings(pre.imageFromData(crop.data, { height: crop.height, width: crop.width, channels: 1 }));
 
 /** Reads one slice through @op-screen/mri-io: a DICOM file, a DICOM series directory (mid-sagittal by default) or a NIfTI volume. */
 export const mriIoSliceReader: SliceReader = async (
@@ -142,6 +149,7 @@ export function defaultDeps(): ReproduceDeps {
     engine: efficientnetEngine,
     read: mriIoSliceReader,
     crop: roiCropper,
+    checkCrop: constantCropCheck,
     makePreparer: createPreparer,
     versions: packageVersions,
   };

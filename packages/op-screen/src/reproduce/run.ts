@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { readManifest } from '../manifest/index.js';
 import { queueExecutor } from '../queue/coordinator.js';
 import { parseQueueUrl } from '../queue/url.js';
 import type { Report } from '../report/schema.js';
@@ -55,6 +56,9 @@ export async function reproduce(
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const cfg = resolveConfig(opts);
   const manifestArg = manifestArgument(opts);
+  // read and validated before the run directory is claimed: a bad manifest leaves nothing behind
+  const given =
+    manifestArg === null ? null : await readManifest(manifestArg, { tScoreThreshold: cfg.tScoreThreshold });
   // Parsed before the run directory exists, so a mistyped URL leaves nothing behind.
   const queue = opts.queue ? parseQueueUrl(opts.queue) : undefined;
   const { paths, resumed } = await prepareRunDir(
@@ -74,6 +78,7 @@ export async function reproduce(
     paths,
     deps,
     log,
+    given,
   );
   log(
     `split: ${split.split.test.length} test vertebrae, ${cfg.folds} folds; patients in more than one split: ${split.split.groupsInMultipleSplits}`,

@@ -1,7 +1,7 @@
 import type { KeyedScore } from '@op-screen/metrics';
 import type { ManifestRow } from '../manifest/index.js';
 import type { RunConfig } from './config.js';
-import type { Cropper, SliceReader } from './data.js';
+import type { CropCheck, Cropper, SliceReader } from './data.js';
 import type { Engine, FitSummary, Preparer } from './engine.js';
 
 /**
@@ -29,6 +29,8 @@ export interface ReproduceDeps {
   engine: Engine;
   read: SliceReader;
   crop: Cropper;
+  /** Rows whose crop it warns about are skipped (default: preprocess's `CONSTANT_CROP` check; none when absent). */
+  checkCrop?: CropCheck;
   makePreparer(cfg: RunConfig): Preparer;
   versions(): Promise<Record<string, string>>;
 }

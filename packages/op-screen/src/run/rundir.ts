@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OpScreenError } from '../errors.js';
@@ -91,13 +91,11 @@ export async function prepareRunDir(
 ): Promise<PreparedRun> {
   const paths = runPaths(root);
   const exists = existsSync(root);
+  if (exists && !statSync(root).isDirectory())
+    throw new OpScreenError('OUT_NOT_DIRECTORY', `${root} is a file, not a run directory.`, root);
   const entries = exists ? await readdir(root) : [];
   if (entries.length > 0 && !resume)
-    throw new OpScreenError(
-      'OUT_NOT_EMPTY',
-      `${root} is not empty; op-screen never overwrites files. Pass --resume to continue that run, or choose a new --out directory.`,
-      root,
-    );
+    throw new OpScreenError('OUT_NOT_EMPTY', `${root} is not empty; op-screen never overwrites files.`, root);
   const stored = { config, inputs };
   if (entries.length > 0 && resume) {
     const prev = await readJson<typeof stored>(paths.config);

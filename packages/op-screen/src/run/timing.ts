@@ -22,7 +22,11 @@ export class RunTimer {
     const timing = (await readJson<TimingFile>(path)) ?? { sessions: [] };
     const session = { startedAt: new Date().toISOString(), seconds: 0 };
     timing.sessions.push(session);
-    return new RunTimer(path, timing, session, t0);
+    const timer = new RunTimer(path, timing, session, t0);
+    // on disk at once: a session killed before its first epoch is still listed (with the time
+    // it had when it started), and a later session never overwrites the list without it
+    await timer.save();
+    return timer;
   }
 
   get sessions(): number {

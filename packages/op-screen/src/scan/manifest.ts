@@ -128,7 +128,12 @@ export function buildManifest(
       }
     }
   }
-  return { csv: stringify(records), rows: records.length - 1, choices, dxa: dxa ? matches : null };
+  return {
+    csv: stringify(records, { quoted: true }),
+    rows: records.length - 1,
+    choices,
+    dxa: dxa ? matches : null,
+  };
 }
 
 /** Writes `data` atomically (temp file created with `mode`, fsync, rename). */
@@ -150,13 +155,16 @@ export async function writeFileAtomicMode(path: string, data: string, mode: numb
 
 /** KEY.csv: pseudonym -> PatientID, AccessionNumber(s), StudyInstanceUID(s). Only for a mode-0600 file. */
 export function keyCsv(identities: PatientIdentity[]): string {
-  return stringify([
-    ['pseudonym', 'patient_id', 'accession_numbers', 'study_instance_uids'],
-    ...identities.map((i) => [
-      i.key,
-      i.patientId,
-      i.accessionNumbers.join(';'),
-      i.studyInstanceUIDs.join(';'),
-    ]),
-  ]);
+  return stringify(
+    [
+      ['pseudonym', 'patient_id', 'accession_numbers', 'study_instance_uids'],
+      ...identities.map((i) => [
+        i.key,
+        i.patientId,
+        i.accessionNumbers.join(';'),
+        i.studyInstanceUIDs.join(';'),
+      ]),
+    ],
+    { quoted: true },
+  );
 }

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -90,7 +91,14 @@ const manifestAge = (age: number) => String(Math.min(90, Math.max(18, Math.round
  */
 export async function writeSyntheticCohort(dir: string, opts: SynthOptions): Promise<SynthResult> {
   if (!Number.isInteger(opts.patients) || opts.patients < 2)
-    throw new OpScreenError('BAD_OPTION', `--patients must be an integer >= 2 (got ${opts.patients}).`);
+    throw new OpScreenError(
+      'BAD_OPTION',
+      `patients must be an integer >= 2 (got ${opts.patients}).`,
+      undefined,
+      'patients',
+    );
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new OpScreenError('OUT_NOT_DIRECTORY', `${dir} is a file, not a directory.`, dir);
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0)
     throw new OpScreenError(

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OpScreenError } from '../../errors.js';
@@ -29,6 +29,8 @@ export function manifestArgument(opts: { manifest?: string; data?: string }): st
   // would block the retry (OUT_NOT_EMPTY).
   if (path !== null && !existsSync(path))
     throw new OpScreenError('MANIFEST_UNREADABLE', `manifest ${path} does not exist.`, path);
+  if (path !== null && statSync(path).isDirectory())
+    throw new OpScreenError('MANIFEST_UNREADABLE', `manifest ${path} is a directory, not a CSV file.`, path);
   return path;
 }
 
@@ -38,6 +40,8 @@ export async function resolveCohort(
   cfg: RunConfig,
   paths: RunPaths,
   log: (line: string) => void,
+  /** The manifest at `manifestArg`, when the caller has read it already. */
+  given: Manifest | null = null,
 ): Promise<Cohort> {
   let manifestPath = manifestArg;
   if (manifestPath === null) {
@@ -54,7 +58,7 @@ export async function resolveCohort(
       log(`synthetic cohort: ${cfg.synthPatients} patients in ${paths.cohort}`);
     }
   }
-  const manifest = await readManifest(manifestPath, { tScoreThreshold: cfg.tScoreThreshold });
+  const manifest = given ?? (await readManifest(manifestPath, { tScoreThreshold: cfg.tScoreThreshold }));
   const rows = manifest.rows.filter((r) => cfg.sequences.includes(r.sequence));
   // A cohort written by `op-screen synth` and passed with --data / --manifest stays marked synthetic.
   const sidecar = await readSynthSidecar(manifestPath);

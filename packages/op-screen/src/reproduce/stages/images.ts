@@ -17,14 +17,20 @@ export interface LoadedImages {
 /** Stage 2: read every row's slice, crop the vertebra, measure the VBQ signals; skipped rows go to skipped.csv. */
 export async function loadImages(
   cohort: Cohort,
-  deps: Pick<ReproduceDeps, 'read' | 'crop'>,
+  deps: Pick<ReproduceDeps, 'read' | 'crop' | 'checkCrop'>,
   paths: RunPaths,
   log: (line: string) => void,
   /** False on queue workers: skipped.csv is the coordinator's to write. */
   writeSkipped = true,
 ): Promise<LoadedImages> {
   const loadBar = createProgress('reading images', cohort.rows.length);
-  const loaded = await loadVertebrae(cohort.rows, deps.read, deps.crop, (d) => loadBar.update(d));
+  const loaded = await loadVertebrae(
+    cohort.rows,
+    deps.read,
+    deps.crop,
+    (d) => loadBar.update(d),
+    deps.checkCrop,
+  );
   loadBar.stop();
   const skipped = [...cohort.manifest.skipped, ...loaded.skipped].sort((a, b) => a.line - b.line);
   if (writeSkipped) await writeFileAtomic(paths.skipped, skippedToCsv(skipped));

@@ -58,7 +58,8 @@ export async function writePredictions(
 ): Promise<void> {
   await writeFileAtomic(
     paths.predictions,
-    stringify([PREDICTION_COLUMNS, ...predictionRows(cfg, foldResults, ev)]),
+    // every field quoted: a patient_id is the manifest's text
+    stringify([PREDICTION_COLUMNS, ...predictionRows(cfg, foldResults, ev)], { quoted: true }),
   );
 }
 
