@@ -191,7 +191,9 @@ describe('reproduce --queue with op-screen worker (real redis-server, CLI child 
     const w = worker();
     expect(await exited(coord, 180_000), coord.output()).toBe(1);
     expect(coord.output()).toMatch(/failed: RUN_INPUTS_CHANGED/);
-    expect(coord.output()).toMatch(/op-screen: .*fold job\(s\) failed on the queue/);
+    expect(coord.output()).toMatch(
+      /op-screen( reproduce)?: .*fold job\(s\) failed on the queue.*QUEUE_JOB_FAILED/,
+    );
     // Bounded: the job was tried exactly `attempts` (2) times.
     expect(w.output().match(/T1 fold \d: attempt 2/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
     expect(w.output()).not.toMatch(/attempt 3/);
