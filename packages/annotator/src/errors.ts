@@ -4,7 +4,8 @@ export type AnnotatorErrorCode =
   | 'MANIFEST_CHANGED'
   | 'BAD_SAVE'
   | 'BAD_OPTION'
-  | 'MODEL_NOT_SUPPORTED'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_UNREADABLE'
   | 'APP_NOT_BUILT';
 
 /** Errors of @op-screen/annotator: a stable `code`, the file concerned, and what to do. */

@@ -26,6 +26,7 @@ export {
 export { AnnotatorError, type AnnotatorErrorCode } from './errors.js';
 export { mapBox, type PlaneGeometry } from './geometry.js';
 export { type LoadedManifest, loadAnnotationManifest, saveOwnedColumns } from './manifest-file.js';
+export { type LoadedModel, loadModelDir, type ModelInfo, resolveModelDir } from './model-dir.js';
 export {
   type AnnotateServer,
   type AnnotateServerOptions,

@@ -8,11 +8,15 @@ import { fileURLToPath } from 'node:url';
 import type { SaveRequest } from './columns.js';
 import { AnnotatorError } from './errors.js';
 import { type LoadedManifest, loadAnnotationManifest, saveOwnedColumns } from './manifest-file.js';
+import { type LoadedModel, loadModelDir } from './model-dir.js';
 
 export interface AnnotateServerOptions {
   /** The manifest CSV to annotate (edited in place; the original is kept once as FILE.orig). */
   manifest: string;
-  /** A run's model directory for in-browser predictions: not supported yet (MODEL_NOT_SUPPORTED). */
+  /**
+   * A finished `op-screen reproduce` run (RUN_DIR, or RUN_DIR/model) for in-browser predictions:
+   * its fold models, preprocessing and thresholds are served to the page.
+   */
   model?: string;
   /** Port on 127.0.0.1; 0 or absent picks a free one. */
   port?: number;
@@ -115,12 +119,6 @@ export function isUnsafePath(rawPath: string): boolean {
  * JSON line `{"url": "http://127.0.0.1:PORT/?token=..."}`.
  */
 export async function startAnnotateServer(options: AnnotateServerOptions): Promise<AnnotateServer> {
-  if (options.model !== undefined)
-    throw new AnnotatorError(
-      'MODEL_NOT_SUPPORTED',
-      'in-browser predictions (--model) need the browser build of @op-screen/efficientnet, which is not available yet; run without --model and use `op-screen predict`',
-      options.model,
-    );
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new AnnotatorError('BAD_OPTION', `--port must be an integer 0-65535 (got ${options.port})`);
@@ -129,6 +127,8 @@ export async function startAnnotateServer(options: AnnotateServerOptions): Promi
   for (const name of await readdir(appDir))
     if (name !== 'index.html') assets.set(`/app/${name}`, join(appDir, name));
   const indexHtml = await readFile(join(appDir, 'index.html'), 'utf8');
+  const model: LoadedModel | undefined =
+    options.model === undefined ? undefined : await loadModelDir(options.model);
   let loaded: LoadedManifest = await loadAnnotationManifest(options.manifest);
   const token = randomBytes(24).toString('base64url');
   let saving: Promise<unknown> = Promise.resolve();
@@ -158,7 +158,12 @@ export async function startAnnotateServer(options: AnnotateServerOptions): Promi
       saving = write.catch(() => {});
       return sendJson(res, 200, { version: await write });
     }
-    const file = req.method === 'GET' ? (assets.get(path) ?? loaded.files.get(path)) : undefined;
+    if (req.method === 'GET' && path === '/api/model')
+      return model ? sendJson(res, 200, model.info) : send(res, 404, 'not found');
+    const file =
+      req.method === 'GET'
+        ? (assets.get(path) ?? loaded.files.get(path) ?? model?.files.get(path))
+        : undefined;
     if (file === undefined) return send(res, 404, 'not found');
     return send(res, 200, await readFile(file), TYPES[extname(file)] ?? 'application/octet-stream');
   };

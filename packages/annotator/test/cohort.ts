@@ -29,3 +29,48 @@ export function synthCohort(patients = 2, seed = 7): { dir: string; manifest: st
   writeFileSync(manifest, original);
   return { dir, manifest, original };
 }
+
+/**
+ * A tiny real run for the --model tests: `op-screen synth` (12 patients, boxes and exclusions as
+ * synth writes them) and `op-screen reproduce --preset tiny --epochs 1 --sequence T1` on it
+ * (ResNet-18 on 32x32 crops, 2 folds, T1 only to keep CI short: about 35 s on 2 cores).
+ */
+export function trainedRun(seed = 3): { dir: string; manifest: string; run: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'op-screen-annotate-run-'));
+  const cohort = join(dir, 'cohort');
+  const run = join(dir, 'run');
+  const cli = (args: string[]) => execFileSync(process.execPath, [CLI, ...args], { stdio: 'ignore' });
+  cli(['synth', '--out', cohort, '--patients', '12', '--seed', String(seed)]);
+  const manifest = join(cohort, 'manifest.csv');
+  cli([
+    'reproduce',
+    '--manifest',
+    manifest,
+    '--preset',
+    'tiny',
+    '--epochs',
+    '1',
+    '--sequence',
+    'T1',
+    '--out',
+    run,
+  ]);
+  return { dir, manifest, run };
+}
+
+/** `op-screen predict` on a run's model: the rows' scores by `patient sequence level`. */
+export function cliPredictions(run: string, manifest: string): Map<string, number> {
+  const out = join(mkdtempSync(join(tmpdir(), 'op-screen-predict-')), 'predictions.csv');
+  execFileSync(
+    process.execPath,
+    [CLI, 'predict', '--model', join(run, 'model'), '--manifest', manifest, '--out', out],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+  return new Map(rows.map((r) => [`${r.patient_id} ${r.sequence} ${r.level}`, Number(r.score)]));
+}
+
+/** The CLI's path, for tests that start `op-screen annotate` itself. */
+export const OP_SCREEN_CLI = CLI;

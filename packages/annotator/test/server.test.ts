@@ -1,5 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelDir, resolveModelDir } from '../src/model-dir.js';
 import { type AnnotateServer, isUnsafePath, startAnnotateServer } from '../src/server.js';
 import { synthCohort } from './cohort.js';
 
@@ -119,12 +123,117 @@ describe('annotate server', () => {
     expect(isUnsafePath('/files/%ZZ')).toBe(true);
     expect(isUnsafePath('/files/a%00b')).toBe(true);
   });
+});
 
-  it('refuses --model with a typed error (in-browser inference is not built yet)', async () => {
+/** A run directory shaped like `op-screen reproduce`'s: model/meta.json and T1/fold-K/model.json + a shard. */
+function fakeRun(opts: { shard?: string } = {}): string {
+  const run = mkdtempSync(join(tmpdir(), 'annotate-model-'));
+  mkdirSync(join(run, 'model'));
+  writeFileSync(join(run, 'report.json'), '{"secret": true}');
+  writeFileSync(
+    join(run, 'model', 'meta.json'),
+    JSON.stringify({
+      config: { arch: 'resnet18', inputSize: 32, channels: 1 },
+      sequences: ['T1'],
+      folds: 2,
+      preprocessing: { pipeline: { name: 'quick-32', steps: [] } },
+      thresholds: { T1: { image: 0.41, patient: 0.43 } },
+    }),
+  );
+  for (const k of [0, 1]) {
+    const dir = join(run, 'model', 'T1', `fold-${k}`);
+    mkdirSync(dir, { recursive: true });
+    const shard = opts.shard ?? 'group1-shard1of1.bin';
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: [shard] }] }));
+    writeFileSync(join(dir, 'group1-shard1of1.bin'), Buffer.from([k, 1, 2, 3]));
+    writeFileSync(join(dir, 'other.bin'), 'not listed');
+  }
+  return run;
+}
+
+describe('annotate server with --model', () => {
+  const cohort = synthCohort(2, 12);
+  const run = fakeRun();
+  let server: AnnotateServer;
+  const t = () => `token=${server.token}`;
+  beforeAll(async () => {
+    server = await startAnnotateServer({ manifest: cohort.manifest, model: run, stdout: null });
+  });
+  afterAll(() => server?.close());
+
+  it('accepts the run directory or its model directory, and serves the run meta as JSON', async () => {
+    expect(resolveModelDir(run)).toBe(join(run, 'model'));
+    expect(resolveModelDir(join(run, 'model'))).toBe(join(run, 'model'));
+    const r = await rawGet(server.port, `/api/model?${t()}`);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toEqual({
+      sequences: ['T1'],
+      folds: 2,
+      arch: 'resnet18',
+      inputSize: 32,
+      channels: 1,
+      pipeline: { name: 'quick-32', steps: [] },
+      thresholds: { T1: { image: 0.41, patient: 0.43 } },
+      models: { T1: ['/model/T1/fold-0/model.json', '/model/T1/fold-1/model.json'] },
+      pooling: 'mean',
+    });
+  });
+
+  it("serves each fold's model.json and the shards it lists, with the token only", async () => {
+    expect((await rawGet(server.port, `/model/T1/fold-1/model.json?${t()}`)).status).toBe(200);
+    const shard = await rawGet(server.port, `/model/T1/fold-1/group1-shard1of1.bin?${t()}`);
+    expect(shard.status).toBe(200);
+    expect([...Buffer.from(shard.body, 'latin1')]).toEqual([1, 1, 2, 3]);
+    for (const path of ['/api/model', '/model/T1/fold-0/model.json', '/model/T1/fold-0/group1-shard1of1.bin'])
+      expect((await rawGet(server.port, path)).status, path).toBe(403);
+  });
+
+  it('refuses model files outside the list, ../ and the rest of the run directory', async () => {
+    for (const path of [
+      '/model/T1/fold-0/../../meta.json',
+      '/model/T1/%2e%2e/fold-0/model.json',
+      '/model//meta.json',
+    ])
+      expect((await rawGet(server.port, `${path}?${t()}`)).status, path).toBe(400);
+    for (const path of [
+      '/model/meta.json',
+      '/model/T1/fold-0/other.bin',
+      '/model/T1/fold-2/model.json',
+      '/model/T1/fold-0/',
+      '/model/report.json',
+      '/report.json',
+      `/model${run}/report.json`,
+    ])
+      expect((await rawGet(server.port, `${path}?${t()}`)).status, path).toBe(404);
+  });
+
+  it('answers 404 on /api/model without --model', async () => {
+    const plain = await startAnnotateServer({ manifest: cohort.manifest, stdout: null });
+    try {
+      expect((await rawGet(plain.port, `/api/model?token=${plain.token}`)).status).toBe(404);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('refuses a directory with no run, a shard path leaving the fold directory, a missing shard', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'annotate-nomodel-'));
     await expect(
-      startAnnotateServer({ manifest: cohort.manifest, model: '/x/model', stdout: null }),
-    ).rejects.toMatchObject({
-      code: 'MODEL_NOT_SUPPORTED',
+      startAnnotateServer({ manifest: cohort.manifest, model: empty, stdout: null }),
+    ).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', file: empty });
+    await expect(loadModelDir(fakeRun({ shard: '../../meta.json' }))).rejects.toMatchObject({
+      code: 'MODEL_UNREADABLE',
+      message: expect.stringContaining('is not a file name beside model.json'),
+    });
+    await expect(loadModelDir(fakeRun({ shard: 'missing.bin' }))).rejects.toMatchObject({
+      code: 'MODEL_UNREADABLE',
+      message: expect.stringContaining('weight shard missing'),
+    });
+    const noFold = fakeRun();
+    rmSync(join(noFold, 'model', 'T1', 'fold-1'), { recursive: true });
+    await expect(loadModelDir(noFold)).rejects.toMatchObject({
+      code: 'MODEL_UNREADABLE',
+      message: expect.stringContaining('fold model T1 fold 1 is missing'),
     });
   });
 });

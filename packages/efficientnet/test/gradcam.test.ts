@@ -31,7 +31,12 @@ describe('Grad-CAM', () => {
   });
 
   it('picks a graph cut of a zoo ResNet automatically and reproduces the model logit', () => {
-    const model = createModel('resnet18', { inputShape: [32, 32, 1], numClasses: 1, seed: 2 });
+    const model = createModel('resnet18', {
+      inputShape: [32, 32, 1],
+      numClasses: 1,
+      headInit: 'random',
+      seed: 2,
+    });
     const x = Float32Array.from({ length: 32 * 32 }, (_, i) => Math.sin(i / 7));
     const r = gradCam(model, x, [32, 32, 1], { minSize: 2 });
     const logit = tf.tidy(
@@ -45,7 +50,12 @@ describe('Grad-CAM', () => {
   });
 
   it('refuses a layer that a skip connection crosses, and an impossible minSize, with ZooError INVALID_OPTION', () => {
-    const model = createModel('resnet18', { inputShape: [32, 32, 1], numClasses: 1, seed: 2 });
+    const model = createModel('resnet18', {
+      inputShape: [32, 32, 1],
+      numClasses: 1,
+      headInit: 'random',
+      seed: 2,
+    });
     const x = new Float32Array(32 * 32);
     // layer1.0.conv1's output is bypassed by the block's identity shortcut, so it does not cut the graph
     const codeOf = (f: () => unknown) => {

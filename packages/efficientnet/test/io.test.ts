@@ -35,6 +35,7 @@ describe('tfjs layers-model save -> load', () => {
         inputShape: [64, 64, 3] as [number, number, number],
         numClasses: 1,
         classifierActivation: 'sigmoid' as const,
+        headInit: 'random' as const,
         seed: 3,
       },
     ],

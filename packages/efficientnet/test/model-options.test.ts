@@ -79,16 +79,16 @@ describe('architecture options', () => {
     model.dispose();
   });
 
-  it("headInit 'zeros' starts the classifier at exactly zero and leaves every other weight as the default build", () => {
+  it("headInit 'zeros' starts the classifier at exactly zero and leaves every other weight as the 'random' build", () => {
     const opts = { inputShape: [32, 32, 3] as [number, number, number], numClasses: 1, seed: 5 };
-    const plain = createModel('efficientnet_b0', opts);
+    const plain = createModel('efficientnet_b0', { ...opts, headInit: 'random' });
     const dflt = createModel('efficientnet_b0', { ...opts, headInit: 'default' });
     const zero = createModel('efficientnet_b0', { ...opts, headInit: 'zeros' });
     const values = (m: tfl.LayersModel) =>
       new Map(m.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
     const [p, d, z] = [values(plain), values(dflt), values(zero)];
     const head = ['classifier.1/kernel', 'classifier.1/bias'];
-    // 'default' is the same build as leaving the option out, and its kernel is the seeded uniform one
+    // 'default' (the old name) is the 'random' build, and its kernel is the seeded uniform one
     expect(d).toEqual(p);
     const kernel = p.get('classifier.1/kernel') ?? [];
     expect(kernel.length).toBe(1280);
@@ -104,6 +104,38 @@ describe('architecture options', () => {
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );
     for (const m of [plain, dflt, zero]) m.dispose();
+  });
+
+  it('defaults a one-logit head to zeros (first loss ln 2), any other head to the random init', () => {
+    const opts = { inputShape: [64, 64, 3] as [number, number, number], seed: 3 };
+    const x = tf.randomNormal([8, 64, 64, 3], 0, 1, 'float32', 4);
+    const y = tf.tensor2d([0, 1, 0, 1, 1, 0, 1, 0], [8, 1]);
+    // training-mode logits (BatchNorm on batch statistics), as the first epoch of fineTune sees them
+    const firstLoss = (m: tfl.LayersModel) =>
+      tf.tidy(() => {
+        const logits = m.apply(x, { training: true }) as tf.Tensor;
+        const sd = tf.sqrt(tf.moments(logits).variance).dataSync()[0] as number;
+        const loss = tf.losses.sigmoidCrossEntropy(y, logits).dataSync()[0] as number;
+        return { sd, loss };
+      });
+    for (const arch of ['efficientnet_b0', 'resnet18']) {
+      const calm = createModel(arch, { ...opts, numClasses: 1 });
+      const wild = createModel(arch, { ...opts, numClasses: 1, headInit: 'random' });
+      const c = firstLoss(calm);
+      const w = firstLoss(wild);
+      expect(c.sd, arch).toBe(0);
+      expect(c.loss, arch).toBeCloseTo(Math.log(2), 6);
+      // the random head this default replaces: logits spread by whole units, a loss far above ln 2
+      expect(w.sd, arch).toBeGreaterThan(1);
+      expect(w.loss, arch).toBeGreaterThan(1);
+      for (const m of [calm, wild]) m.dispose();
+    }
+    // a 2-unit or ImageNet head keeps the random init
+    const two = createModel('resnet18', { ...opts, numClasses: 2 });
+    expect(Array.from(two.getLayer('fc').getWeights()[0]?.dataSync() ?? []).some((v) => v !== 0)).toBe(true);
+    two.dispose();
+    x.dispose();
+    y.dispose();
   });
 
   it('names the first shape mismatch and a missing tensor', () => {

@@ -1,7 +1,8 @@
 // `op-screen annotate` starts @op-screen/annotator's server: one JSON line with the URL on stdout,
-// the page served with the token and refused without it; --model is refused with its code.
+// the page served with the token and refused without it; --model without a run is refused.
+// (--model with a real run: @op-screen/annotator's predict.e2e.test.ts starts this CLI with one.)
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,15 +43,20 @@ describe('op-screen annotate', () => {
     expect((await fetch(url.replace(/\?token=.*/, ''))).status).toBe(403);
   });
 
-  it('refuses --model, saying in-browser predictions are not available yet', () => {
+  it('refuses --model naming a directory without a finished run (MODEL_NOT_FOUND), before listening', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'annotate-cli-nomodel-'));
+    const manifest = join(dir, 'manifest.csv');
+    writeFileSync(manifest, 'patient_id,sequence,level,image\n');
     const r = spawnSync(
       process.execPath,
-      [CLI, 'annotate', '--manifest', 'x.csv', '--model', 'run/model', '--no-open'],
+      [CLI, 'annotate', '--manifest', manifest, '--model', dir, '--no-open'],
       {
         encoding: 'utf8',
       },
     );
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('in-browser predictions (--model) need the browser build');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('no meta.json here or in its model/ directory');
+    expect(r.stderr).toContain('(MODEL_NOT_FOUND)');
   });
 });

@@ -1,8 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { createModel } from '@op-screen/efficientnet';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/reproduce/config.js';
-import { efficientnetEngine } from '../src/reproduce/ports.js';
+import { efficientnetEngine, trainerWorkers } from '../src/reproduce/ports.js';
 
 const values = (m: tfl.LayersModel) =>
   new Map(m.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
@@ -11,10 +12,11 @@ describe('efficientnetEngine.createModel', () => {
   it('builds the seeded zoo network with its one-logit head at exactly zero (p = 0.5 at the start)', async () => {
     const cfg = resolveConfig({ preset: 'tiny' });
     const model = (await efficientnetEngine.createModel(cfg, 7)) as tfl.LayersModel;
-    // the zoo's own build with the same seed: only the head may differ
+    // the zoo's random-head build with the same seed: only the head may differ
     const reference = createModel(cfg.arch, {
       inputShape: [cfg.inputSize, cfg.inputSize, cfg.channels],
       numClasses: 1,
+      headInit: 'random',
       seed: 7,
     });
     const got = values(model);
@@ -29,5 +31,16 @@ describe('efficientnetEngine.createModel', () => {
     for (const [name, v] of ref) if (!head.includes(name)) expect(got.get(name), name).toEqual(v);
     efficientnetEngine.dispose(model);
     reference.dispose();
+  });
+});
+
+describe('trainerWorkers', () => {
+  it("pins workers: 0 to one replica per core on wasm/cpu (the trainer's earlier default), whatever the trainer now picks", () => {
+    const cfg = resolveConfig({ preset: 'tiny' });
+    expect(cfg.workers).toBe(0);
+    expect(trainerWorkers(cfg, 'wasm')).toBe(availableParallelism());
+    expect(trainerWorkers(cfg, 'cpu')).toBe(availableParallelism());
+    expect(trainerWorkers(cfg, 'tensorflow')).toBe(1);
+    expect(trainerWorkers({ ...cfg, workers: 3 }, 'wasm')).toBe(3);
   });
 });

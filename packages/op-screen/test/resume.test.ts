@@ -65,7 +65,7 @@ describe('reproduce --resume (real tfjs engine, CLI child process)', () => {
 
     const after = historyLines(history0);
     // Each epoch exactly once, and the epochs finished before the kill are the same records.
-    expect(after.map((h) => h.epoch)).toEqual([0, 1, 2].slice(0, after.length));
+    expect(after.map((h) => h.epoch)).toEqual([1, 2, 3].slice(0, after.length));
     expect(after.slice(0, before.length)).toEqual(before);
     const report = reportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
     expect(report.training.T1?.[0]?.history.map((h) => h.epoch)).toEqual(after.map((h) => h.epoch));

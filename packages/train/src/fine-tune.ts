@@ -13,6 +13,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { Adam } from './adam.js';
+import { defaultReplicas } from './auto-replicas.js';
 import { checkpointPaths } from './checkpoint.js';
 import { TrainError } from './errors.js';
 import {
@@ -37,7 +38,11 @@ export type { EpochRecord, TrainBatch } from './loop.js';
 
 /** Where batches come from. The caller shuffles and augments per epoch (seeded). */
 export interface FineTuneData {
-  train(epoch: number): AsyncIterable<TrainBatch> | Iterable<TrainBatch>;
+  /**
+   * Batches of one epoch. The argument is the 0-based epoch index (a seed for shuffling and
+   * augmentation): `train(0)` feeds the epoch that logs say `epoch 1/N` and records as `epoch: 1`.
+   */
+  train(epochIndex: number): AsyncIterable<TrainBatch> | Iterable<TrainBatch>;
   validation(): AsyncIterable<TrainBatch> | Iterable<TrainBatch>;
 }
 
@@ -58,16 +63,18 @@ export interface FineTuneOptions extends ReplicaOptions {
   seed?: number;
   /** Loss weights of class 0 and class 1 (default [1, 1]); see {@link balancedClassWeights}. */
   classWeights?: [number, number];
-  /** Linear learning-rate warm-up over the first epochs: epoch e uses lr * (e + 1) / warmupEpochs. */
+  /** Linear learning-rate warm-up over the first epochs: epoch e (1-based) uses lr * e / warmupEpochs. */
   warmupEpochs?: number;
   /** Write `last.ckpt` (and `best.ckpt`) here after every epoch. */
   checkpointDir?: string;
   /** Continue from `checkpointDir/last.ckpt` when it exists. */
   resume?: boolean;
   /**
-   * Model replicas computing shards of each batch (default: os.availableParallelism() on the wasm
-   * and cpu backends, 1 on native TensorFlow). Results are reproducible for a fixed value; a
-   * different value changes BatchNorm batch statistics (each replica normalises its shard).
+   * Model replicas computing shards of each batch. Default: {@link chooseReplicas} — one per core
+   * (os.availableParallelism()) on the wasm and cpu backends when a sample carries at least
+   * REPLICA_MIN_MACS_PER_SAMPLE multiply-adds, else 1 (and 1 on native TensorFlow or WebGPU).
+   * Results are reproducible for a fixed value; a different value changes BatchNorm batch
+   * statistics (each replica normalises its shard), so pass it explicitly to pin a run's numerics.
    */
   workers?: number;
   /** Progress bar on a TTY, one line per epoch otherwise ('auto', default), or silence (false). */
@@ -103,6 +110,7 @@ export interface FineTuneOptions extends ReplicaOptions {
 
 export interface FineTuneResult {
   history: EpochRecord[];
+  /** 1-based number of the epoch whose weights the model holds (as in the logs; -1: none improved). */
   bestEpoch: number;
   bestValLoss: number;
   stoppedEarly: boolean;
@@ -142,7 +150,7 @@ interface ResolvedOptions {
   replicas: number;
 }
 
-function resolveOptions(options: FineTuneOptions, backend: string): ResolvedOptions {
+function resolveOptions(model: tfl.LayersModel, options: FineTuneOptions, backend: string): ResolvedOptions {
   const epochs = positiveInt('epochs', options.epochs ?? 100);
   const batchSize = positiveInt('batchSize', options.batchSize ?? 16);
   const baseLr = options.learningRate ?? 1e-4;
@@ -158,8 +166,10 @@ function resolveOptions(options: FineTuneOptions, backend: string): ResolvedOpti
     throw new TrainError('INVALID_OPTION', `warmupEpochs must be a non-negative integer, got ${warmup}`);
   if (options.resume && !options.checkpointDir)
     throw new TrainError('INVALID_OPTION', 'resume: true needs checkpointDir');
-  const parallel = backend === 'wasm' || backend === 'cpu';
-  const replicas = positiveInt('workers', options.workers ?? (parallel ? availableParallelism() : 1));
+  const replicas = positiveInt(
+    'workers',
+    options.workers ?? defaultReplicas(model, backend, availableParallelism()),
+  );
   return { epochs, batchSize, baseLr, seed: options.seed ?? 0, classWeights, warmup, replicas };
 }
 
@@ -194,7 +204,7 @@ export async function fineTune(
   options: FineTuneOptions = {},
 ): Promise<FineTuneResult> {
   const backend = tf.getBackend();
-  const o = resolveOptions(options, backend);
+  const o = resolveOptions(model, options, backend);
   if (backend === 'wasm') registerWasmKernels();
   else registerBatchNormGradientGuard();
   const { microBatch, gradientCheckpointing: checkpointing } = planReplicaMemory(model, {
@@ -245,7 +255,7 @@ export async function fineTune(
       lastEpochImages = images;
       const valLoss = await validate(ctx, data.validation());
       const record: EpochRecord = {
-        epoch,
+        epoch: epoch + 1,
         loss: lossSum / images,
         valLoss,
         learningRate: epochLr,

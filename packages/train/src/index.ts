@@ -6,6 +6,12 @@ export const PACKAGE_NAME = '@op-screen/train' as const;
 // starts nothing; replica workers run the separate `worker` entry, and the wasm training kernels
 // are registered by fineTune / predictProbabilities when they run on wasm.
 export { Adam, type AdamOptions } from './adam.js';
+export {
+  chooseReplicas,
+  estimateMacsPerSample,
+  REPLICA_MIN_MACS_PER_SAMPLE,
+  type ReplicaChoiceInput,
+} from './auto-replicas.js';
 export { TrainError, type TrainErrorCode } from './errors.js';
 export {
   balancedClassWeights,

@@ -20,7 +20,7 @@ export interface TrainBatch {
 
 /** One epoch of a run, as `history` and `historyFile` hold it. */
 export interface EpochRecord {
-  /** 0-based epoch index. */
+  /** 1-based epoch number, as the logs print it (`epoch 1/N` is `epoch: 1`). */
   epoch: number;
   /** Mean class-weighted training loss over the epoch. */
   loss: number;
@@ -68,6 +68,8 @@ export interface TrainContext {
 
 interface CheckpointMeta {
   format: 1;
+  /** 1: history and bestEpoch count epochs from 1. Absent in checkpoints that counted from 0. */
+  epochBase?: 1;
   nextEpoch: number;
   globalStep: number;
   lr: number;
@@ -176,8 +178,10 @@ export async function restoreCheckpoint(ctx: TrainContext, state: TrainState): P
   state.nextEpoch = m.nextEpoch;
   state.globalStep = m.globalStep;
   state.learningRate = m.lr;
-  state.history = m.history.map(normaliseRecord);
-  state.bestEpoch = m.bestEpoch;
+  // checkpoints written before epochs counted from 1 are renumbered as they are read
+  const shift = m.epochBase === 1 ? 0 : 1;
+  state.history = m.history.map(normaliseRecord).map((r) => ({ ...r, epoch: r.epoch + shift }));
+  state.bestEpoch = m.bestEpoch >= 0 ? m.bestEpoch + shift : m.bestEpoch;
   state.bestValLoss = m.bestValLoss;
   state.stoppedEarly = m.stoppedEarly;
   state.resumedFromEpoch = m.nextEpoch;
@@ -216,7 +220,7 @@ function checkFinite(
   }
 }
 
-/** Step "run one epoch": every training batch through the replicas and Adam. */
+/** Step "run one epoch" (`epoch`: the 0-based index; messages print it 1-based): every training batch through the replicas and Adam. */
 export async function runEpoch(
   ctx: TrainContext,
   state: TrainState,
@@ -230,7 +234,7 @@ export async function runEpoch(
   let lossSum = 0;
   let images = 0;
   for await (const b of batches) {
-    checkBatch(b, ctx.perSample, `train batch of epoch ${epoch}`);
+    checkBatch(b, ctx.perSample, `train batch of epoch ${epoch + 1}`);
     if (b.n > ctx.batchSize)
       throw new TrainError(
         'BAD_BATCH',
@@ -249,15 +253,15 @@ export async function runEpoch(
     if (!Number.isFinite(r.lossSum))
       throw new TrainError(
         'NON_FINITE_LOSS',
-        `training loss became ${r.lossSum} at epoch ${epoch}, step ${step}; lower learningRate or check the inputs for NaN`,
+        `training loss became ${r.lossSum} at epoch ${epoch + 1}, step ${step}; lower learningRate or check the inputs for NaN`,
       );
-    checkFinite(ctx, r.grads, 'gradient', epoch, step);
+    checkFinite(ctx, r.grads, 'gradient', epoch + 1, step);
     ctx.adam.apply(ctx.vars, r.grads, epochLr);
     checkFinite(
       ctx,
       ctx.vars.map((v) => v.dataSync() as Float32Array),
       'weight',
-      epoch,
+      epoch + 1,
       step,
     );
     if (pool.replicas > 1) assignWeights(ctx.model, plan.state, r.state);
@@ -269,7 +273,7 @@ export async function runEpoch(
     if (ctx.signal?.aborted)
       throw new TrainError(
         'ABORTED',
-        `training aborted in epoch ${epoch}; resume from ${ctx.checkpointDir ?? 'a checkpointDir next time'}`,
+        `training aborted in epoch ${epoch + 1}; resume from ${ctx.checkpointDir ?? 'a checkpointDir next time'}`,
       );
   }
   if (images === 0) throw new TrainError('EMPTY_DATA', `data.train(${epoch}) yielded no batches`);
@@ -336,6 +340,7 @@ export async function writeLastCheckpoint(ctx: TrainContext, state: TrainState):
   for (const cb of ctx.callbacks) if (cb.state) callbacks[cb.name] = cb.state();
   const meta: CheckpointMeta = {
     format: 1,
+    epochBase: 1,
     nextEpoch: state.nextEpoch,
     globalStep: state.globalStep,
     lr: state.learningRate,

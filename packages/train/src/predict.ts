@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { defaultReplicas } from './auto-replicas.js';
 import { TrainError } from './errors.js';
 /** A batch to score: `x` NHWC float32 and `n` samples; a `y` may be present and is ignored. */
 export interface PredictBatch {
@@ -13,7 +14,7 @@ import { type ReplicaOptions, ReplicaPool } from './pool.js';
 import { inputShapeOf } from './replica.js';
 
 export interface PredictOptions extends ReplicaOptions {
-  /** Replicas sharing each batch (default: all cores on wasm/cpu, 1 otherwise). */
+  /** Replicas sharing each batch (default: {@link chooseReplicas}, as in fineTune). */
   workers?: number;
 }
 
@@ -27,7 +28,7 @@ export async function predictProbabilities(
   opts: PredictOptions = {},
 ): Promise<Float32Array> {
   const backend = tf.getBackend();
-  const replicas = opts.workers ?? (backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1);
+  const replicas = opts.workers ?? defaultReplicas(model, backend, availableParallelism());
   const perSample = inputShapeOf(model).reduce((a, b) => a * b, 1);
   const pool = await ReplicaPool.create(model, replicas, opts);
   try {

@@ -6,6 +6,7 @@ interface Bar {
   start(total: number, value: number, payload?: Record<string, unknown>): void;
   update(value: number, payload?: Record<string, unknown>): void;
   setTotal(total: number): void;
+  getTotal(): number;
   stop(): void;
 }
 interface CliProgress {
@@ -41,22 +42,21 @@ export function createProgress(
   let known = false;
   return {
     startEpoch(epoch, epochs, expected) {
+      known = expected !== undefined;
+      // the first epoch's image count is unknown until its iterator ends: no total, bar or ETA
+      // then (a guessed total read as "8/9 img"); later epochs expect the previous epoch's count
+      const format = known
+        ? `epoch ${epoch + 1}/${epochs} {bar} {value}/{total} img | {ips} img/s | loss {loss} | ETA {eta_formatted}`
+        : `epoch ${epoch + 1}/${epochs} {value} img | {ips} img/s | loss {loss}`;
       bar = new SingleBar(
-        {
-          format: `epoch ${epoch + 1}/${epochs} {bar} {value}/{total} img | {ips} img/s | loss {loss} | ETA {eta_formatted}`,
-          stream,
-          hideCursor: true,
-          clearOnComplete: true,
-          etaBuffer: 50,
-        },
+        { format, stream, hideCursor: true, clearOnComplete: true, etaBuffer: 50 },
         Presets.shades_classic,
       );
-      known = expected !== undefined;
-      bar.start(expected ?? 1, 0, { ips: '-', loss: '-' });
+      bar.start(expected ?? Number.MAX_SAFE_INTEGER, 0, { ips: '-', loss: '-' });
     },
     update(images, loss, ips) {
       if (!bar) return;
-      if (!known) bar.setTotal(images + 1);
+      if (known && images > bar.getTotal()) bar.setTotal(images);
       bar.update(images, { ips: ips.toFixed(2), loss: loss.toFixed(4) });
     },
     endEpoch(line) {

@@ -6,7 +6,7 @@
 
 /** What a callback sees at the end of an epoch (after validation and best-weights bookkeeping). */
 export interface EpochEndLogs {
-  /** 0-based epoch index. */
+  /** 1-based epoch number (as in the logs and EpochRecord). */
   epoch: number;
   loss: number;
   valLoss: number;

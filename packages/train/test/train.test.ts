@@ -402,6 +402,23 @@ describe('progress output', () => {
     p.endEpoch('done');
     expect(tty.text.endsWith('done\n')).toBe(true);
   });
+
+  it('shows no total while the first epoch has not counted its images (no "8/9 img")', async () => {
+    const tty = fakeStream(true);
+    const p = createProgress('auto', tty);
+    p.startEpoch(0, 3, undefined);
+    p.update(8, 0.5, 2);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(tty.text).toContain('epoch 1/3 8 img');
+    expect(tty.text).not.toMatch(/\d+\/\d+ img/);
+    p.endEpoch('done');
+    // the next epoch knows the count: value/total
+    p.startEpoch(1, 3, 8);
+    p.update(4, 0.5, 2);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(tty.text).toContain('4/8 img');
+    p.endEpoch('done');
+  });
 });
 
 describe('checkpoint files', () => {

@@ -15,6 +15,7 @@ import {
   type Sequence,
 } from '../columns.js';
 import { mapBox } from '../geometry.js';
+import { modelLoaded, predictions, renderPredictions, startModel } from './model-ui.js';
 import { drawPreview } from './preview.js';
 import { type LoadedSeries, loadSeries } from './series.js';
 import { cellsFor, History, type Model, modelFromRows, patientStatus } from './store.js';
@@ -152,6 +153,18 @@ function renderPreviews(seq: Sequence): void {
   holder.replaceChildren(...figs);
 }
 
+/** With --model: the fold models' probabilities and Grad-CAM overlays for the current boxes. */
+function showPredictions(): void {
+  if (!modelLoaded()) return;
+  const shown = Object.fromEntries(Object.entries(S.viewers).map(([seq, v]) => [seq, v.series]));
+  const p = S.history.model[S.current];
+  try {
+    renderPredictions(S.current, shown, p, p.exclude);
+  } catch (err) {
+    setStatus('error', `prediction failed: ${(err as Error).message}`);
+  }
+}
+
 /** Pushes the model of the current patient into the viewers and controls. */
 function refresh(): void {
   const p = S.history.model[S.current];
@@ -161,9 +174,15 @@ function refresh(): void {
     v.boxes = structuredClone(p[seq].boxes);
     v.excluded = { ...p.exclude };
     v.render();
-    // After the image is on screen: the study preprocessing of five crops takes a while.
-    setTimeout(() => renderPreviews(seq), 0);
   }
+  // After the image is on screen: the study preprocessing of the crops (and, with --model, the
+  // fold models on them) takes a while.
+  const pid = S.current;
+  setTimeout(() => {
+    if (S.current !== pid) return;
+    for (const seq of SEQUENCES) renderPreviews(seq);
+    showPredictions();
+  }, 0);
   for (const level of LEVELS) {
     const sel = document.querySelector(`#excludes select[data-level='${level}']`) as HTMLSelectElement;
     sel.value = p.exclude[level] ?? '';
@@ -180,7 +199,7 @@ function buildPanel(seq: Sequence, series: LoadedSeries, slot: HTMLElement): Vie
       <span>slice</span><input type="range" class="slice" min="0" step="1"><span class="slice-no"></span>
       <span>window</span><input type="range" class="window" min="0" max="1000"><span></span>
       <span>level</span><input type="range" class="level" min="0" max="1000"><span></span>
-    </div><div class="previews"></div>`;
+    </div><div class="previews"></div><div class="prediction"></div>`;
   slot.append(panel);
   const viewer = new Viewer(panel.querySelector('canvas') as HTMLCanvasElement, series, {
     label: () => S.label,
@@ -396,8 +415,12 @@ async function main(): Promise<void> {
     model: () => S.history.model,
     version: () => S.version,
     status: () => $('#status').dataset.state,
+    predictions,
   };
   if (S.current) await showPatient(S.current);
+  // The models load after the first image is on screen (they are a separate chunk).
+  const prefer = new URLSearchParams(location.search).get('backend');
+  if (await startModel(token, prefer)) showPredictions();
 }
 
 main().catch((err: unknown) => setStatus('error', `could not start: ${(err as Error).message}`));

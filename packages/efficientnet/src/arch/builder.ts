@@ -12,7 +12,10 @@ export class GraphBuilder {
   readonly eps: number;
   readonly padding: 'torch' | 'tf';
   readonly zeros: boolean;
-  /** Classifier kernel starts at zero (`headInit: 'zeros'`, or `init: 'zeros'`). */
+  /**
+   * Classifier kernel starts at zero: `headInit: 'zeros'`, `init: 'zeros'`, or no `headInit` with
+   * a one-logit head (`numClasses: 1`), the binary fine-tuning case.
+   */
   readonly zeroHead: boolean;
   /** BatchNorm folded into convs (inference graph). */
   readonly fold: boolean;
@@ -22,12 +25,7 @@ export class GraphBuilder {
     this.eps = opts.bnEpsilon ?? defaultEps;
     this.padding = opts.padding ?? 'torch';
     this.zeros = opts.init === 'zeros';
-    if (opts.headInit !== undefined && opts.headInit !== 'default' && opts.headInit !== 'zeros')
-      throw new ZooError(
-        'INVALID_OPTION',
-        `headInit must be 'default' or 'zeros', got ${String(opts.headInit)}`,
-      );
-    this.zeroHead = this.zeros || opts.headInit === 'zeros';
+    this.zeroHead = this.zeros || resolveHeadInit(opts) === 'zeros';
     this.fold = opts.foldBatchNorm === true;
   }
 
@@ -198,6 +196,21 @@ export class GraphBuilder {
       throw new ZooError('INVALID_OPTION', `numClasses must be a positive integer, got ${numClasses}`);
     return this.dense(y, names.fc, numClasses, opts.classifierActivation ?? 'linear');
   }
+}
+
+/**
+ * The classifier initialisation a build uses: the option when given ('default' is 'random'), else
+ * 'zeros' for a one-logit head (numClasses: 1: a fresh random head on a random or pretrained
+ * backbone starts with training-mode logits of SD 6-13 and a first-epoch loss of 4-6.5; the zero
+ * head starts at ln 2 = 0.69) and 'random' for every other head (ImageNet's 1000 classes, 2-unit softmax).
+ */
+export function resolveHeadInit(opts: ModelOptions): 'zeros' | 'random' {
+  const h = opts.headInit;
+  if (h !== undefined && h !== 'default' && h !== 'random' && h !== 'zeros')
+    throw new ZooError('INVALID_OPTION', `headInit must be 'zeros', 'random' or 'default', got ${String(h)}`);
+  if (h === 'zeros') return 'zeros';
+  if (h === 'random' || h === 'default') return 'random';
+  return (opts.numClasses ?? 1000) === 1 && (opts.includeTop ?? true) ? 'zeros' : 'random';
 }
 
 export function resolveInputShape(opts: ModelOptions, defaultSize: number): [number, number, number] {

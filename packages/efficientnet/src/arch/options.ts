@@ -26,11 +26,14 @@ export interface ModelOptions {
   /** Initial weights: 'random' (seeded He/Glorot, default) or 'zeros' (fast when loading weights next). */
   init?: 'random' | 'zeros';
   /**
-   * Classifier initialisation: 'default' follows `init`; 'zeros' starts the classifier kernel and bias
-   * at exactly zero (every logit 0, p = 0.5) whatever `init` is — a fresh head on a pretrained backbone
-   * otherwise gives training-mode logits with SD 6-13 and a first-epoch loss of 5-10. Default 'default'.
+   * Classifier initialisation. 'zeros': kernel and bias exactly zero (every logit 0, p = 0.5, a
+   * first-epoch loss near ln 2 = 0.69). 'random': the seeded torchvision uniform init (follows
+   * `init`); a fresh random one-logit head gives training-mode logits with SD 6-13 and a
+   * first-epoch loss of 4-6.5. 'default' is the old name of 'random'. Default: 'zeros' for
+   * `numClasses: 1` (binary fine-tuning), 'random' for any other head. The weight loaders never
+   * touch a head they skip, so a zero head stays zero after loading a backbone.
    */
-  headInit?: 'default' | 'zeros';
+  headInit?: 'zeros' | 'random' | 'default';
   /** Seed of the random initialisers and stochastic depth (default 0). */
   seed?: number;
   /**

@@ -26,7 +26,10 @@ export function registerAnnotateCommand(program: Command): void {
       '--manifest <file>',
       'manifest CSV to annotate (edited in place; the original is kept as FILE.orig)',
     )
-    .option('--model <dir>', 'RUN_DIR/model for in-browser predictions (not supported yet)')
+    .option(
+      '--model <dir>',
+      'a finished reproduce run (RUN_DIR or RUN_DIR/model): its fold models score the boxed crops in the page, with Grad-CAM',
+    )
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', parseIntOption)
     .option('--no-open', 'do not open a browser; just print the URL')
     .action(async (opts: { manifest: string; model?: string; port?: number; open: boolean }) => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as effnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
@@ -61,6 +62,17 @@ export const roiCropper: Cropper = (slice, box) => {
   return { data: c.data, width: c.columns, height: c.rows };
 };
 
+/**
+ * Replicas for the trainer: `cfg.workers`, or for 0 one per core on the single-threaded wasm/cpu
+ * backends and 1 elsewhere. This is the trainer's default before it learnt to pick 1 replica for
+ * small work per sample (chooseReplicas); the facade pins it so that a run's numerics (BatchNorm
+ * normalises each replica's shard) and its predictions.csv do not change with the trainer's default.
+ */
+export function trainerWorkers(cfg: RunConfig, backend: string): number {
+  if (cfg.workers > 0) return cfg.workers;
+  return backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1;
+}
+
 function toEpoch(e: train.EpochRecord): EpochRecord {
   return { epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, learningRate: e.learningRate };
 }
@@ -103,7 +115,7 @@ export const efficientnetEngine: Engine = {
       seed: opts.seed,
       checkpointDir: opts.checkpointDir,
       resume: opts.resume,
-      workers: cfg.workers > 0 ? cfg.workers : undefined,
+      workers: trainerWorkers(cfg, (await ready()).backend),
       progress: 'auto',
       historyFile: opts.historyFile,
       onEpoch: opts.onEpoch ? (e) => opts.onEpoch?.(toEpoch(e)) : undefined,
@@ -113,7 +125,7 @@ export const efficientnetEngine: Engine = {
   async predict(model, batches: AsyncIterable<TrainBatch>, cfg) {
     return train.predictProbabilities(model as tfl.LayersModel, batches, {
       replicaModules: [effnet.zooLayersModule()],
-      workers: cfg.workers > 0 ? cfg.workers : undefined,
+      workers: trainerWorkers(cfg, (await ready()).backend),
     });
   },
   async save(model, dir) {

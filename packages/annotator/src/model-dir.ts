@@ -1,0 +1,144 @@
+// What `--model` points at: the model directory of a finished `op-screen reproduce` run
+// (RUN_DIR/model: meta.json and SEQ/fold-K/model.json + weight shards), or the run directory
+// holding it. The page gets the run's meta (preprocessing, thresholds, folds) as JSON and may
+// fetch exactly the fold models' model.json and the shards each one lists, nothing else.
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { SEQUENCES, type Sequence } from './columns.js';
+import { AnnotatorError } from './errors.js';
+
+/** The run's model as the page sees it (`GET /api/model`). */
+export interface ModelInfo {
+  /** Sequences the run trained, each with `folds` fold models. */
+  sequences: Sequence[];
+  folds: number;
+  arch: string;
+  inputSize: number;
+  channels: number;
+  /** The run's preprocessing pipeline spec (meta.json `preprocessing.pipeline`), run by @op-screen/preprocess in the page. */
+  pipeline: unknown;
+  /** Per sequence: the image-level threshold (as `op-screen predict` uses) and the patient-level one. */
+  thresholds: Record<string, { image: number; patient: number }>;
+  /** Per sequence: the URL of each fold's model.json, fold 0 first. */
+  models: Record<string, string[]>;
+  /** How vertebra probabilities become a patient's: the mean (the run's patient-level evaluation). */
+  pooling: 'mean';
+}
+
+export interface LoadedModel {
+  /** The model directory used (RUN_DIR/model). */
+  dir: string;
+  info: ModelInfo;
+  /** URL path -> file: each fold's model.json and the shards it lists. */
+  files: Map<string, string>;
+}
+
+interface Meta {
+  config?: { arch?: unknown; inputSize?: unknown; channels?: unknown };
+  sequences?: unknown;
+  folds?: unknown;
+  preprocessing?: { pipeline?: unknown };
+  thresholds?: Record<string, { image?: unknown; patient?: unknown }>;
+}
+
+/** RUN_DIR/model when given RUN_DIR, the directory itself when it holds meta.json. */
+export function resolveModelDir(path: string): string {
+  const abs = resolve(path);
+  if (existsSync(join(abs, 'meta.json'))) return abs;
+  if (existsSync(join(abs, 'model', 'meta.json'))) return join(abs, 'model');
+  throw new AnnotatorError(
+    'MODEL_NOT_FOUND',
+    'no meta.json here or in its model/ directory: not a finished op-screen reproduce run (give RUN_DIR or RUN_DIR/model)',
+    abs,
+  );
+}
+
+const bad = (file: string, why: string) =>
+  new AnnotatorError('MODEL_UNREADABLE', `${why}; re-run op-screen reproduce or pass another run`, file);
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw bad(file, `cannot read it as JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** A weight shard name from model.json: a plain file name beside it, nothing with a path in it. */
+const SHARD = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+async function foldFiles(
+  dir: string,
+  seq: Sequence,
+  fold: number,
+  files: Map<string, string>,
+): Promise<string> {
+  const base = `/model/${seq}/fold-${fold}`;
+  const modelJson = join(dir, seq, `fold-${fold}`, 'model.json');
+  if (!existsSync(modelJson)) throw bad(modelJson, `fold model ${seq} fold ${fold} is missing`);
+  const json = (await readJson(modelJson)) as { weightsManifest?: Array<{ paths?: unknown }> };
+  if (!Array.isArray(json.weightsManifest)) throw bad(modelJson, 'no weightsManifest');
+  files.set(`${base}/model.json`, modelJson);
+  for (const group of json.weightsManifest)
+    for (const p of Array.isArray(group.paths) ? group.paths : []) {
+      const shard = join(dir, seq, `fold-${fold}`, String(p));
+      if (typeof p !== 'string' || !SHARD.test(p) || p.includes('..'))
+        throw bad(modelJson, `weight path ${JSON.stringify(p)} is not a file name beside model.json`);
+      if (!existsSync(shard) || !statSync(shard).isFile()) throw bad(shard, 'weight shard missing');
+      files.set(`${base}/${p}`, shard);
+    }
+  return `${base}/model.json`;
+}
+
+/** Reads a run's model directory (or the run directory holding one) for the page. */
+export async function loadModelDir(path: string): Promise<LoadedModel> {
+  const dir = resolveModelDir(path);
+  const metaPath = join(dir, 'meta.json');
+  const meta = (await readJson(metaPath)) as Meta;
+  const sequences = Array.isArray(meta.sequences) ? meta.sequences : [];
+  const folds = meta.folds;
+  const cfg = meta.config ?? {};
+  if (
+    sequences.length === 0 ||
+    !sequences.every((s) => (SEQUENCES as readonly unknown[]).includes(s)) ||
+    !Number.isInteger(folds) ||
+    (folds as number) < 1 ||
+    typeof cfg.arch !== 'string' ||
+    !Number.isInteger(cfg.inputSize) ||
+    !(cfg.channels === 1 || cfg.channels === 3) ||
+    meta.preprocessing?.pipeline === undefined
+  )
+    throw bad(
+      metaPath,
+      'meta.json lacks sequences, folds, config (arch, inputSize, channels) or preprocessing',
+    );
+  const files = new Map<string, string>();
+  const models: Record<string, string[]> = {};
+  const thresholds: Record<string, { image: number; patient: number }> = {};
+  for (const seq of sequences as Sequence[]) {
+    models[seq] = [];
+    for (let k = 0; k < (folds as number); k++) models[seq].push(await foldFiles(dir, seq, k, files));
+    const t = meta.thresholds?.[seq];
+    // op-screen predict falls back to 0.5 when the run recorded no threshold; so does the page.
+    thresholds[seq] = {
+      image: typeof t?.image === 'number' ? t.image : 0.5,
+      patient: typeof t?.patient === 'number' ? t.patient : 0.5,
+    };
+  }
+  return {
+    dir,
+    files,
+    info: {
+      sequences: sequences as Sequence[],
+      folds: folds as number,
+      arch: cfg.arch,
+      inputSize: cfg.inputSize as number,
+      channels: cfg.channels,
+      pipeline: meta.preprocessing.pipeline,
+      thresholds,
+      models,
+      pooling: 'mean',
+    },
+  };
+}
