@@ -132,7 +132,7 @@ describe('reproduce --queue with op-screen worker (real redis-server, CLI child 
     expect(victim, `${w1.output()}\n${w2.output()}`).toBeDefined();
     (victim as Proc).child.kill('SIGKILL');
     expect(await exited(coord, 240_000), coord.output()).toBe(0);
-    for (const k of [0, 1]) expect(epochs(run, k)).toEqual([0, 1, 2]);
+    for (const k of [0, 1]) expect(epochs(run, k)).toEqual([1, 2, 3]);
     // The job was recovered after the kill (BullMQ stalled-job check), by the surviving worker.
     const survivor = (victim === w1 ? w2 : w1) as Proc;
     expect(survivor.output()).toMatch(/T1 fold 1: attempt/);
@@ -174,7 +174,7 @@ describe('reproduce --queue with op-screen worker (real redis-server, CLI child 
     await redis.start();
     expect(await exited(coord, 240_000), coord.output()).toBe(0);
     expect(existsSync(join(run, 'report.json'))).toBe(true);
-    for (const k of [0, 1]) expect(epochs(run, k)).toEqual([0, 1, 2]);
+    for (const k of [0, 1]) expect(epochs(run, k)).toEqual([1, 2, 3]);
     expect(readFileSync(join(run, 'predictions.csv'), 'utf8')).toBe(localPredictions);
     await stopWorker(w);
   });
@@ -216,7 +216,7 @@ describe('reproduce --queue with op-screen worker (real redis-server, CLI child 
     const w2 = worker();
     expect(await exited(coord, 300_000), coord.output()).toBe(0);
     const final = histories();
-    for (const h of final) expect(h).toEqual([0, 1, 2]);
+    for (const h of final) expect(h).toEqual([1, 2, 3]);
     afterStop.forEach((h, i) => {
       expect(final[i]?.slice(0, h.length)).toEqual(h);
     });

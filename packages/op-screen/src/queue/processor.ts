@@ -129,7 +129,8 @@ async function train(job: SandboxedJob<FoldJobData>, signal?: AbortSignal): Prom
       onProgress: () => undefined,
       onEpoch: (_seq, _k, e) => {
         const p: FoldJobProgress = {
-          epoch: e.epoch + 1,
+          // EpochRecord.epoch counts from 1, as the logs print it.
+          epoch: e.epoch,
           epochs: cfg.epochs,
           loss: e.loss,
           valLoss: e.valLoss,
@@ -137,7 +138,7 @@ async function train(job: SandboxedJob<FoldJobData>, signal?: AbortSignal): Prom
         };
         job.updateProgress(p as unknown as object).catch(() => undefined);
         // After the last epoch the fold is as good as done: finish it rather than hand it on.
-        if ((stopping || signal?.aborted) && e.epoch + 1 < cfg.epochs) throw new StopAfterEpoch();
+        if ((stopping || signal?.aborted) && e.epoch < cfg.epochs) throw new StopAfterEpoch();
       },
     },
     d.sequence,
