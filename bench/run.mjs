@@ -18,6 +18,7 @@ const areas = [
   'wasm-kernels',
   'train',
   'annotator',
+  'queue',
 ].filter((a) => only.length === 0 || only.includes(a));
 let failed = 0;
 for (const area of areas) {

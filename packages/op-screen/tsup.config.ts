@@ -10,7 +10,8 @@ export default defineConfig([
     target: 'node20',
   },
   {
-    entry: ['src/cli.ts'],
+    // The queue worker's BullMQ sandboxed processor is its own file, loaded in a worker thread.
+    entry: { cli: 'src/cli.ts', 'queue-processor': 'src/queue/processor.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

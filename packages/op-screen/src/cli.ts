@@ -5,9 +5,11 @@ import { EXIT_OK, EXIT_USAGE, renderError, wantsJson } from './commands/errors.j
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerQueueCommand } from './commands/queue.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerSynthCommand } from './commands/synth.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { registerZooCommand } from './commands/zoo.js';
 import { VERSION } from './version.js';
 
@@ -32,6 +34,8 @@ registerReproduceCommand(program);
 registerPredictCommand(program);
 registerScanCommand(program);
 registerAnnotateCommand(program);
+registerWorkerCommand(program);
+registerQueueCommand(program);
 
 /** The command a command line names ("zoo forward"), for the error line; undefined before one. */
 function commandName(argv: string[]): string | undefined {

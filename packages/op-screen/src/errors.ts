@@ -10,7 +10,13 @@ export type OpScreenErrorCode =
   | 'RESUME_MISMATCH'
   | 'MODEL_NOT_FOUND'
   | 'TOO_FEW_PATIENTS'
-  | 'DXA_UNREADABLE';
+  | 'DXA_UNREADABLE'
+  | 'QUEUE_URL'
+  | 'QUEUE_UNREACHABLE'
+  | 'QUEUE_JOB_FAILED'
+  | 'RUN_DIR_UNREACHABLE'
+  | 'RUN_INPUTS_CHANGED'
+  | 'WORKER_STOPPING';
 
 /**
  * Facade error: the message says what went wrong and where, never a patient identifier. It names

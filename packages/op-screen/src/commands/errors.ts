@@ -29,7 +29,7 @@ export class CliError extends Error {
 }
 
 /** Library codes that mean "the command line was wrong" rather than "the data was wrong". */
-const USAGE_CODES = new Set(['USAGE', 'BAD_OPTION', 'WEIGHTS_REQUIRED']);
+const USAGE_CODES = new Set(['USAGE', 'BAD_OPTION', 'WEIGHTS_REQUIRED', 'QUEUE_URL']);
 
 /** Node system errors (`syscall` set) by errno code: a stable code and a reason without the raw errno text. */
 const SYSTEM_ERRORS: Record<string, [string, string]> = {

@@ -1,9 +1,20 @@
 import { listArchitectures } from '@op-screen/efficientnet';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDeps } from '../reproduce/ports.js';
 import { reproduce } from '../reproduce/run.js';
 import { jsonLine } from './errors.js';
 import { parseIntOption, parseNonNegativeIntOption, parsePositiveIntOption } from './options.js';
+
+/** `--arch a[,b,...]`: every name must be in the zoo (a usage error otherwise, before any data is read). */
+function parseArchList(value: string): string {
+  const zoo = listArchitectures();
+  const unknown = value.split(',').filter((a) => !zoo.includes(a.trim()));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(
+      `unknown architecture ${unknown.map((a) => `"${a}"`).join(', ')}; choose from ${zoo.join(', ')} (comma-separated to compare several).`,
+    );
+  return value;
+}
 
 interface ReproduceCliOptions {
   manifest?: string;
@@ -20,6 +31,7 @@ interface ReproduceCliOptions {
   patients?: number;
   workers?: number;
   json?: boolean;
+  queue?: string;
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -47,9 +59,10 @@ export function registerReproduceCommand(program: Command): void {
     )
     .addOption(
       // checked here, before any data is read (a usage error, exit 2)
-      new Option('--arch <name>', 'architecture from the zoo (see op-screen zoo list)').choices(
-        listArchitectures(),
-      ),
+      new Option(
+        '--arch <names>',
+        'architecture from the zoo (see op-screen zoo list), or several separated by commas to compare them on the same folds',
+      ).argParser(parseArchList),
     )
     .option('--sequence <seq>', 'T1, T2 or both', 'both')
     .option('--seed <n>', 'random seed', parseIntOption, 1)
@@ -58,6 +71,10 @@ export function registerReproduceCommand(program: Command): void {
     .option('--patients <n>', 'synthetic cohort size when no manifest is given', parsePositiveIntOption)
     .option('--workers <n>', "training worker threads (0 = the trainer's default)", parseNonNegativeIntOption)
     .option('--json', 'print report.json to stdout at the end (one line)')
+    .option(
+      '--queue <url>',
+      'train the folds on BullMQ workers (op-screen worker) via redis://host:port[/db] or rediss://; the run directory must be on a file system the workers share',
+    )
     .action(async (o: ReproduceCliOptions) => {
       const { report, paths } = await reproduce(
         {
@@ -74,6 +91,7 @@ export function registerReproduceCommand(program: Command): void {
           epochs: o.epochs,
           patients: o.patients,
           workers: o.workers,
+          queue: o.queue,
         },
         defaultDeps(),
       );

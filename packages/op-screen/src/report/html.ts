@@ -1,6 +1,7 @@
 import { encode } from 'fast-png';
 import type { Scored } from '../reproduce/score.js';
 import type { GradCamImage } from '../reproduce/types.js';
+import { comparisonHtml } from './comparison.js';
 import { curvePlots, trainingCurveSvg } from './plots.js';
 import type { MetricBlock, Report } from './schema.js';
 
@@ -109,6 +110,7 @@ export async function renderHtmlReport(report: Report, extras: HtmlExtras): Prom
       parts.push(`<figure>${svg}</figure>`);
     parts.push('</div>');
   }
+  parts.push(comparisonHtml(report.comparison));
   parts.push('<h2>Training curves</h2><div class="grid">');
   for (const [seq, folds] of Object.entries(report.training))
     for (const f of folds)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runConfigSchema } from '../reproduce/config.js';
+import { comparisonSchema } from './comparison.js';
 
 const nullableNumber = z.number().nullable();
 
@@ -106,6 +107,8 @@ export const reportSchema = z.object({
   preprocessing: z.unknown(),
   /** Wall time summed over every session of the run (see timing.json); a resumed run includes the interrupted sessions up to their last finished fold. */
   wallTimeSeconds: z.number(),
+  /** Only when the run trained several architectures (`--arch a,b,c`). */
+  comparison: comparisonSchema.optional(),
   createdAt: z.string(),
 });
 export type Report = z.infer<typeof reportSchema>;

@@ -1,3 +1,4 @@
+import { listArchitectures } from '@op-screen/efficientnet';
 import { z } from 'zod';
 import { OpScreenError } from '../errors.js';
 
@@ -12,6 +13,8 @@ export const runConfigSchema = z.object({
   split: z.enum(['patient', 'image']),
   sequences: z.array(z.enum(['T1', 'T2'])).min(1),
   arch: z.string(),
+  /** Architectures compared in one run (`--arch a,b,c`); absent with one (then `arch` is it). */
+  archs: z.array(z.string()).min(2).optional(),
   inputSize: z.number().int().positive(),
   channels: z.union([z.literal(1), z.literal(3)]),
   weights: z.string().nullable(),
@@ -145,7 +148,20 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
         'sequence',
       );
   }
-  if (o.arch !== undefined) cfg.arch = o.arch;
+  if (o.arch !== undefined) {
+    const archs = o.arch.split(',').map((a) => a.trim());
+    const zoo = listArchitectures();
+    const unknown = archs.filter((a) => !zoo.includes(a));
+    if (archs.length === 0 || unknown.length > 0)
+      throw new OpScreenError(
+        'BAD_OPTION',
+        `--arch: unknown architecture ${unknown.map((a) => `"${a}"`).join(', ') || '""'}; see "op-screen zoo list" (${zoo.join(', ')}).`,
+      );
+    if (new Set(archs).size !== archs.length)
+      throw new OpScreenError('BAD_OPTION', `--arch lists an architecture twice (${o.arch}).`);
+    cfg.arch = archs[0] as string;
+    if (archs.length > 1) cfg.archs = archs;
+  }
   if (o.weights !== undefined) cfg.weights = o.weights;
   if (o.epochs !== undefined) cfg.epochs = o.epochs;
   if (o.patients !== undefined) cfg.synthPatients = o.patients;

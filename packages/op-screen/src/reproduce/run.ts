@@ -1,19 +1,25 @@
 import { resolve } from 'node:path';
 import { readManifest } from '../manifest/index.js';
+import { queueExecutor } from '../queue/coordinator.js';
+import { parseQueueUrl } from '../queue/url.js';
 import type { Report } from '../report/schema.js';
 import { prepareRunDir, type RunPaths } from '../run/rundir.js';
 import { RunTimer } from '../run/timing.js';
+import {
+  compareArchitectures,
+  pathsForArch,
+  trainArchitectures,
+  writeComparedPredictions,
+} from './compare.js';
 import { type ConfigOverrides, resolveConfig } from './config.js';
+import { prepareRunInputs } from './inputs.js';
 import { defaultDeps } from './ports.js';
-import { splitVertebrae } from './splits.js';
 import { vbqBaseline } from './stages/baselines.js';
-import { manifestArgument, resolveCohort } from './stages/cohort.js';
+import { manifestArgument } from './stages/cohort.js';
 import { evaluateRun } from './stages/evaluation.js';
 import { gradCamSample } from './stages/gradcam.js';
-import { loadImages } from './stages/images.js';
 import { buildReport, writePredictions, writeReports } from './stages/outputs.js';
-import { prepareInputs } from './stages/preprocessing.js';
-import { trainSequences } from './stages/training.js';
+import type { TrainingOutcome } from './stages/training.js';
 import type { ReproduceDeps } from './types.js';
 
 export type { GradCamImage, ReproduceDeps } from './types.js';
@@ -23,6 +29,11 @@ export interface ReproduceOptions extends ConfigOverrides {
   data?: string;
   out: string;
   resume?: boolean;
+  /**
+   * `redis://` or `rediss://` URL: the run becomes a coordinator that trains its folds on BullMQ
+   * workers (`op-screen worker`) and evaluates when they have finished. Never stored in the run.
+   */
+  queue?: string;
   /** Log lines (one per stage / epoch when not on a TTY). */
   log?: (line: string) => void;
 }
@@ -48,6 +59,8 @@ export async function reproduce(
   // read and validated before the run directory is claimed: a bad manifest leaves nothing behind
   const given =
     manifestArg === null ? null : await readManifest(manifestArg, { tScoreThreshold: cfg.tScoreThreshold });
+  // Parsed before the run directory exists, so a mistyped URL leaves nothing behind.
+  const queue = opts.queue ? parseQueueUrl(opts.queue) : undefined;
   const { paths, resumed } = await prepareRunDir(
     resolve(opts.out),
     cfg,
@@ -59,14 +72,18 @@ export async function reproduce(
   );
   const timer = await RunTimer.start(`${paths.root}/timing.json`, t0);
 
-  const cohort = await resolveCohort(manifestArg, cfg, paths, log, given);
-  const { images, skipped, excluded } = await loadImages(cohort, deps, paths, log);
-  const prepared = prepareInputs(images, cfg, deps);
-  const split = splitVertebrae(images, cfg);
+  const { cohort, images, skipped, excluded, prepared, split, fingerprint } = await prepareRunInputs(
+    manifestArg,
+    cfg,
+    paths,
+    deps,
+    log,
+    given,
+  );
   log(
     `split: ${split.split.test.length} test vertebrae, ${cfg.folds} folds; patients in more than one split: ${split.split.groupsInMultipleSplits}`,
   );
-  const { foldResults, training } = await trainSequences({
+  const outcomes = await trainArchitectures({
     cfg,
     deps,
     paths,
@@ -76,11 +93,21 @@ export async function reproduce(
     split,
     log,
     onProgress: () => void timer.save(),
+    remote: queue ? queueExecutor(queue, paths, fingerprint, cfg.arch, cfg.folds, log) : undefined,
   });
+  // The first architecture is the run's model: results, baselines, training curves, Grad-CAM.
+  const { foldResults, training } = outcomes.get(cfg.arch) as TrainingOutcome;
   const evaluation = evaluateRun(cfg, images, foldResults);
   const baselines = vbqBaseline(cfg, evaluation.seqScores, evaluation.imageByKey, log);
+  const evaluations = new Map(
+    [...outcomes].map(([arch, o]) => [
+      arch,
+      arch === cfg.arch ? evaluation : evaluateRun(cfg, images, o.foldResults),
+    ]),
+  );
 
-  await writePredictions(paths, cfg, foldResults, evaluation);
+  if (cfg.archs) await writeComparedPredictions(paths, cfg, outcomes, evaluations);
+  else await writePredictions(paths, cfg, foldResults, evaluation);
   const report = await buildReport({
     cfg,
     deps,
@@ -96,8 +123,19 @@ export async function reproduce(
     prepared,
     wallTimeSeconds: await timer.save(),
   });
-  const gradcams = await gradCamSample(cfg, deps, paths, images, prepared.inputs, evaluation.seqScores, log);
-  await writeReports(paths, cfg, report, evaluation, prepared, gradcams);
+  if (cfg.archs) report.comparison = compareArchitectures(cfg, evaluations);
+  const primaryPaths = pathsForArch(cfg, paths, cfg.arch);
+  const gradcams = await gradCamSample(
+    cfg,
+    deps,
+    primaryPaths,
+    images,
+    prepared.inputs,
+    evaluation.seqScores,
+    log,
+  );
+  // model/meta.json (for predict) goes beside the first architecture's fold models.
+  await writeReports(primaryPaths, cfg, report, evaluation, prepared, gradcams);
   log(
     `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (${report.wallTimeSeconds.toFixed(1)} s over ${timer.sessions} session(s)): ${paths.report}`,
   );

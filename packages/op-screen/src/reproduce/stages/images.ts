@@ -20,6 +20,8 @@ export async function loadImages(
   deps: Pick<ReproduceDeps, 'read' | 'crop' | 'checkCrop'>,
   paths: RunPaths,
   log: (line: string) => void,
+  /** False on queue workers: skipped.csv is the coordinator's to write. */
+  writeSkipped = true,
 ): Promise<LoadedImages> {
   const loadBar = createProgress('reading images', cohort.rows.length);
   const loaded = await loadVertebrae(
@@ -31,7 +33,7 @@ export async function loadImages(
   );
   loadBar.stop();
   const skipped = [...cohort.manifest.skipped, ...loaded.skipped].sort((a, b) => a.line - b.line);
-  await writeFileAtomic(paths.skipped, skippedToCsv(skipped));
+  if (writeSkipped) await writeFileAtomic(paths.skipped, skippedToCsv(skipped));
   const excluded = excludedCounts(cohort.manifest.skipped);
   const excludedText = Object.entries(excluded).map(([k, n]) => `${n} ${k.replace('_', ' ')}`);
   log(

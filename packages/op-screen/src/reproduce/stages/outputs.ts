@@ -24,13 +24,12 @@ function predictionRow(im: VertebraImage, fold: string, split: string, score: nu
   ];
 }
 
-/** predictions.csv: every fold's train/val scores, then the ensemble's test scores, per sequence. */
-export async function writePredictions(
-  paths: RunPaths,
+/** Rows of predictions.csv: every fold's train/val scores, then the ensemble's test scores, per sequence. */
+export function predictionRows(
   cfg: RunConfig,
   foldResults: Map<string, FoldDone[]>,
   ev: Evaluation,
-): Promise<void> {
+): string[][] {
   const rows: string[][] = [];
   const image = (key: string) => ev.imageByKey.get(key) as VertebraImage;
   for (const seq of cfg.sequences) {
@@ -45,12 +44,22 @@ export async function writePredictions(
     for (const e of ev.seqScores.get(seq)?.test ?? [])
       rows.push(predictionRow(image(e.key), 'all', 'test', e.score));
   }
+  return rows;
+}
+
+export const PREDICTION_COLUMNS = ['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'];
+
+/** predictions.csv of a run with one architecture. */
+export async function writePredictions(
+  paths: RunPaths,
+  cfg: RunConfig,
+  foldResults: Map<string, FoldDone[]>,
+  ev: Evaluation,
+): Promise<void> {
   await writeFileAtomic(
     paths.predictions,
     // every field quoted: a patient_id is the manifest's text
-    stringify([['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'], ...rows], {
-      quoted: true,
-    }),
+    stringify([PREDICTION_COLUMNS, ...predictionRows(cfg, foldResults, ev)], { quoted: true }),
   );
 }
 

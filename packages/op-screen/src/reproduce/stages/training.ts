@@ -1,12 +1,14 @@
+import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng, type Rng } from '@op-screen/metrics';
+import { OpScreenError } from '../../errors.js';
 import type { Report } from '../../report/schema.js';
 import { type RunPaths, readJson, writeJsonAtomic } from '../../run/rundir.js';
 import { deriveSeed } from '../../synth/rng.js';
 import type { RunConfig } from '../config.js';
 import type { VertebraImage } from '../data.js';
-import type { FineTuneData, TrainBatch } from '../engine.js';
+import type { EpochRecord, FineTuneData, TrainBatch } from '../engine.js';
 import type { VertebraSplit } from '../splits.js';
 import { type FoldDone, imageKey, type ReproduceDeps, unitKey } from '../types.js';
 import type { PreparedInputs } from './preprocessing.js';
@@ -23,6 +25,10 @@ export interface TrainingInputs {
   log: (line: string) => void;
   /** Called after each epoch and fold (the run's wall-time bookkeeping). */
   onProgress: () => void;
+  /** Called after each epoch of a fold, after its checkpoint is written; may throw to stop there. */
+  onEpoch?: (seq: string, fold: number, e: EpochRecord) => void;
+  /** Trains the given folds elsewhere (queue workers) and resolves when their markers are written. */
+  remote?: (pending: PendingFold[]) => Promise<void>;
 }
 
 export interface TrainingOutcome {
@@ -104,7 +110,10 @@ async function trainFold(t: TrainingInputs, seq: string, k: number, idx: FoldIma
     historyFile: `${paths.foldDir(seq, k)}/history.jsonl`,
     seed: foldSeed,
     progressLabel: `${seq} fold ${k + 1}/${cfg.folds}`,
-    onEpoch: () => t.onProgress(),
+    onEpoch: (e) => {
+      t.onProgress();
+      t.onEpoch?.(seq, k, e);
+    },
   });
   const score = async (list: number[]) =>
     Array.from(
@@ -135,23 +144,52 @@ async function trainFold(t: TrainingInputs, seq: string, k: number, idx: FoldIma
   return result;
 }
 
-/** Stage 5: every fold of every sequence; finished folds (marker file present) are not trained again. */
+/** A fold no marker file marks complete yet (the unit of work of a queue job). */
+export interface PendingFold {
+  sequence: string;
+  fold: number;
+  /** Architecture, when the run compares several (else the run's `arch`). */
+  arch?: string;
+}
+
+/** Image indices of one fold of one sequence (training, validation, the shared hold-out test set). */
+export function foldImages(t: Pick<TrainingInputs, 'images' | 'split'>, seq: string, k: number): FoldImages {
+  const { images, split } = t;
+  const seqIdx = images.map((im, i) => (im.row.sequence === seq ? i : -1)).filter((i) => i >= 0);
+  const byUnit = (unitList: number[]) => {
+    const set = new Set(unitList);
+    return seqIdx.filter((i) =>
+      set.has(split.unitIndex.get(unitKey((images[i] as VertebraImage).row)) as number),
+    );
+  };
+  const fold = split.split.folds[k] as { train: number[]; val: number[] };
+  return { train: byUnit(fold.train), val: byUnit(fold.val), test: byUnit(split.split.test) };
+}
+
+/** Trains one fold (a queue worker's job); resumes from the fold's last per-epoch checkpoint when `t.resumed`. */
+export async function trainOneFold(t: TrainingInputs, seq: string, k: number): Promise<FoldDone> {
+  return trainFold(t, seq, k, foldImages(t, seq, k));
+}
+
+/**
+ * Stage 5: every fold of every sequence; finished folds (marker file present) are not trained
+ * again. With `t.remote` (a queue coordinator) the missing folds are handed to it and their
+ * markers read when it returns.
+ */
 export async function trainSequences(t: TrainingInputs): Promise<TrainingOutcome> {
-  const { cfg, images, split } = t;
+  const { cfg, split } = t;
   const training: Report['training'] = {};
   const foldResults = new Map<string, FoldDone[]>();
+  if (t.remote) {
+    const pending: PendingFold[] = [];
+    for (const sequence of cfg.sequences)
+      for (let fold = 0; fold < split.split.folds.length; fold++)
+        if (!existsSync(t.paths.foldDone(sequence, fold))) pending.push({ sequence, fold });
+    if (pending.length > 0) await t.remote(pending);
+  }
   for (const seq of cfg.sequences) {
-    const seqIdx = images.map((im, i) => (im.row.sequence === seq ? i : -1)).filter((i) => i >= 0);
-    const byUnit = (unitList: number[]) => {
-      const set = new Set(unitList);
-      return seqIdx.filter((i) =>
-        set.has(split.unitIndex.get(unitKey((images[i] as VertebraImage).row)) as number),
-      );
-    };
-    const test = byUnit(split.split.test);
     const done: FoldDone[] = [];
     for (let k = 0; k < split.split.folds.length; k++) {
-      const fold = split.split.folds[k] as { train: number[]; val: number[] };
       const markerPath = t.paths.foldDone(seq, k);
       const previous = await readJson<FoldDone>(markerPath);
       if (previous) {
@@ -159,7 +197,13 @@ export async function trainSequences(t: TrainingInputs): Promise<TrainingOutcome
         done.push(previous);
         continue;
       }
-      done.push(await trainFold(t, seq, k, { train: byUnit(fold.train), val: byUnit(fold.val), test }));
+      if (t.remote)
+        throw new OpScreenError(
+          'QUEUE_JOB_FAILED',
+          `the queue reported ${seq} fold ${k + 1} finished but ${markerPath} is missing; is the run directory on a file system the workers share?`,
+          markerPath,
+        );
+      done.push(await trainFold(t, seq, k, foldImages(t, seq, k)));
     }
     foldResults.set(seq, done);
     training[seq] = done.map((d) => ({
