@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureMesaForTests } from '@op-screen/webgpu-kernels';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -42,11 +43,9 @@ function reproduce(backend: 'wasm' | 'webgpu'): { report: Report; scores: Map<st
   if (r.status !== 0) throw new Error(`reproduce on ${backend} exited ${r.status}: ${r.stderr.slice(-2000)}`);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
   const scores = new Map<string, number>();
-  const [, ...rows] = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n');
-  for (const row of rows) {
-    const c = row.split(',');
-    scores.set(c.slice(0, 5).join(','), Number(c[6]));
-  }
+  // every field is quoted: read it as CSV, not by splitting on commas
+  const rows = parse(readFileSync(join(out, 'predictions.csv'), 'utf8')) as string[][];
+  for (const c of rows.slice(1)) scores.set(c.slice(0, 5).join(','), Number(c[6]));
   return { report, scores };
 }
 
