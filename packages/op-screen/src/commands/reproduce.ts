@@ -17,6 +17,7 @@ interface ReproduceCliOptions {
   epochs?: number;
   patients?: number;
   workers?: number;
+  includeExcluded?: boolean;
   json?: boolean;
 }
 
@@ -50,6 +51,10 @@ export function registerReproduceCommand(program: Command): void {
     .option('--epochs <n>', "override the preset's maximum epochs", parseIntOption)
     .option('--patients <n>', 'synthetic cohort size when no manifest is given', parseIntOption)
     .option('--workers <n>', "training worker threads (0 = the trainer's default)", parseIntOption)
+    .option(
+      '--include-excluded',
+      "sensitivity analysis: also train and evaluate on rows the manifest's exclude column marks (still counted by reason)",
+    )
     .option('--json', 'print report.json to stdout at the end')
     .action(async (o: ReproduceCliOptions) => {
       const { report, paths } = await reproduce(
@@ -67,6 +72,7 @@ export function registerReproduceCommand(program: Command): void {
           epochs: o.epochs,
           patients: o.patients,
           workers: o.workers,
+          includeExcluded: o.includeExcluded ?? false,
         },
         defaultDeps(),
       );
@@ -80,7 +86,7 @@ export function registerReproduceCommand(program: Command): void {
             );
         if (report.baselines.vbq)
           lines.push(
-            `VBQ  patient AUC ${report.baselines.vbq.auc.toFixed(3)} (paired DeLong p = ${report.baselines.vbq.pairedDeLong.p?.toFixed(3) ?? 'n/a'})`,
+            `VBQ  patient AUC ${report.baselines.vbq.auc.toFixed(3)} (paired DeLong p = ${report.baselines.vbq.pairedDeLong?.p?.toFixed(3) ?? 'n/a'})`,
           );
         lines.push(`report: ${paths.html}`);
         process.stdout.write(`${lines.join('\n')}\n`);

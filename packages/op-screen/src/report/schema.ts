@@ -30,6 +30,8 @@ export const metricBlockSchema = z.object({
 });
 export type MetricBlock = z.infer<typeof metricBlockSchema>;
 
+const pairedSchema = z.object({ cnnAuc: z.number(), z: nullableNumber, p: nullableNumber });
+
 const sequenceResultSchema = z.object({ image: metricBlockSchema, patient: metricBlockSchema });
 
 const historyEntrySchema = z.object({
@@ -81,13 +83,30 @@ export const reportSchema = z.object({
     both: sequenceResultSchema.optional(),
   }),
   baselines: z.object({
+    /**
+     * VBQ (T1, patient level). VBQ fits nothing to the data, so `n`, `auc`, `aucCI95` are over all
+     * patients of the cohort (`scope`); `test` is the hold-out set with the paired DeLong test
+     * against the CNN's T1 patient score (`pairedDeLong` repeats it; null when the test set is too small).
+     */
     vbq: z
       .object({
         level: z.literal('patient'),
+        scope: z.literal('all-patients').default('all-patients'),
         n: z.number().int(),
+        positives: z.number().int().optional(),
         auc: z.number(),
         aucCI95: z.tuple([z.number(), z.number()]),
-        pairedDeLong: z.object({ cnnAuc: z.number(), z: nullableNumber, p: nullableNumber }),
+        test: z
+          .object({
+            n: z.number().int(),
+            positives: z.number().int(),
+            auc: z.number(),
+            aucCI95: z.tuple([z.number(), z.number()]),
+            pairedDeLong: pairedSchema,
+          })
+          .nullable()
+          .default(null),
+        pairedDeLong: pairedSchema.nullable(),
       })
       .optional(),
   }),

@@ -54,7 +54,10 @@ export async function resolveCohort(
       log(`synthetic cohort: ${cfg.synthPatients} patients in ${paths.cohort}`);
     }
   }
-  const manifest = await readManifest(manifestPath, { tScoreThreshold: cfg.tScoreThreshold });
+  const manifest = await readManifest(manifestPath, {
+    tScoreThreshold: cfg.tScoreThreshold,
+    includeExcluded: cfg.includeExcluded,
+  });
   const rows = manifest.rows.filter((r) => cfg.sequences.includes(r.sequence));
   // A cohort written by `op-screen synth` and passed with --data / --manifest stays marked synthetic.
   const sidecar = await readSynthSidecar(manifestPath);

@@ -89,7 +89,11 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
     skipped: r.skipped.length,
     skippedRows: r.skipped,
     excluded: r.excluded,
-    oracle: oracle ? { image: oracle.image, patient: oracle.patient } : null,
+    oracle: oracle
+      ? cfg.includeExcluded
+        ? oracle.includeExcluded
+        : { image: oracle.image, patient: oracle.patient }
+      : null,
     counts: {
       patients: split.patientsTotal,
       images: r.imageCount,
