@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runConfigSchema } from '../reproduce/config.js';
+import { calibrationSchema, subgroupsSchema, tripodSchema } from './sections.js';
 
 const nullableNumber = z.number().nullable();
 
@@ -110,6 +111,12 @@ export const reportSchema = z.object({
       })
       .optional(),
   }),
+  /** Per-level, sex and age-band AUCs on the hold-out test set (sections.ts). */
+  subgroups: subgroupsSchema.nullable().default(null),
+  /** Calibration slope, intercepts, curve and decision curve per result at image and patient level. */
+  calibration: calibrationSchema.default({}),
+  /** The TRIPOD+AI items this run can fill, from its own values; the rest marked for the authors. */
+  tripod: tripodSchema.nullable().default(null),
   training: z.record(
     z.string(),
     z.array(

@@ -86,6 +86,7 @@ export async function reproduce(
     skipped,
     excluded,
     imageCount: images.length,
+    images,
     evaluation,
     baselines,
     training,
