@@ -11,6 +11,9 @@
  *   node scripts/synth-measure.mjs [patients=72] [seeds=1,2,3,4,5]   (bundle with esbuild first)
  */
 import { rocAuc } from '@op-screen/metrics';
+import type { ManifestRow } from '../src/manifest/index.js';
+import { PRESETS } from '../src/reproduce/config.js';
+import { splitVertebrae } from '../src/reproduce/splits.js';
 import {
   includedPatientLabel,
   measureVbq,
@@ -18,9 +21,6 @@ import {
   oraclePosterior,
   samplePatient,
 } from '../src/synth/index.js';
-import { PRESETS } from '../src/reproduce/config.js';
-import { splitVertebrae } from '../src/reproduce/splits.js';
-import type { ManifestRow } from '../src/manifest/index.js';
 
 function main() {
   const n = Number(process.argv[2] ?? 72);
@@ -61,7 +61,10 @@ function main() {
       testPatients: tl.length,
       testPositives: tl.reduce((a, v) => a + v, 0),
       vbqTest: +rocAuc(tl, tv).toFixed(3),
-      oracleTest: { image: +(ot.image.auc ?? Number.NaN).toFixed(3), patient: +(ot.patient.auc ?? Number.NaN).toFixed(3) },
+      oracleTest: {
+        image: +(ot.image.auc ?? Number.NaN).toFixed(3),
+        patient: +(ot.patient.auc ?? Number.NaN).toFixed(3),
+      },
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

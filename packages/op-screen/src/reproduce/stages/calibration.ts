@@ -41,7 +41,10 @@ export function calibrationBlock(s: Scored, unit: 'image' | 'patient', bins: num
   } catch (err) {
     return { ...empty, reason: `calibration fit failed: ${(err as Error).message}` };
   }
-  const c = calibrationCurve(s.labels, s.scores, { nBins: Math.max(1, Math.min(bins, s.labels.length)), strategy: 'quantile' });
+  const c = calibrationCurve(s.labels, s.scores, {
+    nBins: Math.max(1, Math.min(bins, s.labels.length)),
+    strategy: 'quantile',
+  });
   const dc = decisionCurve(s.labels, s.scores, [...DECISION_THRESHOLDS]);
   const separated = !Number.isFinite(fit.slopeSE) || fit.slopeSE > 1e3;
   return {
@@ -54,7 +57,9 @@ export function calibrationBlock(s: Scored, unit: 'image' | 'patient', bins: num
     interceptInTheLargeCI95: finiteCi(fit.interceptInTheLargeCI),
     curve: { strategy: 'quantile', ...c },
     decisionCurve: dc.map((p) => ({ pt: p.pt, model: p.model, treatAll: p.treatAll })),
-    reason: separated ? 'the classes are (nearly) separated: the slope is unstable and its CI very wide' : null,
+    reason: separated
+      ? 'the classes are (nearly) separated: the slope is unstable and its CI very wide'
+      : null,
   };
 }
 

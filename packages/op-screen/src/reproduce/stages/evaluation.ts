@@ -90,12 +90,10 @@ export function evaluateRun(
     const t2 = seqScores.get('T2') as SequenceScores;
     const bothTest = mergeViews([t1.test, t2.test], unitOfImageKey);
     testByResult.set('both', bothTest);
-    results.both = evaluateScores(
-      collect,
-      bothTest,
-      mergeViews([t1.val, t2.val], unitOfImageKey),
-      [foldResults.get('T1') as FoldDone[], foldResults.get('T2') as FoldDone[]],
-    );
+    results.both = evaluateScores(collect, bothTest, mergeViews([t1.val, t2.val], unitOfImageKey), [
+      foldResults.get('T1') as FoldDone[],
+      foldResults.get('T2') as FoldDone[],
+    ]);
   }
   return { results, seqScores, imageByKey, testByResult, collect };
 }

@@ -80,7 +80,7 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
   const oracle = r.sidecar ? sidecarOracle(r.sidecar, testPatientSet) : null;
   const science = scienceSections(r.evaluation, r.images, split, r.sidecar);
   const core = reportSchema.parse({
-    title: `op-screen ${cfg.preset} run${r.synthetic ? ' on synthetic data' : ''}`,
+    title: `op-screen ${cfg.preset} run${r.synthetic ? ' on synthetic data' : ''}${cfg.includeExcluded ? ' (sensitivity analysis: excluded rows included)' : ''}`,
     synthetic: r.synthetic,
     split: cfg.split,
     splitNote: cfg.split === 'image' ? IMAGE_SPLIT_NOTE : null,

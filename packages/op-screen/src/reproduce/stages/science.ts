@@ -20,7 +20,11 @@ function characteristics(images: VertebraImage[]): TripodContext['characteristic
   return {
     female: ps.filter((im) => im.row.sex === 'F').length,
     male: ps.filter((im) => im.row.sex === 'M').length,
-    ageMedian: n ? (n % 2 ? (ages[(n - 1) / 2] as number) : ((ages[n / 2 - 1] as number) + (ages[n / 2] as number)) / 2) : null,
+    ageMedian: n
+      ? n % 2
+        ? (ages[(n - 1) / 2] as number)
+        : ((ages[n / 2 - 1] as number) + (ages[n / 2] as number)) / 2
+      : null,
     ageRange: n ? [ages[0] as number, ages[n - 1] as number] : null,
   };
 }
@@ -42,6 +46,7 @@ export function scienceSections(
       sampleSize: sampleSizeOf(split),
       generatorVersion: sidecar?.generatorVersion ?? null,
       generatedPatients: sidecar?.patients ?? null,
+      generatorSeed: sidecar?.seed ?? null,
       characteristics: characteristics(images),
     } satisfies TripodContext,
   };

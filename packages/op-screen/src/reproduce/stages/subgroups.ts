@@ -103,6 +103,9 @@ export function subgroupStage(ev: Evaluation, images: VertebraImage[]): Subgroup
   }
   const unavailable = (['sex', 'ageBand'] as const)
     .filter((by) => !present[by])
-    .map((by) => ({ by, reason: `the manifest has no ${ATTRS[by].column} column (or it is empty on every row)` }));
+    .map((by) => ({
+      by,
+      reason: `the manifest has no ${ATTRS[by].column} column (or it is empty on every row)`,
+    }));
   return { minPerClass: SUBGROUP_MIN_PER_CLASS, ageBands: [...AGE_BANDS], results, unavailable };
 }
