@@ -4,9 +4,16 @@
  * included L1-L4 bodies over the L3 CSF signal, on the nominal mid-sagittal slice, as `reproduce`
  * measures it), plus prevalence and the fracture fraction.
  *
+ * It also splits each cohort as `reproduce` does (quick preset: 20% patient-grouped hold-out) and
+ * gives VBQ and the oracle on that hold-out set alone (`vbqTest`, `oracleTest`): with about 15 test
+ * patients these swing widely between seeds, which is why `reproduce` reports VBQ on all patients.
+ *
  *   node scripts/synth-measure.mjs [patients=72] [seeds=1,2,3,4,5]   (bundle with esbuild first)
  */
 import { rocAuc } from '@op-screen/metrics';
+import type { ManifestRow } from '../src/manifest/index.js';
+import { PRESETS } from '../src/reproduce/config.js';
+import { splitVertebrae } from '../src/reproduce/splits.js';
 import {
   includedPatientLabel,
   measureVbq,
@@ -28,6 +35,20 @@ function main() {
     const vs = ps.flatMap((p) => p.vertebrae);
     const prev = vs.filter((v) => v.tScore <= -2.5).length / vs.length;
     const frac = vs.filter((v) => v.fracture).length / vs.length;
+    // The split reproduce makes: units from the included rows, T1 then T2 per patient (manifest order).
+    const rows = ps.flatMap((p) =>
+      ['T1', 'T2'].flatMap(() =>
+        p.vertebrae
+          .filter((v) => !v.fracture)
+          .map((v) => ({ row: { patientId: p.id, level: v.level, label: v.tScore <= -2.5 ? 1 : 0 } })),
+      ),
+    ) as unknown as Array<{ row: ManifestRow }>;
+    const sp = splitVertebrae(rows, { ...PRESETS.quick, seed });
+    const testIds = new Set(sp.split.test.map((i) => sp.units[i]?.patientId as string));
+    const inTest = keep.map((p) => testIds.has(p.id));
+    const tl = lab.filter((_, i) => inTest[i]);
+    const tv = vbq.filter((_, i) => inTest[i]);
+    const ot = oracleAucs(post, testIds);
     const line = {
       seed,
       patients: n,
@@ -37,6 +58,13 @@ function main() {
       oracleImage: +(o.image.auc ?? Number.NaN).toFixed(3),
       oraclePatient: +(o.patient.auc ?? Number.NaN).toFixed(3),
       vbqPatient: +rocAuc(lab, vbq).toFixed(3),
+      testPatients: tl.length,
+      testPositives: tl.reduce((a, v) => a + v, 0),
+      vbqTest: +rocAuc(tl, tv).toFixed(3),
+      oracleTest: {
+        image: +(ot.image.auc ?? Number.NaN).toFixed(3),
+        patient: +(ot.patient.auc ?? Number.NaN).toFixed(3),
+      },
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

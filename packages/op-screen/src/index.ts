@@ -19,6 +19,17 @@ export {
   predictManifest,
 } from './predict/index.js';
 export { type MetricBlock, metricBlockSchema, type Report, reportSchema } from './report/schema.js';
+export type {
+  Calibration,
+  CalibrationBlock,
+  SampleSize,
+  SubgroupAnalysis,
+  SubgroupResult,
+  Subgroups,
+  Tripod,
+  TripodItem,
+} from './report/sections.js';
+export { buildTripod, TRIPOD_AI_REFERENCE, type TripodContext } from './report/tripod.js';
 export {
   type ConfigOverrides,
   PRESETS,
@@ -36,6 +47,8 @@ export {
   reproduce,
 } from './reproduce/run.js';
 export { IMAGE_SPLIT_NOTE, type SplitUnit, type StudySplit, splitStudy } from './reproduce/splits.js';
+export { calibrationBlock } from './reproduce/stages/calibration.js';
+export { AGE_BANDS, ageBand, SUBGROUP_MIN_PER_CLASS, subgroupResults } from './reproduce/stages/subgroups.js';
 export {
   type OracleAuc,
   type OracleSummary,

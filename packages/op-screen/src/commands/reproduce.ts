@@ -30,6 +30,7 @@ interface ReproduceCliOptions {
   epochs?: number;
   patients?: number;
   workers?: number;
+  includeExcluded?: boolean;
   json?: boolean;
   queue?: string;
 }
@@ -70,6 +71,10 @@ export function registerReproduceCommand(program: Command): void {
     .option('--epochs <n>', "override the preset's maximum epochs", parsePositiveIntOption)
     .option('--patients <n>', 'synthetic cohort size when no manifest is given', parsePositiveIntOption)
     .option('--workers <n>', "training worker threads (0 = the trainer's default)", parseNonNegativeIntOption)
+    .option(
+      '--include-excluded',
+      "sensitivity analysis: also train and evaluate on rows the manifest's exclude column marks (still counted by reason)",
+    )
     .option('--json', 'print report.json to stdout at the end (one line)')
     .option(
       '--queue <url>',
@@ -92,6 +97,7 @@ export function registerReproduceCommand(program: Command): void {
           patients: o.patients,
           workers: o.workers,
           queue: o.queue,
+          includeExcluded: o.includeExcluded ?? false,
         },
         defaultDeps(),
       );
@@ -105,7 +111,7 @@ export function registerReproduceCommand(program: Command): void {
             );
         if (report.baselines.vbq)
           lines.push(
-            `VBQ  patient AUC ${report.baselines.vbq.auc.toFixed(3)} (paired DeLong p = ${report.baselines.vbq.pairedDeLong.p?.toFixed(3) ?? 'n/a'})`,
+            `VBQ  patient AUC ${report.baselines.vbq.auc.toFixed(3)} (paired DeLong p = ${report.baselines.vbq.pairedDeLong?.p?.toFixed(3) ?? 'n/a'})`,
           );
         lines.push(`report: ${paths.html}`);
         process.stdout.write(`${lines.join('\n')}\n`);

@@ -32,6 +32,12 @@ export interface ManifestRow {
   roi: PixelBox | undefined;
   slice: number | undefined;
   csfRoi: PixelBox | undefined;
+  /** Optional `sex` column (F or M), for subgroup results. */
+  sex?: 'F' | 'M';
+  /** Optional `age` column in whole years (18-120; 90 stands for "90 or older"), for subgroup results. */
+  age?: number;
+  /** Set only when the manifest is read with `includeExcluded` (sensitivity analysis): why the row would be excluded. */
+  exclude?: ExcludeReason;
 }
 
 /** A row left out of the run and why (never the row's identifiers: only its line number). */
@@ -56,6 +62,8 @@ export interface ManifestOptions {
   checkFiles?: boolean;
   /** Require t_score or label (default true; `predict` scores unlabelled rows). */
   requireLabel?: boolean;
+  /** Keep rows whose `exclude` column is set, marked with `exclude` (default false: they are skipped as EXCLUDED). */
+  includeExcluded?: boolean;
 }
 
 export interface Manifest {
@@ -130,6 +138,24 @@ export const manifestRecordFields = z.object({
           .replace(/[\s-]+/g, '_'),
       )
       .pipe(z.enum(EXCLUDE_REASONS, { message: 'exclude must be empty, fracture or severe_degeneration' }))
+      .optional(),
+  ),
+  sex: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .transform((s) => s.toUpperCase())
+      .pipe(z.enum(['F', 'M'], { message: 'sex must be empty, F or M' }))
+      .optional(),
+  ),
+  age: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\s*\d+\s*$/, 'age must be whole years')
+      .transform(Number)
+      .refine((v) => v >= 18 && v <= 120, 'age outside [18, 120]')
       .optional(),
   ),
 });
@@ -258,7 +284,7 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
       continue;
     }
     const r = v.r;
-    if (r.exclude !== undefined) {
+    if (r.exclude !== undefined && !opts.includeExcluded) {
       skipped.push({ line, code: 'EXCLUDED', reason: `excluded: ${r.exclude}` });
       continue;
     }
@@ -300,6 +326,9 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
       roi: r.roi,
       slice: r.slice,
       csfRoi: r.csf_roi,
+      ...(r.sex !== undefined ? { sex: r.sex } : {}),
+      ...(r.age !== undefined ? { age: r.age } : {}),
+      ...(r.exclude !== undefined ? { exclude: r.exclude } : {}),
     });
   }
   return { path: resolve(manifestPath), rows, skipped };
@@ -329,14 +358,21 @@ export async function readManifest(path: string, opts: ManifestOptions = {}): Pr
   return parseManifest(text, path, opts);
 }
 
-/** Rows left out through the `exclude` column, counted by reason (what `reproduce` reports). */
-export function excludedCounts(skipped: SkippedRow[]): Partial<Record<ExcludeReason, number>> {
+/**
+ * Rows with an `exclude` reason, counted by reason (what `reproduce` reports): those left out as
+ * EXCLUDED and, under `includeExcluded`, the kept rows that carry the reason.
+ */
+export function excludedCounts(
+  skipped: SkippedRow[],
+  keptRows: ReadonlyArray<Pick<ManifestRow, 'exclude'>> = [],
+): Partial<Record<ExcludeReason, number>> {
   const counts: Partial<Record<ExcludeReason, number>> = {};
   for (const s of skipped)
     if (s.code === 'EXCLUDED') {
       const reason = s.reason.replace(/^excluded: /, '') as ExcludeReason;
       counts[reason] = (counts[reason] ?? 0) + 1;
     }
+  for (const r of keptRows) if (r.exclude) counts[r.exclude] = (counts[r.exclude] ?? 0) + 1;
   return counts;
 }
 

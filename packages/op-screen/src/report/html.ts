@@ -4,6 +4,7 @@ import type { GradCamImage } from '../reproduce/types.js';
 import { comparisonHtml } from './comparison.js';
 import { curvePlots, trainingCurveSvg } from './plots.js';
 import type { MetricBlock, Report } from './schema.js';
+import { renderScienceHtml } from './science-html.js';
 
 export interface HtmlExtras {
   seqScores: Record<string, Scored>;
@@ -98,10 +99,16 @@ export async function renderHtmlReport(report: Report, extras: HtmlExtras): Prom
     );
   }
   const vbq = report.baselines.vbq;
-  if (vbq)
+  if (vbq) {
+    const t = vbq.test;
+    const paired = t
+      ? ` On the ${t.n} hold-out test patients: VBQ AUC ${f3(t.auc)} (${f3(t.aucCI95[0])}–${f3(t.aucCI95[1])}), CNN T1 patient AUC ${f3(t.pairedDeLong.cnnAuc)}; paired DeLong z = ${f3(t.pairedDeLong.z)}, p = ${f3(t.pairedDeLong.p)}.`
+      : ' Too few test patients for the paired comparison with the CNN.';
     parts.push(
-      `<h2>VBQ baseline (T1, patient level)</h2><p>VBQ AUC ${f3(vbq.auc)} (${f3(vbq.aucCI95[0])}–${f3(vbq.aucCI95[1])}), n = ${vbq.n}; CNN T1 patient AUC on the same patients ${f3(vbq.pairedDeLong.cnnAuc)}; paired DeLong z = ${f3(vbq.pairedDeLong.z)}, p = ${f3(vbq.pairedDeLong.p)}.</p>`,
+      `<h2>VBQ baseline (T1, patient level)</h2><p>VBQ fits nothing to the data, so it is evaluated on all ${vbq.n} patients: AUC ${f3(vbq.auc)} (${f3(vbq.aucCI95[0])}–${f3(vbq.aucCI95[1])}).${paired}</p>`,
     );
+  }
+  parts.push(await renderScienceHtml(report));
   for (const [seq, s] of Object.entries(extras.seqScores)) {
     const block = report.results[seq as 'T1' | 'T2']?.image;
     if (!block) continue;
@@ -129,7 +136,7 @@ export async function renderHtmlReport(report: Report, extras: HtmlExtras): Prom
   const excluded = Object.entries(report.excluded ?? {});
   if (excluded.length)
     parts.push(
-      `<p>Excluded by the manifest: ${excluded.map(([k, n]) => `${n} ${esc(k.replace('_', ' '))}`).join(', ')}.</p>`,
+      `<p>${report.config.includeExcluded ? 'Marked for exclusion by the manifest but INCLUDED (sensitivity analysis, --include-excluded)' : 'Excluded by the manifest'}: ${excluded.map(([k, n]) => `${n} ${esc(k.replace('_', ' '))}`).join(', ')}.</p>`,
     );
   if (report.skippedRows.length) {
     parts.push('<h2>Skipped manifest rows</h2><table><tr><th>line</th><th>code</th><th>reason</th></tr>');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { runConfigSchema } from '../reproduce/config.js';
 import { comparisonSchema } from './comparison.js';
+import { calibrationSchema, subgroupsSchema, tripodSchema } from './sections.js';
 
 const nullableNumber = z.number().nullable();
 
@@ -30,6 +31,8 @@ export const metricBlockSchema = z.object({
   validationFolds: z.array(nullableNumber),
 });
 export type MetricBlock = z.infer<typeof metricBlockSchema>;
+
+const pairedSchema = z.object({ cnnAuc: z.number(), z: nullableNumber, p: nullableNumber });
 
 const sequenceResultSchema = z.object({ image: metricBlockSchema, patient: metricBlockSchema });
 
@@ -82,16 +85,39 @@ export const reportSchema = z.object({
     both: sequenceResultSchema.optional(),
   }),
   baselines: z.object({
+    /**
+     * VBQ (T1, patient level). VBQ fits nothing to the data, so `n`, `auc`, `aucCI95` are over all
+     * patients of the cohort (`scope`); `test` is the hold-out set with the paired DeLong test
+     * against the CNN's T1 patient score (`pairedDeLong` repeats it; null when the test set is too small).
+     */
     vbq: z
       .object({
         level: z.literal('patient'),
+        scope: z.literal('all-patients').default('all-patients'),
         n: z.number().int(),
+        positives: z.number().int().optional(),
         auc: z.number(),
         aucCI95: z.tuple([z.number(), z.number()]),
-        pairedDeLong: z.object({ cnnAuc: z.number(), z: nullableNumber, p: nullableNumber }),
+        test: z
+          .object({
+            n: z.number().int(),
+            positives: z.number().int(),
+            auc: z.number(),
+            aucCI95: z.tuple([z.number(), z.number()]),
+            pairedDeLong: pairedSchema,
+          })
+          .nullable()
+          .default(null),
+        pairedDeLong: pairedSchema.nullable(),
       })
       .optional(),
   }),
+  /** Per-level, sex and age-band AUCs on the hold-out test set (sections.ts). */
+  subgroups: subgroupsSchema.nullable().default(null),
+  /** Calibration slope, intercepts, curve and decision curve per result at image and patient level. */
+  calibration: calibrationSchema.default({}),
+  /** The TRIPOD+AI items this run can fill, from its own values; the rest marked for the authors. */
+  tripod: tripodSchema.nullable().default(null),
   training: z.record(
     z.string(),
     z.array(

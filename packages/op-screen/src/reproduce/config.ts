@@ -32,6 +32,11 @@ export const runConfigSchema = z.object({
   gradcamSamples: z.number().int().nonnegative(),
   workers: z.number().int().nonnegative(),
   predictTrain: z.boolean(),
+  /**
+   * Sensitivity analysis (`--include-excluded`): train and evaluate on the rows the manifest's
+   * `exclude` column marks too (they are still counted by reason in report.json `excluded`).
+   */
+  includeExcluded: z.boolean().default(false),
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
@@ -59,6 +64,7 @@ const STUDY: RunConfig = {
   gradcamSamples: 8,
   workers: 0,
   predictTrain: true,
+  includeExcluded: false,
 };
 
 /**
@@ -112,6 +118,7 @@ export interface ConfigOverrides {
   epochs?: number;
   patients?: number;
   workers?: number;
+  includeExcluded?: boolean;
 }
 
 export function resolveConfig(o: ConfigOverrides): RunConfig {
@@ -166,6 +173,7 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
   if (o.epochs !== undefined) cfg.epochs = o.epochs;
   if (o.patients !== undefined) cfg.synthPatients = o.patients;
   if (o.workers !== undefined) cfg.workers = o.workers;
+  if (o.includeExcluded !== undefined) cfg.includeExcluded = o.includeExcluded;
   if (cfg.preset === 'study' && cfg.weights === null)
     throw new OpScreenError(
       'WEIGHTS_REQUIRED',

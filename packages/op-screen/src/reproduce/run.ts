@@ -58,7 +58,12 @@ export async function reproduce(
   const manifestArg = manifestArgument(opts);
   // read and validated before the run directory is claimed: a bad manifest leaves nothing behind
   const given =
-    manifestArg === null ? null : await readManifest(manifestArg, { tScoreThreshold: cfg.tScoreThreshold });
+    manifestArg === null
+      ? null
+      : await readManifest(manifestArg, {
+          tScoreThreshold: cfg.tScoreThreshold,
+          includeExcluded: cfg.includeExcluded,
+        });
   // Parsed before the run directory exists, so a mistyped URL leaves nothing behind.
   const queue = opts.queue ? parseQueueUrl(opts.queue) : undefined;
   const { paths, resumed } = await prepareRunDir(
@@ -117,6 +122,7 @@ export async function reproduce(
     skipped,
     excluded,
     imageCount: images.length,
+    images,
     evaluation,
     baselines,
     training,

@@ -58,7 +58,12 @@ export async function resolveCohort(
       log(`synthetic cohort: ${cfg.synthPatients} patients in ${paths.cohort}`);
     }
   }
-  const manifest = given ?? (await readManifest(manifestPath, { tScoreThreshold: cfg.tScoreThreshold }));
+  const manifest =
+    given ??
+    (await readManifest(manifestPath, {
+      tScoreThreshold: cfg.tScoreThreshold,
+      includeExcluded: cfg.includeExcluded,
+    }));
   const rows = manifest.rows.filter((r) => cfg.sequences.includes(r.sequence));
   // A cohort written by `op-screen synth` and passed with --data / --manifest stays marked synthetic.
   const sidecar = await readSynthSidecar(manifestPath);

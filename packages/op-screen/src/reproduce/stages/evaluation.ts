@@ -17,6 +17,8 @@ export interface Evaluation {
   /** Per sequence: ensemble test scores and out-of-fold validation scores. */
   seqScores: Map<string, SequenceScores>;
   imageByKey: Map<string, VertebraImage>;
+  /** Per result (T1, T2, both): the scored hold-out test images its metric blocks were computed from. */
+  testByResult: Map<string, ScoredImage[]>;
   /** Labels, scores and patient groups of scored images. */
   collect(entries: ScoredImage[]): Scored;
 }
@@ -74,22 +76,24 @@ export function evaluateRun(
   };
   const results: Report['results'] = {};
   const seqScores = new Map<string, SequenceScores>();
+  const testByResult = new Map<string, ScoredImage[]>();
   for (const seq of cfg.sequences) {
     const done = foldResults.get(seq) as FoldDone[];
     const test = ensembleMean(done.map((d) => toScoredImages(d.test)));
     const val = poolOutOfFold(done.map((d) => toScoredImages(d.val)));
     seqScores.set(seq, { test, val });
+    testByResult.set(seq, test);
     results[seq] = evaluateScores(collect, test, val, [done]);
   }
   if (cfg.sequences.length === 2) {
     const t1 = seqScores.get('T1') as SequenceScores;
     const t2 = seqScores.get('T2') as SequenceScores;
-    results.both = evaluateScores(
-      collect,
-      mergeViews([t1.test, t2.test], unitOfImageKey),
-      mergeViews([t1.val, t2.val], unitOfImageKey),
-      [foldResults.get('T1') as FoldDone[], foldResults.get('T2') as FoldDone[]],
-    );
+    const bothTest = mergeViews([t1.test, t2.test], unitOfImageKey);
+    testByResult.set('both', bothTest);
+    results.both = evaluateScores(collect, bothTest, mergeViews([t1.val, t2.val], unitOfImageKey), [
+      foldResults.get('T1') as FoldDone[],
+      foldResults.get('T2') as FoldDone[],
+    ]);
   }
-  return { results, seqScores, imageByKey, collect };
+  return { results, seqScores, imageByKey, testByResult, collect };
 }

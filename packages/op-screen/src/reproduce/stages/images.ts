@@ -34,11 +34,16 @@ export async function loadImages(
   loadBar.stop();
   const skipped = [...cohort.manifest.skipped, ...loaded.skipped].sort((a, b) => a.line - b.line);
   if (writeSkipped) await writeFileAtomic(paths.skipped, skippedToCsv(skipped));
-  const excluded = excludedCounts(cohort.manifest.skipped);
+  const excluded = excludedCounts(cohort.manifest.skipped, cohort.manifest.rows);
   const excludedText = Object.entries(excluded).map(([k, n]) => `${n} ${k.replace('_', ' ')}`);
+  const kept = cohort.manifest.rows.some((r) => r.exclude);
   log(
     `${loaded.images.length} images usable, ${skipped.length} manifest rows skipped (see skipped.csv)` +
-      (excludedText.length ? `; excluded by the manifest: ${excludedText.join(', ')}` : ''),
+      (excludedText.length
+        ? kept
+          ? `; marked for exclusion by the manifest but included (--include-excluded): ${excludedText.join(', ')}`
+          : `; excluded by the manifest: ${excludedText.join(', ')}`
+        : ''),
   );
   if (loaded.images.length === 0)
     throw new OpScreenError(

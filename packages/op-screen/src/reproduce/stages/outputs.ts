@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { SkippedRow } from '../../manifest/index.js';
 import { renderHtmlReport } from '../../report/html.js';
 import { type MetricBlock, type Report, reportSchema } from '../../report/schema.js';
+import { buildTripod } from '../../report/tripod.js';
 import { type RunPaths, writeFileAtomic, writeJsonAtomic } from '../../run/rundir.js';
 import { type SynthSidecar, sidecarOracle } from '../../synth/sidecar.js';
 import type { RunConfig } from '../config.js';
@@ -11,6 +12,7 @@ import { IMAGE_SPLIT_NOTE, type SplitUnit, type VertebraSplit } from '../splits.
 import type { FoldDone, GradCamImage, ReproduceDeps, ScoredImage, SequenceScores } from '../types.js';
 import type { Evaluation } from './evaluation.js';
 import type { PreparedInputs } from './preprocessing.js';
+import { scienceSections } from './science.js';
 
 function predictionRow(im: VertebraImage, fold: string, split: string, score: number): string[] {
   return [
@@ -74,6 +76,8 @@ export interface ReportInputs {
   /** Manifest rows excluded by the `exclude` column, by reason. */
   excluded: Partial<Record<string, number>>;
   imageCount: number;
+  /** The usable images (subgroup attributes, participant characteristics). */
+  images: VertebraImage[];
   evaluation: Evaluation;
   baselines: Report['baselines'];
   training: Report['training'];
@@ -86,8 +90,9 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
   const { cfg, split } = r;
   const testPatientSet = new Set(split.split.test.map((i) => (split.units[i] as SplitUnit).patientId));
   const oracle = r.sidecar ? sidecarOracle(r.sidecar, testPatientSet) : null;
-  return reportSchema.parse({
-    title: `op-screen ${cfg.preset} run${r.synthetic ? ' on synthetic data' : ''}`,
+  const science = scienceSections(r.evaluation, r.images, split, r.sidecar);
+  const core = reportSchema.parse({
+    title: `op-screen ${cfg.preset} run${r.synthetic ? ' on synthetic data' : ''}${cfg.includeExcluded ? ' (sensitivity analysis: excluded rows included)' : ''}`,
     synthetic: r.synthetic,
     split: cfg.split,
     splitNote: cfg.split === 'image' ? IMAGE_SPLIT_NOTE : null,
@@ -101,7 +106,11 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
     skipped: r.skipped.length,
     skippedRows: r.skipped,
     excluded: r.excluded,
-    oracle: oracle ? { image: oracle.image, patient: oracle.patient } : null,
+    oracle: oracle
+      ? cfg.includeExcluded
+        ? oracle.includeExcluded
+        : { image: oracle.image, patient: oracle.patient }
+      : null,
     counts: {
       patients: split.patientsTotal,
       images: r.imageCount,
@@ -110,11 +119,14 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
     },
     results: r.evaluation.results,
     baselines: r.baselines,
+    subgroups: science.subgroups,
+    calibration: science.calibration,
     training: r.training,
     preprocessing: r.prepared.prep.describe(),
     wallTimeSeconds: r.wallTimeSeconds,
     createdAt: new Date().toISOString(),
   });
+  return reportSchema.parse({ ...core, tripod: buildTripod(core, science.tripodContext) });
 }
 
 function testScoresBySequence(
