@@ -24,12 +24,15 @@ beforeAll(async () => {
   });
 });
 
-/** A session that saves every 20 ms (as a run saves every epoch) until it is SIGKILLed. */
-function killedSession(file: string, runMs: number): Promise<void> {
+/**
+ * A session that saves every 20 ms (as a run saves every epoch) until it is SIGKILLed; with
+ * `everyMs` it never saves by itself (one long epoch) and relies on the timer's periodic save.
+ */
+function killedSession(file: string, runMs: number, everyMs?: number): Promise<void> {
   const script = `const { RunTimer } = await import(${JSON.stringify(bundle)});
-const t = await RunTimer.start(${JSON.stringify(file)});
+const t = await RunTimer.start(${JSON.stringify(file)}, performance.now()${everyMs ? `, ${everyMs}` : ''});
 process.stdout.write('started\\n');
-setInterval(() => void t.save(), 20);`;
+${everyMs ? 'setInterval(() => {}, 1000);' : 'setInterval(() => void t.save(), 20);'}`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -56,6 +59,7 @@ describe('RunTimer over a run killed and resumed several times', () => {
     const last = await RunTimer.start(file);
     await new Promise((r) => setTimeout(r, 50));
     const total = await last.save();
+    last.stop();
     expect(last.sessions).toBe(4);
     const all = (JSON.parse(readFileSync(file, 'utf8')) as { sessions: Array<{ seconds: number }> }).sessions;
     expect(all).toHaveLength(4);
@@ -71,7 +75,28 @@ describe('RunTimer over a run killed and resumed several times', () => {
     await killedSession(file, 0);
     const t = await RunTimer.start(file);
     await t.save();
+    t.stop();
     const all = (JSON.parse(readFileSync(file, 'utf8')) as { sessions: unknown[] }).sessions;
     expect(all).toHaveLength(2);
+  });
+
+  it('a session killed in the middle of one long epoch keeps its time up to the last periodic save', async () => {
+    const file = join(dir, 'long-epoch.json');
+    await killedSession(file, 700, 100);
+    const [s] = (JSON.parse(readFileSync(file, 'utf8')) as { sessions: Array<{ seconds: number }> }).sessions;
+    // without the periodic save it would be ~0 (only the save at start)
+    expect(s?.seconds).toBeGreaterThan(0.45);
+    expect(s?.seconds).toBeLessThan(5);
+  });
+
+  it('stop() ends the periodic saves', async () => {
+    const file = join(dir, 'stopped.json');
+    const t = await RunTimer.start(file, performance.now(), 30);
+    await new Promise((r) => setTimeout(r, 100));
+    t.stop();
+    await new Promise((r) => setTimeout(r, 60));
+    const before = readFileSync(file, 'utf8');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });

@@ -76,74 +76,77 @@ export async function reproduce(
     `${resumed ? 'resuming' : 'starting'} run in ${paths.root} (preset ${cfg.preset}, ${cfg.split}-level split, seed ${cfg.seed})`,
   );
   const timer = await RunTimer.start(`${paths.root}/timing.json`, t0);
+  try {
+    const { cohort, images, skipped, excluded, prepared, split, fingerprint } = await prepareRunInputs(
+      manifestArg,
+      cfg,
+      paths,
+      deps,
+      log,
+      given,
+    );
+    log(
+      `split: ${split.split.test.length} test vertebrae, ${cfg.folds} folds; patients in more than one split: ${split.split.groupsInMultipleSplits}`,
+    );
+    const outcomes = await trainArchitectures({
+      cfg,
+      deps,
+      paths,
+      resumed,
+      images,
+      prepared,
+      split,
+      log,
+      onProgress: () => void timer.save(),
+      remote: queue ? queueExecutor(queue, paths, fingerprint, cfg.arch, cfg.folds, log) : undefined,
+    });
+    // The first architecture is the run's model: results, baselines, training curves, Grad-CAM.
+    const { foldResults, training } = outcomes.get(cfg.arch) as TrainingOutcome;
+    const evaluation = evaluateRun(cfg, images, foldResults);
+    const baselines = vbqBaseline(cfg, evaluation.seqScores, evaluation.imageByKey, log);
+    const evaluations = new Map(
+      [...outcomes].map(([arch, o]) => [
+        arch,
+        arch === cfg.arch ? evaluation : evaluateRun(cfg, images, o.foldResults),
+      ]),
+    );
 
-  const { cohort, images, skipped, excluded, prepared, split, fingerprint } = await prepareRunInputs(
-    manifestArg,
-    cfg,
-    paths,
-    deps,
-    log,
-    given,
-  );
-  log(
-    `split: ${split.split.test.length} test vertebrae, ${cfg.folds} folds; patients in more than one split: ${split.split.groupsInMultipleSplits}`,
-  );
-  const outcomes = await trainArchitectures({
-    cfg,
-    deps,
-    paths,
-    resumed,
-    images,
-    prepared,
-    split,
-    log,
-    onProgress: () => void timer.save(),
-    remote: queue ? queueExecutor(queue, paths, fingerprint, cfg.arch, cfg.folds, log) : undefined,
-  });
-  // The first architecture is the run's model: results, baselines, training curves, Grad-CAM.
-  const { foldResults, training } = outcomes.get(cfg.arch) as TrainingOutcome;
-  const evaluation = evaluateRun(cfg, images, foldResults);
-  const baselines = vbqBaseline(cfg, evaluation.seqScores, evaluation.imageByKey, log);
-  const evaluations = new Map(
-    [...outcomes].map(([arch, o]) => [
-      arch,
-      arch === cfg.arch ? evaluation : evaluateRun(cfg, images, o.foldResults),
-    ]),
-  );
-
-  if (cfg.archs) await writeComparedPredictions(paths, cfg, outcomes, evaluations);
-  else await writePredictions(paths, cfg, foldResults, evaluation);
-  const report = await buildReport({
-    cfg,
-    deps,
-    synthetic: cohort.synthetic,
-    sidecar: cohort.sidecar,
-    split,
-    skipped,
-    excluded,
-    imageCount: images.length,
-    images,
-    evaluation,
-    baselines,
-    training,
-    prepared,
-    wallTimeSeconds: await timer.save(),
-  });
-  if (cfg.archs) report.comparison = compareArchitectures(cfg, evaluations);
-  const primaryPaths = pathsForArch(cfg, paths, cfg.arch);
-  const gradcams = await gradCamSample(
-    cfg,
-    deps,
-    primaryPaths,
-    images,
-    prepared.inputs,
-    evaluation.seqScores,
-    log,
-  );
-  // model/meta.json (for predict) goes beside the first architecture's fold models.
-  await writeReports(primaryPaths, cfg, report, evaluation, prepared, gradcams);
-  log(
-    `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (${report.wallTimeSeconds.toFixed(1)} s over ${timer.sessions} session(s)): ${paths.report}`,
-  );
-  return { report, paths };
+    if (cfg.archs) await writeComparedPredictions(paths, cfg, outcomes, evaluations);
+    else await writePredictions(paths, cfg, foldResults, evaluation);
+    const report = await buildReport({
+      cfg,
+      deps,
+      synthetic: cohort.synthetic,
+      sidecar: cohort.sidecar,
+      split,
+      skipped,
+      excluded,
+      imageCount: images.length,
+      images,
+      evaluation,
+      baselines,
+      training,
+      prepared,
+      wallTimeSeconds: await timer.save(),
+    });
+    if (cfg.archs) report.comparison = compareArchitectures(cfg, evaluations);
+    const primaryPaths = pathsForArch(cfg, paths, cfg.arch);
+    const gradcams = await gradCamSample(
+      cfg,
+      deps,
+      primaryPaths,
+      images,
+      prepared.inputs,
+      evaluation.seqScores,
+      log,
+    );
+    // model/meta.json (for predict) goes beside the first architecture's fold models.
+    await writeReports(primaryPaths, cfg, report, evaluation, prepared, gradcams);
+    log(
+      `done in ${((performance.now() - t0) / 1000).toFixed(1)} s (${report.wallTimeSeconds.toFixed(1)} s over ${timer.sessions} session(s)): ${paths.report}`,
+    );
+    return { report, paths };
+  } finally {
+    timer.stop();
+  }
 }

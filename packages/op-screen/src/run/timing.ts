@@ -4,9 +4,13 @@ interface TimingFile {
   sessions: Array<{ startedAt: string; seconds: number }>;
 }
 
+/** How often a running session's time is written to `timing.json` between epochs (ms). */
+export const TIMING_SAVE_EVERY_MS = 15_000;
+
 /**
  * Wall time over all sessions of a run: a resumed run adds its session to the interrupted ones in
- * `timing.json`, rewritten atomically after every epoch, so a killed session's time is kept too.
+ * `timing.json`, rewritten atomically after every epoch and every `everyMs` in between, so a killed
+ * session's time is kept too (all but at most `everyMs` of it). Call `stop()` when the run ends.
  */
 export class RunTimer {
   private constructor(
@@ -17,8 +21,13 @@ export class RunTimer {
   ) {}
 
   private writes: Promise<void> = Promise.resolve();
+  private tick: ReturnType<typeof setInterval> | undefined;
 
-  static async start(path: string, t0 = performance.now()): Promise<RunTimer> {
+  static async start(
+    path: string,
+    t0 = performance.now(),
+    everyMs = TIMING_SAVE_EVERY_MS,
+  ): Promise<RunTimer> {
     const timing = (await readJson<TimingFile>(path)) ?? { sessions: [] };
     const session = { startedAt: new Date().toISOString(), seconds: 0 };
     timing.sessions.push(session);
@@ -26,7 +35,18 @@ export class RunTimer {
     // on disk at once: a session killed before its first epoch is still listed (with the time
     // it had when it started), and a later session never overwrites the list without it
     await timer.save();
+    if (everyMs > 0) {
+      // a failed periodic write is not the run's failure: the next epoch's save reports it
+      timer.tick = setInterval(() => void timer.save().catch(() => {}), everyMs);
+      timer.tick.unref();
+    }
     return timer;
+  }
+
+  /** Stops the periodic saves (the run ended, or failed). */
+  stop(): void {
+    if (this.tick !== undefined) clearInterval(this.tick);
+    this.tick = undefined;
   }
 
   get sessions(): number {
