@@ -31,30 +31,48 @@ export function synthCohort(patients = 2, seed = 7): { dir: string; manifest: st
 }
 
 /**
+ * `op-screen reproduce --preset tiny --epochs 1 --sequence T1` on `manifest` into `out`: the tiny
+ * real run the browser tests train (ResNet-18 on 32x32 crops, 2 folds, T1 only to keep CI short:
+ * about 35 s on 2 cores for 12 patients).
+ */
+export function reproduceTiny(manifest: string, out: string): void {
+  execFileSync(
+    process.execPath,
+    [
+      CLI,
+      'reproduce',
+      '--manifest',
+      manifest,
+      '--preset',
+      'tiny',
+      '--epochs',
+      '1',
+      '--sequence',
+      'T1',
+      '--out',
+      out,
+    ],
+    { stdio: 'pipe' },
+  );
+}
+
+/**
  * A tiny real run for the --model tests: `op-screen synth` (12 patients, boxes and exclusions as
- * synth writes them) and `op-screen reproduce --preset tiny --epochs 1 --sequence T1` on it
- * (ResNet-18 on 32x32 crops, 2 folds, T1 only to keep CI short: about 35 s on 2 cores).
+ * synth writes them) and {@link reproduceTiny} on it.
  */
 export function trainedRun(seed = 3): { dir: string; manifest: string; run: string } {
   const dir = mkdtempSync(join(tmpdir(), 'op-screen-annotate-run-'));
   const cohort = join(dir, 'cohort');
   const run = join(dir, 'run');
-  const cli = (args: string[]) => execFileSync(process.execPath, [CLI, ...args], { stdio: 'ignore' });
-  cli(['synth', '--out', cohort, '--patients', '12', '--seed', String(seed)]);
+  execFileSync(
+    process.execPath,
+    [CLI, 'synth', '--out', cohort, '--patients', '12', '--seed', String(seed)],
+    {
+      stdio: 'ignore',
+    },
+  );
   const manifest = join(cohort, 'manifest.csv');
-  cli([
-    'reproduce',
-    '--manifest',
-    manifest,
-    '--preset',
-    'tiny',
-    '--epochs',
-    '1',
-    '--sequence',
-    'T1',
-    '--out',
-    run,
-  ]);
+  reproduceTiny(manifest, run);
   return { dir, manifest, run };
 }
 

@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnnotateServer, startAnnotateServer } from '../src/server.js';
 import { launchChromium } from './chromium.js';
-import { OP_SCREEN_CLI, synthCohort } from './cohort.js';
+import { OP_SCREEN_CLI, reproduceTiny, synthCohort } from './cohort.js';
 
 type Box = { x: number; y: number; w: number; h: number };
 const fmt = (b: Box) => `${b.x},${b.y},${b.w},${b.h}`;
@@ -180,30 +180,20 @@ describe('annotator in Chromium', () => {
     const columns = Object.keys(written[0] as object);
     const extraRows = (
       parse(readFileSync(join(extra, 'manifest.csv')), { columns: true }) as Record<string, string>[]
-    ).map((r) => ({
-      ...r,
-      patient_id: (r.patient_id ?? '').replace('SYN', 'EXT'),
-      image: `extra/${r.image}`,
-    }));
+    ).map(
+      (r): Record<string, string> => ({
+        ...r,
+        patient_id: (r.patient_id ?? '').replace('SYN', 'EXT'),
+        image: `extra/${r.image}`,
+      }),
+    );
     const trainManifest = join(cohort.dir, 'train.csv');
     writeFileSync(
       trainManifest,
       stringify([columns, ...[...written, ...extraRows].map((r) => columns.map((c) => r[c] ?? ''))]),
     );
     const out = join(cohort.dir, 'run');
-    cli([
-      'reproduce',
-      '--manifest',
-      trainManifest,
-      '--preset',
-      'tiny',
-      '--epochs',
-      '1',
-      '--sequence',
-      'T1',
-      '--out',
-      out,
-    ]);
+    reproduceTiny(trainManifest, out);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
       excluded: Record<string, number>;
     };
