@@ -4,11 +4,11 @@
  * included L1-L4 bodies over the L3 CSF signal, on the nominal mid-sagittal slice, as `reproduce`
  * measures it), plus prevalence and the fracture fraction.
  *
- * It also splits each cohort as `reproduce` does (quick preset: 20% patient-grouped hold-out) and
- * gives VBQ and the oracle on that hold-out set alone (`vbqTest`, `oracleTest`): with about 15 test
+ * It also splits each cohort as `reproduce` does (quick preset: 50% patient-grouped hold-out) and
+ * gives VBQ and the oracle on that hold-out set alone (`vbqTest`, `oracleTest`): with few test
  * patients these swing widely between seeds, which is why `reproduce` reports VBQ on all patients.
  *
- *   node scripts/synth-measure.mjs [patients=72] [seeds=1,2,3,4,5]   (bundle with esbuild first)
+ *   node scripts/synth-measure.mjs [patients=120, the quick preset's] [seeds=1,2,3,4,5]   (bundle with esbuild first)
  */
 import { rocAuc } from '@op-screen/metrics';
 import type { ManifestRow } from '../src/manifest/index.js';
@@ -23,7 +23,7 @@ import {
 } from '../src/synth/index.js';
 
 function main() {
-  const n = Number(process.argv[2] ?? 72);
+  const n = Number(process.argv[2] ?? PRESETS.quick.synthPatients);
   const seeds = (process.argv[3] ?? '1,2,3,4,5').split(',').map(Number);
   for (const seed of seeds) {
     const ps = Array.from({ length: n }, (_, i) => samplePatient(seed, i));

@@ -43,4 +43,11 @@ describe('trainerWorkers', () => {
     expect(trainerWorkers(cfg, 'tensorflow')).toBe(1);
     expect(trainerWorkers({ ...cfg, workers: 3 }, 'wasm')).toBe(3);
   });
+
+  it('trains the quick preset on one replica whatever the core count (its numbers do not depend on the machine)', () => {
+    const cfg = resolveConfig({ preset: 'quick' });
+    expect(cfg.workers).toBe(1);
+    for (const backend of ['wasm', 'cpu', 'tensorflow']) expect(trainerWorkers(cfg, backend)).toBe(1);
+    expect(resolveConfig({ preset: 'quick', workers: 2 }).workers).toBe(2);
+  });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calibrationSlope, rocAuc } from '@op-screen/metrics';
 import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../src/reproduce/config.js';
 import {
   includedPatientLabel,
   measureVbq,
@@ -17,9 +18,9 @@ import {
 } from '../src/synth/index.js';
 
 describe('oracle', () => {
-  it('is at least VBQ on 5 seeds (patient level, the default 72-patient cohort)', () => {
+  it('is at least VBQ on 5 seeds (patient level, the default cohort of the quick preset)', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const ps = Array.from({ length: 72 }, (_, i) => samplePatient(seed, i));
+      const ps = Array.from({ length: PRESETS.quick.synthPatients }, (_, i) => samplePatient(seed, i));
       const o = oracleAucs(ps.map(oraclePosterior));
       const keep = ps.filter((p) => p.vertebrae.some((v) => !v.fracture));
       const vbq = rocAuc(

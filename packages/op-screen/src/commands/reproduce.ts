@@ -70,7 +70,11 @@ export function registerReproduceCommand(program: Command): void {
     .option('--weights <file>', 'ImageNet weights (torchvision .safetensors) for the study preset')
     .option('--epochs <n>', "override the preset's maximum epochs", parsePositiveIntOption)
     .option('--patients <n>', 'synthetic cohort size when no manifest is given', parsePositiveIntOption)
-    .option('--workers <n>', "training worker threads (0 = the trainer's default)", parseNonNegativeIntOption)
+    .option(
+      '--workers <n>',
+      "training replicas (default: the preset's, 1 for quick; 0 = one per core on wasm/cpu)",
+      parseNonNegativeIntOption,
+    )
     .option(
       '--include-excluded',
       "sensitivity analysis: also train and evaluate on rows the manifest's exclude column marks (still counted by reason)",

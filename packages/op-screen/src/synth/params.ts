@@ -5,7 +5,7 @@
  */
 
 /** Written to the cohort's sidecar; bump whenever a parameter or the sampling order changes. */
-export const SYNTH_GENERATOR_VERSION = 2;
+export const SYNTH_GENERATOR_VERSION = 3;
 
 export const SYNTH_PARAMS = {
   /** Demographics: sex ~ Bernoulli(femaleFraction); age = mean + sd * z, z ~ N(0, 1). */
@@ -69,6 +69,15 @@ export const SYNTH_PARAMS = {
    * canal holds canalCsf[k] CSF (the rest nerve roots and epidural fat) and the body is bodyWidth[k] wide.
    */
   offMidline: { max: 0.6, canalCsf: [1, 0.9, 0.5, 0], bodyWidth: [1, 0.95, 0.85, 0.7] },
+  /**
+   * Tissue signals before protocol, gain, bias and noise (fat on T1 = 1). T2 is a fast spin echo at
+   * TE about 100 ms: signal ~ exp(-TE / T2) with T2 about 50 ms for marrow water and an apparent
+   * 130 ms for fat (J-coupling), so marrow water is about a quarter of fat.
+   */
+  signal: {
+    T1: { fat: 1.0, water: 0.28, muscle: 0.34, csf: 0.12, disc: 0.32, cortex: 0.06, softFat: 0.95 },
+    T2: { fat: 0.8, water: 0.22, muscle: 0.24, csf: 1.0, disc: 0.8, cortex: 0.05, softFat: 0.8 },
+  },
 } as const;
 
 export type SynthParams = typeof SYNTH_PARAMS;

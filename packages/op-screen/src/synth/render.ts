@@ -21,15 +21,9 @@ interface Signals {
   softFat: number;
 }
 
-/** Tissue signals before protocol, gain, bias and noise (fat on T1 = 1). */
-const SIGNAL: Record<Sequence, Signals> = {
-  T1: { fat: 1.0, water: 0.28, muscle: 0.34, csf: 0.12, disc: 0.32, cortex: 0.06, softFat: 0.95 },
-  T2: { fat: 0.8, water: 0.3, muscle: 0.24, csf: 1.0, disc: 0.8, cortex: 0.05, softFat: 0.8 },
-};
-
 /** The patient's tissue signals: the T1 protocol scales water-bearing tissue and CSF (README "t1Protocol"). */
 export function tissueSignals(patient: SyntheticPatient, sequence: Sequence): Signals {
-  const s = SIGNAL[sequence];
+  const s: Signals = SYNTH_PARAMS.signal[sequence];
   if (sequence === 'T2') return s;
   const p = patient.t1Protocol;
   return {
