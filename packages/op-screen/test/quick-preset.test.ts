@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { ManifestRow } from '../src/manifest/index.js';
+import { PRESETS, resolveConfig } from '../src/reproduce/config.js';
+import { splitVertebrae } from '../src/reproduce/splits.js';
+import { includedPatientLabel, samplePatient } from '../src/synth/index.js';
+
+// The quick preset's design (README "Why quick holds out half"): a test set large enough that one
+// seed's AUC means something, and a development set as large as the earlier 72-patient / 20% design.
+describe('quick preset split on its default cohort', () => {
+  it('holds out about half of the patients, with enough positives, and keeps about 60 for development', () => {
+    const cfg = resolveConfig({ preset: 'quick' });
+    expect(cfg.synthPatients).toBe(PRESETS.quick.synthPatients);
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const ps = Array.from({ length: cfg.synthPatients }, (_, i) => samplePatient(seed, i));
+      const rows = ps.flatMap((p) =>
+        ['T1', 'T2'].flatMap(() =>
+          p.vertebrae
+            .filter((v) => !v.fracture)
+            .map((v) => ({ row: { patientId: p.id, level: v.level, label: v.tScore <= -2.5 ? 1 : 0 } })),
+        ),
+      ) as unknown as Array<{ row: ManifestRow }>;
+      const sp = splitVertebrae(rows, { ...cfg, seed });
+      const patientsOf = (idx: number[]) => new Set(idx.map((i) => sp.units[i]?.patientId as string));
+      const test = patientsOf(sp.split.test);
+      expect(test.size).toBeGreaterThanOrEqual(55);
+      expect(test.size).toBeLessThanOrEqual(65);
+      const positives = ps.filter((p) => test.has(p.id) && includedPatientLabel(p) === 1).length;
+      expect(positives).toBeGreaterThanOrEqual(15);
+      expect(sp.split.test.filter((i) => sp.units[i]?.label === 1).length).toBeGreaterThanOrEqual(35);
+      for (const f of sp.split.folds) {
+        const dev = new Set([...patientsOf(f.train), ...patientsOf(f.val)]);
+        expect(dev.size).toBeGreaterThanOrEqual(55);
+        expect([...dev].some((id) => test.has(id))).toBe(false);
+      }
+      expect(sp.split.groupsInMultipleSplits).toBe(0);
+    }
+  });
+});
