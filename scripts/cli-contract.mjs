@@ -90,7 +90,7 @@ const BAD_INPUT = {
   evaluate: { args: ['--input', missing('predictions.csv')], exit: 1 },
   zoo: { args: ['no-such-subcommand'], exit: 2, code: 'USAGE' },
   'zoo list': { args: ['--no-such-flag'], exit: 2, code: 'USAGE' },
-  'zoo fetch': { args: ['--arch', 'no_such_arch'], exit: 1, code: 'UNKNOWN_ARCH' },
+  'zoo fetch': { args: ['--arch', 'no_such_arch'], exit: 2, code: 'UNKNOWN_ARCH' },
   'zoo forward': {
     args: ['--arch', 'resnet18', '--weights', missing('w.safetensors'), '--input', missing('x.safetensors')],
     exit: 1,

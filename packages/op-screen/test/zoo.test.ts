@@ -158,6 +158,8 @@ describe('op-screen zoo', () => {
       code: 'UNKNOWN_ARCH',
       message: expect.stringMatching(/^unknown architecture 'efficientnet_b9'/),
     });
+    // a usage error, as `reproduce --arch` (exit 2), found before any file is read
+    expect(describeError(error).exitCode).toBe(2);
   });
 });
 

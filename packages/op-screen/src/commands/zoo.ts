@@ -1,9 +1,22 @@
-import { downloadWeights, forwardTorchvision, zooListing } from '@op-screen/efficientnet';
+import { downloadWeights, forwardTorchvision, listArchitectures, zooListing } from '@op-screen/efficientnet';
 import type { Command } from 'commander';
-import { jsonLine } from './errors.js';
+import { CliError, EXIT_USAGE, jsonLine } from './errors.js';
 
 // Errors (ZooError, a missing file) are thrown as they are: src/cli.ts renders them in the one
-// error shape (`FILE_NOT_FOUND`, `WEIGHT_SHAPE_MISMATCH`, ...), exit 1.
+// error shape (`FILE_NOT_FOUND`, `WEIGHT_SHAPE_MISMATCH`, ...), exit 1. An `--arch` the registry
+// does not know is a usage error (exit 2, as `reproduce --arch`), with the library's code.
+
+function checkArch(name: string): void {
+  const known = listArchitectures();
+  if (!known.includes(name))
+    throw new CliError(
+      'UNKNOWN_ARCH',
+      `unknown architecture '${name}'; known: ${known.join(', ')} (op-screen zoo list)`,
+      {
+        exitCode: EXIT_USAGE,
+      },
+    );
+}
 
 /** Registers `op-screen zoo` (owned by the library it wraps; see the facade README). */
 export function registerZooCommand(program: Command): void {
@@ -35,6 +48,7 @@ export function registerZooCommand(program: Command): void {
     .requiredOption('--arch <name>', 'architecture, e.g. efficientnet_b4')
     .option('--tag <tag>', 'weight tag, e.g. IMAGENET1K_V2 (default: the first listed)')
     .action(async (opts: { arch: string; tag?: string }) => {
+      checkArch(opts.arch);
       const path = await downloadWeights(opts.arch, {
         tag: opts.tag,
         onProgress: (r, t) => {
@@ -55,6 +69,7 @@ export function registerZooCommand(program: Command): void {
     .requiredOption('--input <file>', '.safetensors holding an NCHW float32 tensor named "input"')
     .option('--json', 'print {"arch","shape","logits"} as JSON')
     .action(async (opts: { arch: string; weights: string; input: string; json?: boolean }) => {
+      checkArch(opts.arch);
       const r = await forwardTorchvision({ arch: opts.arch, weights: opts.weights, input: opts.input });
       if (opts.json) {
         process.stdout.write(jsonLine({ arch: r.arch, shape: r.shape, logits: r.logits }));
