@@ -11,9 +11,8 @@
  *   node scripts/synth-measure.mjs [patients=120, the quick preset's] [seeds=1,2,3,4,5]   (bundle with esbuild first)
  */
 import { rocAuc } from '@op-screen/metrics';
-import type { ManifestRow } from '../src/manifest/index.js';
 import { PRESETS } from '../src/reproduce/config.js';
-import { splitVertebrae } from '../src/reproduce/splits.js';
+import { splitSyntheticPatients } from '../src/reproduce/splits.js';
 import {
   includedPatientLabel,
   measureVbq,
@@ -35,15 +34,7 @@ function main() {
     const vs = ps.flatMap((p) => p.vertebrae);
     const prev = vs.filter((v) => v.tScore <= -2.5).length / vs.length;
     const frac = vs.filter((v) => v.fracture).length / vs.length;
-    // The split reproduce makes: units from the included rows, T1 then T2 per patient (manifest order).
-    const rows = ps.flatMap((p) =>
-      ['T1', 'T2'].flatMap(() =>
-        p.vertebrae
-          .filter((v) => !v.fracture)
-          .map((v) => ({ row: { patientId: p.id, level: v.level, label: v.tScore <= -2.5 ? 1 : 0 } })),
-      ),
-    ) as unknown as Array<{ row: ManifestRow }>;
-    const sp = splitVertebrae(rows, { ...PRESETS.quick, seed });
+    const sp = splitSyntheticPatients(ps, { ...PRESETS.quick, seed });
     const testIds = new Set(sp.split.test.map((i) => sp.units[i]?.patientId as string));
     const inTest = keep.map((p) => testIds.has(p.id));
     const tl = lab.filter((_, i) => inTest[i]);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ManifestRow } from '../src/manifest/index.js';
 import { PRESETS, resolveConfig } from '../src/reproduce/config.js';
-import { splitVertebrae } from '../src/reproduce/splits.js';
+import { splitSyntheticPatients } from '../src/reproduce/splits.js';
 import { includedPatientLabel, samplePatient } from '../src/synth/index.js';
 
 // The quick preset's design (README "Why quick holds out half"): a test set large enough that one
@@ -12,14 +11,7 @@ describe('quick preset split on its default cohort', () => {
     expect(cfg.synthPatients).toBe(PRESETS.quick.synthPatients);
     for (const seed of [1, 2, 3, 4, 5]) {
       const ps = Array.from({ length: cfg.synthPatients }, (_, i) => samplePatient(seed, i));
-      const rows = ps.flatMap((p) =>
-        ['T1', 'T2'].flatMap(() =>
-          p.vertebrae
-            .filter((v) => !v.fracture)
-            .map((v) => ({ row: { patientId: p.id, level: v.level, label: v.tScore <= -2.5 ? 1 : 0 } })),
-        ),
-      ) as unknown as Array<{ row: ManifestRow }>;
-      const sp = splitVertebrae(rows, { ...cfg, seed });
+      const sp = splitSyntheticPatients(ps, { ...cfg, seed });
       const patientsOf = (idx: number[]) => new Set(idx.map((i) => sp.units[i]?.patientId as string));
       const test = patientsOf(sp.split.test);
       expect(test.size).toBeGreaterThanOrEqual(55);

@@ -2,6 +2,7 @@ import { encode } from 'fast-png';
 import type { Scored } from '../reproduce/score.js';
 import type { GradCamImage } from '../reproduce/types.js';
 import { comparisonHtml } from './comparison.js';
+import { esc, f3 } from './format.js';
 import { curvePlots, trainingCurveSvg } from './plots.js';
 import type { MetricBlock, Report } from './schema.js';
 import { renderScienceHtml } from './science-html.js';
@@ -10,14 +11,6 @@ export interface HtmlExtras {
   seqScores: Record<string, Scored>;
   gradcams: GradCamImage[];
 }
-
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-const f3 = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
 
 /** Jet-like colour map for heatmaps (value in [0,1]). */
 function heatColor(v: number): [number, number, number] {

@@ -1,16 +1,10 @@
 import { calibrationSpec, renderSvg } from '@op-screen/metrics';
+import { esc, f3 } from './format.js';
 import type { Report } from './schema.js';
 import type { CalibrationBlock, SubgroupAnalysis } from './sections.js';
 
 /** The HTML of report.json's subgroup, calibration and TRIPOD+AI sections (no scripts, inline SVG). */
 
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-const f3 = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
 const ciText = (v: number | null, c: [number, number] | null) =>
   v === null ? '–' : `${f3(v)} (${c ? `${f3(c[0])}–${f3(c[1])}` : 'CI n/a'})`;
 const BY: Record<SubgroupAnalysis['by'], string> = {

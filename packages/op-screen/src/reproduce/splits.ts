@@ -8,6 +8,7 @@ import {
 } from '@op-screen/metrics';
 import { OpScreenError } from '../errors.js';
 import type { ManifestRow } from '../manifest/index.js';
+import type { SyntheticPatient } from '../synth/model.js';
 import { deriveSeed } from '../synth/rng.js';
 import type { RunConfig, SplitMode } from './config.js';
 import { unitKey } from './types.js';
@@ -123,4 +124,23 @@ export function splitVertebrae(
     );
   const split = splitStudy(units, cfg.split, cfg.folds, cfg.holdOutFraction, deriveSeed(cfg.seed, 'split'));
   return { units, unitIndex, split, patientsTotal };
+}
+
+/**
+ * The split `reproduce` makes of a synthetic cohort without writing it: units from the included
+ * (non-fractured) rows, T1 then T2 per patient as the manifest lists them. For measurements and
+ * tests of a preset's split (scripts/synth-measure.ts, test/quick-preset.test.ts).
+ */
+export function splitSyntheticPatients(
+  patients: readonly SyntheticPatient[],
+  cfg: Pick<RunConfig, 'split' | 'folds' | 'holdOutFraction' | 'seed'>,
+): VertebraSplit {
+  const rows = patients.flatMap((p) =>
+    ['T1', 'T2'].flatMap(() =>
+      p.vertebrae
+        .filter((v) => !v.fracture)
+        .map((v) => ({ row: { patientId: p.id, level: v.level, label: v.tScore <= -2.5 ? 1 : 0 } })),
+    ),
+  ) as unknown as Array<{ row: ManifestRow }>;
+  return splitVertebrae(rows, cfg);
 }
