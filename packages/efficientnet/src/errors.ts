@@ -14,7 +14,8 @@ export type ZooErrorCode =
   | 'WEIGHTS_NOT_CACHED'
   | 'DOWNLOAD_FAILED'
   | 'CHECKSUM_MISMATCH'
-  | 'FILE_NOT_FOUND';
+  | 'FILE_NOT_FOUND'
+  | 'KERNELS_MISSING';
 
 /**
  * The one error type this package throws on purpose. `code` is stable (switch on it), `file` names

@@ -1,4 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  getKernel,
+} from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ZooError } from './errors.js';
 
@@ -115,6 +122,40 @@ function chooseSplit(model: tfl.LayersModel, opts: GradCamOptions): Split {
 }
 
 /**
+ * The gradient kernels Grad-CAM differentiates through that tfjs-backend-wasm 4.22 does not ship
+ * (or ships incomplete): @op-screen/wasm-kernels' `registerWasmKernels()` installs them. This
+ * package cannot call it (wasm-kernels depends on this one), so it refuses up front, by name,
+ * instead of letting tfjs fail deep inside `tf.grad` with "Kernel ... not registered".
+ */
+const WASM_GRADIENT_KERNELS = [
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+] as const;
+
+/** Throws `KERNELS_MISSING` when the active backend is wasm and lacks a gradient kernel. */
+export function assertGradientKernels(what: string): void {
+  if (tf.getBackend() !== 'wasm') return;
+  const missing = WASM_GRADIENT_KERNELS.filter((k) => getKernel(k, 'wasm') === undefined);
+  if (missing.length > 0)
+    throw new ZooError(
+      'KERNELS_MISSING',
+      `${what} on the wasm backend needs gradient kernels tfjs-backend-wasm lacks (${missing.join(', ')}); call registerWasmKernels() from @op-screen/wasm-kernels once before it.`,
+    );
+}
+
+/** A tfjs "Kernel 'X' not registered for backend 'Y'" failure as the typed error. */
+function missingKernel(err: unknown, what: string): unknown {
+  const m = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec((err as Error)?.message ?? '');
+  if (!m) return err;
+  return new ZooError(
+    'KERNELS_MISSING',
+    `${what} needs the kernel ${m[1]}, which the ${m[2]} backend does not have${m[2] === 'wasm' ? '; call registerWasmKernels() from @op-screen/wasm-kernels once before it' : ''}.`,
+  );
+}
+
+/**
  * Grad-CAM for one NHWC image (`x` = height*width*channels floats). Reads back with
  * `await data()`, so it runs on every backend, webgpu included (no synchronous reads there).
  */
@@ -124,15 +165,22 @@ export async function gradCam(
   shape: [number, number, number],
   opts: GradCamOptions = {},
 ): Promise<GradCamResult> {
+  assertGradientKernels('Grad-CAM');
   const split = chooseSplit(model, opts);
-  const [cam, logitT] = tf.tidy(() => {
-    const input = tf.tensor4d(x, [1, ...shape]);
-    const a = split.features.predict(input) as tf.Tensor4D;
-    const f = (t: tf.Tensor) => tf.sum(split.head.apply(t, { training: false }) as tf.Tensor);
-    const grads = tf.grad(f)(a) as tf.Tensor4D;
-    const alpha = tf.mean(grads, [1, 2], true);
-    return [tf.squeeze(tf.relu(tf.sum(tf.mul(a, alpha), 3)), [0]) as tf.Tensor2D, f(a)] as const;
-  });
+  let tidied: readonly [tf.Tensor2D, tf.Tensor];
+  try {
+    tidied = tf.tidy(() => {
+      const input = tf.tensor4d(x, [1, ...shape]);
+      const a = split.features.predict(input) as tf.Tensor4D;
+      const f = (t: tf.Tensor) => tf.sum(split.head.apply(t, { training: false }) as tf.Tensor);
+      const grads = tf.grad(f)(a) as tf.Tensor4D;
+      const alpha = tf.mean(grads, [1, 2], true);
+      return [tf.squeeze(tf.relu(tf.sum(tf.mul(a, alpha), 3)), [0]) as tf.Tensor2D, f(a)] as const;
+    });
+  } catch (err) {
+    throw missingKernel(err, 'Grad-CAM');
+  }
+  const [cam, logitT] = tidied;
   try {
     // the same reduction and division as tf.max / tf.div on the backend, so heat maps stay
     // bitwise what the sync version gave: max over the map, then each value / max

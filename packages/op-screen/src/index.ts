@@ -1,4 +1,4 @@
-export { type GradCamOptions, type GradCamResult, gradCam } from '@op-screen/efficientnet';
+export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export { backendPreference } from './backend-env.js';
 export { type DoctorReport, doctor } from './doctor.js';
 export { OpScreenError, type OpScreenErrorCode } from './errors.js';
