@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { NumericArray } from './arrays.js';
 import type { DicomImage } from './dicom/read.js';
 import { readDicom } from './dicom/read.js';
@@ -12,6 +13,7 @@ import {
   orderSeries,
   readSeriesDirectory,
   type SeriesReadOptions,
+  type SkippedFile,
   type Volume,
 } from './series.js';
 
@@ -68,6 +70,20 @@ export interface SliceOptions extends SeriesReadOptions {
   seriesInstanceUID?: string;
   /** Colour images are converted with this (default BT.601 luma). */
   grayscale?: GrayscaleHook;
+  /**
+   * Read a directory slice even when files of the directory could not be read (default false:
+   * `SERIES_INCOMPLETE`). A file that fails to read has no place in the slice order, so every
+   * index past it, and the mid-sagittal default, would name another instance than it did.
+   */
+  allowIncomplete?: boolean;
+}
+
+/**
+ * Files of a directory that may have been slices of its series: everything skipped but objects
+ * without pixel data (DICOMDIR, SR, ...) and hidden files (`.DS_Store`).
+ */
+export function lostFiles(skipped: readonly SkippedFile[]): SkippedFile[] {
+  return skipped.filter((f) => f.code !== 'NO_PIXEL_DATA' && !basename(f.path).startsWith('.'));
 }
 
 /**
@@ -99,6 +115,14 @@ export async function readSlice(path: string, options: SliceOptions = {}): Promi
         path,
       );
     }
+    const lost = lostFiles(dir.skipped);
+    const first = lost[0];
+    if (first && !options.allowIncomplete)
+      throw new MriIoError(
+        'SERIES_INCOMPLETE',
+        `${lost.length} file${lost.length > 1 ? 's' : ''} of the series directory could not be read (first: ${basename(first.path)}, ${first.code}: ${first.message.split(` (${first.path})`).join('')}); slice indices would shift to other instances, so no slice is read. Repair or remove the file`,
+        first.path,
+      );
     const series = candidates[0];
     const index = options.slice ?? series.midSagittalIndex;
     checkIndex(index, series.files.length, path);

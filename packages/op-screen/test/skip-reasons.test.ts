@@ -67,3 +67,25 @@ describe('rows skipped while reading images', () => {
     );
   });
 });
+
+describe('a series directory that lost a file', () => {
+  it('refuses the row, naming the unreadable file, instead of cropping another slice', async () => {
+    const { cpSync, readFileSync, readdirSync } = await import('node:fs');
+    const src = join(__dirname, '../../../../shared/data/dicom/generated/sag_t1');
+    const series = join(dir, 'Doe Jane', 'sag_t1');
+    cpSync(src, series, { recursive: true });
+    const first = readdirSync(series).sort()[0] as string;
+    writeFileSync(join(series, first), readFileSync(join(series, first)).subarray(0, 300));
+    const m = parseManifest(
+      'patient_id,sequence,level,image,t_score,roi,slice\nP1,T1,L1,Doe Jane/sag_t1,-1,"10,10,20,20",5\nP1,T1,L2,Doe Jane/sag_t1,-1,"10,40,20,20",\n',
+      join(dir, 'manifest.csv'),
+    );
+    const r = await loadVertebrae(m.rows, mriIoSliceReader, roiCropper);
+    expect(r.images).toHaveLength(0);
+    expect(r.skipped.map((s) => s.code)).toEqual(['UNREADABLE_IMAGE', 'UNREADABLE_IMAGE']);
+    for (const s of r.skipped) {
+      expect(s.reason).toMatch(new RegExp(`^SERIES_INCOMPLETE: .*first: ${first}, TRUNCATED`));
+      expect(s.reason).not.toContain('Doe Jane');
+    }
+  });
+});

@@ -94,6 +94,8 @@ export function probeDicom(head: Uint8Array, file?: string): void {
   )
     return;
   if (u16le(head, 0) === 0x0002 && VRS.has(vrAt(head, 4))) return;
+  const other = otherFormat(head);
+  if (other) throw new MriIoError('NOT_DICOM', `the file is ${other}, not a DICOM file`, file);
   const gLe = u16le(head, 0);
   const gBe = u16be(head, 0);
   if ((plausibleFirstGroup(gLe) && gLe !== 0) || (plausibleFirstGroup(gBe) && gBe !== 0)) return;
@@ -164,6 +166,24 @@ function describeParserError(e: unknown): { message: string; truncated: boolean 
 }
 
 /**
+ * What a non-DICOM file found among images most often is, by its magic bytes, so the message
+ * calls a JPEG a JPEG: null when it is none of these.
+ */
+export function otherFormat(bytes: Uint8Array): string | null {
+  const b = (i: number) => bytes[i] ?? -1;
+  if (b(0) === 0xff && b(1) === 0xd8 && b(2) === 0xff) return 'a JPEG image';
+  if (b(0) === 0x89 && b(1) === 0x50 && b(2) === 0x4e && b(3) === 0x47) return 'a PNG image';
+  if (b(0) === 0x25 && b(1) === 0x50 && b(2) === 0x44 && b(3) === 0x46) return 'a PDF document';
+  if (b(0) === 0x50 && b(1) === 0x4b && b(2) === 0x03 && b(3) === 0x04) return 'a ZIP archive';
+  if (bytes.length >= 348) {
+    const le = b(0) | (b(1) << 8) | (b(2) << 16) | (b(3) << 24);
+    const be = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+    if (le === 348 || be === 348 || le === 540 || be === 540) return 'a NIfTI image (read it as NIfTI)';
+  }
+  return null;
+}
+
+/**
  * Parses the DICOM data set (header and pixel data positions; pixels are not decoded here).
  * Accepts Part 10 files, files whose meta lacks (0002,0010), and bare data sets without a
  * preamble/meta; refuses everything else with a typed error.
@@ -180,6 +200,9 @@ export function parseDicomBytes(bytes: Uint8Array, file?: string, options: Parse
     );
   }
   const hasPreamble = bytes.length >= 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
+  // a preamble may hold anything (TIFF in dual-personality files), so only files without one
+  const other = hasPreamble ? null : otherFormat(bytes);
+  if (other) throw new MriIoError('NOT_DICOM', `the file is ${other}, not a DICOM file`, file);
   let work = bytes;
   let start = 0;
   let declared: string | null = null;
