@@ -1,9 +1,12 @@
-export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export { backendPreference } from './backend-env.js';
 export { type DoctorReport, doctor } from './doctor.js';
 export { OpScreenError, type OpScreenErrorCode } from './errors.js';
+export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export {
+  detectDelimiter,
+  MANIFEST_DELIMITERS,
   type Manifest,
+  type ManifestDelimiter,
   type ManifestOptions,
   type ManifestRow,
   manifestRecordSchema,

@@ -88,6 +88,17 @@ export type ExcludeReason = (typeof EXCLUDE_REASONS)[number];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+/** The offending value in quotes (at most 40 characters), for columns that never hold identifiers. */
+function quoted(input: unknown): string {
+  const text = String(input ?? '').trim();
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
+}
+
+/** A number written with a decimal comma (`-0,43`, as European spreadsheets save it) with a dot. */
+function decimalDot(v: unknown): unknown {
+  return typeof v === 'string' && /^\s*[-+]?\d+,\d+\s*$/.test(v) ? v.replace(',', '.') : v;
+}
+
 /** Zod schema of one raw CSV record's fields (strings), producing typed fields. */
 export const manifestRecordFields = z.object({
   patient_id: z
@@ -100,23 +111,35 @@ export const manifestRecordFields = z.object({
     .string()
     .trim()
     .transform((s) => s.toUpperCase())
-    .pipe(z.enum(['T1', 'T2'], { message: 'sequence must be T1 or T2' })),
+    .pipe(z.enum(['T1', 'T2'], { error: (iss) => `sequence ${quoted(iss.input)} is not T1 or T2` })),
   level: z
     .string()
     .trim()
     .transform((s) => s.toUpperCase())
-    .pipe(z.enum(LEVEL_NAMES, { message: 'level must be one of L1, L2, L3, L4' })),
+    .pipe(z.enum(LEVEL_NAMES, { error: (iss) => `level ${quoted(iss.input)} is not one of L1, L2, L3, L4` })),
   image: z.string().trim().min(1, 'image is empty'),
   t_score: z.preprocess(
-    emptyToUndefined,
+    (v) => decimalDot(emptyToUndefined(v)),
     z
       .string()
-      .regex(/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/, 't_score is not a number')
+      .regex(/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/, {
+        error: (iss) => `t_score ${quoted(iss.input)} is not a number (write it like -2.7 or -2,7)`,
+      })
       .transform(Number)
-      .refine((v) => v >= -10 && v <= 10, 't_score outside [-10, 10]')
+      .refine((v) => v >= -10 && v <= 10, {
+        error: (iss) => `t_score ${quoted(iss.input)} is outside [-10, 10]`,
+      })
       .optional(),
   ),
-  label: z.preprocess(emptyToUndefined, z.enum(['0', '1'], { message: 'label must be 0 or 1' }).optional()),
+  label: z.preprocess(
+    (v) => (typeof v === 'string' ? emptyToUndefined(v.trim()) : v),
+    z
+      .enum(['0', '1'], {
+        error: (iss) =>
+          `label ${quoted(iss.input)} is not accepted: write 1 (osteoporosis) or 0 (no osteoporosis), or give t_score instead`,
+      })
+      .optional(),
+  ),
   roi: z.preprocess(emptyToUndefined, box.optional()),
   slice: z.preprocess(
     emptyToUndefined,
@@ -137,7 +160,11 @@ export const manifestRecordFields = z.object({
           .toLowerCase()
           .replace(/[\s-]+/g, '_'),
       )
-      .pipe(z.enum(EXCLUDE_REASONS, { message: 'exclude must be empty, fracture or severe_degeneration' }))
+      .pipe(
+        z.enum(EXCLUDE_REASONS, {
+          error: (iss) => `exclude ${quoted(iss.input)} is not empty, fracture or severe_degeneration`,
+        }),
+      )
       .optional(),
   ),
   sex: z.preprocess(
@@ -146,7 +173,7 @@ export const manifestRecordFields = z.object({
       .string()
       .trim()
       .transform((s) => s.toUpperCase())
-      .pipe(z.enum(['F', 'M'], { message: 'sex must be empty, F or M' }))
+      .pipe(z.enum(['F', 'M'], { error: (iss) => `sex ${quoted(iss.input)} is not empty, F or M` }))
       .optional(),
   ),
   age: z.preprocess(
@@ -189,14 +216,43 @@ interface CsvRecord {
   fields: number;
 }
 
+/** The delimiters a manifest may use: comma, semicolon (spreadsheets in decimal-comma locales), tab. */
+export const MANIFEST_DELIMITERS = [',', ';', '\t'] as const;
+export type ManifestDelimiter = (typeof MANIFEST_DELIMITERS)[number];
+
+/**
+ * The delimiter of a CSV text, read from its header line: the one that splits it into the most of
+ * the required columns (ties: the most fields; comma when nothing else splits it).
+ */
+export function detectDelimiter(text: string): ManifestDelimiter {
+  const header = (
+    text
+      .replace(/^\uFEFF/, '')
+      .split(/\r\n?|\n/)
+      .find((l) => l.trim() !== '') ?? ''
+  ).toLowerCase();
+  let best: ManifestDelimiter = ',';
+  let bestScore = [-1, -1];
+  for (const d of MANIFEST_DELIMITERS) {
+    const fields = header.split(d).map((f) => f.trim().replace(/^"|"$/g, ''));
+    const score = [REQUIRED_COLUMNS.filter((c) => fields.includes(c)).length, fields.length];
+    if (score[0]! > bestScore[0]! || (score[0] === bestScore[0] && score[1]! > bestScore[1]!)) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
 /** csv-parse with line info: `info.lines` is the line a record ends on; its raw text has the rest. */
-function parseRecords(text: string, manifestPath: string): CsvRecord[] {
+function parseRecords(text: string, manifestPath: string, delimiter: ManifestDelimiter): CsvRecord[] {
   for (let i = 0; i < text.length; i++)
     if (isBinaryCode(text.charCodeAt(i))) throw notText(manifestPath, Buffer.byteLength(text.slice(0, i)));
   let parsed: Array<{ record: Record<string, string>; info: { lines: number }; raw: string }>;
   try {
     // CR LF and lone CR as LF first: csv-parse's line info is exact for LF line ends
     parsed = parse(text.replace(/\r\n?/g, '\n'), {
+      delimiter,
       columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
       skip_empty_lines: true,
       relax_column_count: true,
@@ -224,6 +280,7 @@ function parseRecords(text: string, manifestPath: string): CsvRecord[] {
 }
 
 const REQUIRED_COLUMNS = ['patient_id', 'sequence', 'level', 'image'] as const;
+const LABEL_COLUMNS = new Set(['t_score', 'label']);
 
 /** The first zod issue as a sentence (`roi: expected "x,y,w,h" ...`), never the raw value. */
 function issueText(error: z.ZodError): string {
@@ -246,7 +303,14 @@ function validateRecord(
         reason: `missing column ${missing.join(', ')} (the row has ${rec.fields} fields, the header ${columns})`,
       },
     };
-  const parsed = manifestRecordFields.safeParse(rec.record);
+  let parsed = manifestRecordFields.safeParse(rec.record);
+  // scoring needs no label: a row whose only fault is its t_score or label is kept, unlabelled
+  if (
+    !parsed.success &&
+    !requireLabel &&
+    parsed.error.issues.every((i) => LABEL_COLUMNS.has(String(i.path[0])))
+  )
+    parsed = manifestRecordFields.safeParse({ ...rec.record, t_score: undefined, label: undefined });
   if (!parsed.success) return { ok: false, skip: { code: 'INVALID_ROW', reason: issueText(parsed.error) } };
   const r = parsed.data;
   if (requireLabel && r.exclude === undefined && r.t_score === undefined && r.label === undefined)
@@ -261,7 +325,8 @@ function validateRecord(
 export function parseManifest(text: string, manifestPath: string, opts: ManifestOptions = {}): Manifest {
   const threshold = opts.tScoreThreshold ?? -2.5;
   const checkFiles = opts.checkFiles ?? true;
-  const records = parseRecords(text, manifestPath);
+  const delimiter = detectDelimiter(text);
+  const records = parseRecords(text, manifestPath, delimiter);
   if (records.length === 0)
     throw new OpScreenError('MANIFEST_EMPTY', `${manifestPath} has no data rows.`, manifestPath);
   const header = Object.keys(records[0]?.record as object);
@@ -269,7 +334,7 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
     if (!header.includes(col))
       throw new OpScreenError(
         'MANIFEST_UNREADABLE',
-        `${manifestPath} lacks the required column "${col}" (need patient_id, sequence, level, image and t_score or label).`,
+        `${manifestPath} lacks the required column "${col}" (need patient_id, sequence, level, image and t_score or label; separated by commas, semicolons or tabs; the first line splits into ${header.length} column${header.length === 1 ? '' : 's'} at ${delimiter === '\t' ? 'tabs' : `"${delimiter}"`}).`,
         manifestPath,
       );
   const base = dirname(resolve(manifestPath));
