@@ -103,7 +103,7 @@ describe('error rendering (src/commands/errors.ts)', () => {
     expect(describeError(weights, 'reproduce').error.message).toContain('--weights FILE');
     expect(describeError(manifest, 'reproduce').error.message).toContain('--manifest');
     expect(describeError(notEmpty, 'reproduce').error.message).toContain('--resume');
-    expect(describeError(model, 'predict').error.message).toContain('--model RUN_DIR/model');
+    expect(describeError(model, 'predict').error.message).toContain('--model RUN_DIR (or RUN_DIR/model)');
   });
 
   it('renders one JSON line or one readable line', () => {

@@ -57,7 +57,7 @@ const ADVICE: Record<string, Record<string, string>> = {
     RESUME_MISMATCH: 'resume with the options the run started with, or choose a new --out directory',
   },
   predict: {
-    MODEL_NOT_FOUND: 'pass --model RUN_DIR/model of a finished op-screen reproduce run',
+    MODEL_NOT_FOUND: 'pass --model RUN_DIR (or RUN_DIR/model) of a finished op-screen reproduce run',
     MANIFEST_UNREADABLE: 'pass an existing CSV with --manifest',
   },
   synth: {

@@ -1,10 +1,18 @@
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { predictManifest } from '../predict/index.js';
 import { defaultDeps } from '../reproduce/ports.js';
-import { CliError } from './errors.js';
+import { assertNewFileWritable, writeNewFileAtomic } from '../run/rundir.js';
+import { CliError, jsonLine } from './errors.js';
+
+interface PredictCliOptions {
+  model: string;
+  manifest: string;
+  out?: string;
+  json?: boolean;
+}
+
+export const PREDICT_COLUMNS = ['patient_id', 'sequence', 'level', 'score', 'positive', 'label'];
 
 export function registerPredictCommand(program: Command): void {
   program
@@ -12,24 +20,31 @@ export function registerPredictCommand(program: Command): void {
     .description(
       'score new cases with the fold models of a finished reproduce run (CSV: patient_id, sequence, level, score, positive, label)',
     )
-    .requiredOption('--model <dir>', 'RUN_DIR/model of a finished run')
+    .requiredOption('--model <dir>', 'a finished run: RUN_DIR or RUN_DIR/model')
     .requiredOption('--manifest <file>', 'manifest CSV of the cases to score (t_score/label optional)')
     .option('--out <file>', 'write the CSV here instead of stdout (an existing file is refused)')
-    .action(async (o: { model: string; manifest: string; out?: string }) => {
-      // refused before the models are loaded and the cases scored
-      if (o.out && existsSync(o.out))
-        throw new CliError('OUTPUT_EXISTS', 'the output file already exists; choose another --out path', {
-          file: o.out,
-        });
+    .option('--json', 'print one JSON line {predictions, skipped, thresholds} instead of the CSV')
+    .action(async (o: PredictCliOptions) => {
+      // found out before the models are loaded and the cases scored, not after
+      if (o.out) await assertNewFileWritable(o.out);
       const r = await predictManifest({ model: o.model, manifest: o.manifest }, defaultDeps());
+      for (const s of r.skipped)
+        process.stderr.write(`skipped manifest line ${s.line}: ${s.code}: ${s.reason}\n`);
+      if (r.predictions.length === 0)
+        throw new CliError(
+          'NOTHING_SCORED',
+          `no image was scored: all ${r.skipped.length} manifest rows were skipped (reasons above)`,
+          { file: o.manifest },
+        );
       const csv = stringify(
         [
-          ['patient_id', 'sequence', 'level', 'score', 'positive', 'label'],
+          PREDICT_COLUMNS,
           ...r.predictions.map((p) => [
             p.patientId,
             p.sequence,
             p.level,
-            p.score.toPrecision(6),
+            // full precision: rounding creates ties that change an AUC computed from the file
+            String(p.score),
             p.positive ? '1' : '0',
             p.label === undefined ? '' : String(p.label),
           ]),
@@ -37,10 +52,8 @@ export function registerPredictCommand(program: Command): void {
         ],
         { quoted: true },
       );
-      if (o.out) await writeFile(o.out, csv, { flag: 'wx' });
-      else process.stdout.write(csv);
-      for (const s of r.skipped)
-        process.stderr.write(`skipped manifest line ${s.line}: ${s.code}: ${s.reason}\n`);
+      if (o.out) await writeNewFileAtomic(o.out, o.json ? jsonLine(r) : csv);
+      else process.stdout.write(o.json ? jsonLine(r) : csv);
       process.stderr.write(`${r.predictions.length} images scored, ${r.skipped.length} rows skipped\n`);
     });
 }

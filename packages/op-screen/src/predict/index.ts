@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveModelDir } from '@op-screen/annotator';
 import { OpScreenError } from '../errors.js';
 import { type ManifestSequence, readManifest, type SkippedRow } from '../manifest/index.js';
 import { type RunConfig, runConfigSchema } from '../reproduce/config.js';
@@ -10,7 +10,7 @@ import { defaultDeps } from '../reproduce/ports.js';
 import type { ReproduceDeps } from '../reproduce/types.js';
 
 export interface PredictOptions {
-  /** RUN_DIR/model of a finished `reproduce` run. */
+  /** A finished `reproduce` run: RUN_DIR, or RUN_DIR/model. */
   model: string;
   manifest: string;
 }
@@ -48,13 +48,17 @@ export async function predictManifest(
   opts: PredictOptions,
   deps: ReproduceDeps = defaultDeps(),
 ): Promise<PredictResult> {
-  const metaPath = join(opts.model, 'meta.json');
-  if (!existsSync(metaPath))
+  let modelDir: string;
+  try {
+    modelDir = resolveModelDir(opts.model);
+  } catch {
     throw new OpScreenError(
       'MODEL_NOT_FOUND',
-      `${metaPath} not found; this is not the model directory of a finished op-screen reproduce run.`,
-      metaPath,
+      `${opts.model} has no meta.json, nor has its model/ directory; it is not a finished op-screen reproduce run.`,
+      opts.model,
     );
+  }
+  const metaPath = join(modelDir, 'meta.json');
   const raw = JSON.parse(await readFile(metaPath, 'utf8')) as ModelMeta;
   const cfg = runConfigSchema.parse(raw.config);
   const manifest = await readManifest(opts.manifest, {
@@ -79,7 +83,7 @@ export async function predictManifest(
     const inputs = ims.map((im) => prep.prepare(im.crop));
     const sum = new Float64Array(ims.length);
     for (let k = 0; k < raw.folds; k++) {
-      const model = await deps.engine.load(join(opts.model, seq, `fold-${k}`));
+      const model = await deps.engine.load(join(modelDir, seq, `fold-${k}`));
       try {
         const p = await deps.engine.predict(model, batches(inputs, perImage, 32), cfg);
         for (let i = 0; i < p.length; i++) (sum[i] as number) += (p[i] as number) / raw.folds;

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OpScreenError } from '../errors.js';
 import type { RunConfig } from '../reproduce/config.js';
@@ -16,6 +16,41 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await fh.close();
   }
   await rename(tmp, path);
+}
+
+/**
+ * Writes a new file atomically and never over an existing one: temp file, fsync, then a hard link
+ * to `path`, which fails with `EEXIST` when something is there (no window in which a check and the
+ * write could race).
+ */
+export async function writeNewFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, path);
+  } finally {
+    await unlink(tmp);
+  }
+}
+
+/**
+ * Finds out, before any work, whether `writeNewFileAtomic(path)` can succeed: the file must not
+ * exist and its directory must take a new file (tried for real, so a read-only file system or a
+ * missing directory is caught even for root). Throws the system error (`EEXIST`, `ENOENT`, ...).
+ */
+export async function assertNewFileWritable(path: string): Promise<void> {
+  if (existsSync(path))
+    throw Object.assign(new Error(`${path} exists`), { code: 'EEXIST', syscall: 'open', path });
+  const probe = `${path}.probe-${process.pid}`;
+  const fh = await open(probe, 'wx');
+  await fh.close();
+  await unlink(probe);
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
