@@ -123,14 +123,14 @@ describe('error rendering (src/commands/errors.ts)', () => {
 });
 
 describe('the built CLI: errors on stderr in one shape, exit codes 0/1/2', () => {
-  it('evaluate --json without --input prints the JSON usage error, exit 2', async () => {
+  it('evaluate --json without a file prints the JSON usage error, exit 2', async () => {
     const r = await cli(['evaluate', '--json']);
     expect(r.code).toBe(2);
-    expect(jsonError(r)).toMatchObject({ code: 'USAGE', message: expect.stringContaining('--input') });
+    expect(jsonError(r)).toMatchObject({ code: 'USAGE', message: expect.stringContaining('op-screen evaluate FILE') });
     const plain = await cli(['evaluate']);
     expect(plain.code).toBe(2);
     expect(plain.stderr.trim().split('\n')).toHaveLength(1);
-    expect(plain.stderr).toMatch(/^op-screen evaluate: .*--input.*\(USAGE\)\n$/);
+    expect(plain.stderr).toMatch(/^op-screen evaluate: .*evaluate FILE.*\(USAGE\)\n$/);
   });
 
   it('an unknown command or option is a usage error (exit 2)', async () => {

@@ -4,13 +4,16 @@ import {
   type EvaluationReport,
   evaluatePredictions,
   MetricsError,
+  type PredictionRow,
   parsePredictionsCsv,
   renderEvaluationHtml,
 } from '@op-screen/metrics';
 import type { Command } from 'commander';
-import { CliError, jsonLine, renderError } from './errors.js';
+import { isRunPredictionsHeader, type RunResultRows, runResultRows } from '../reproduce/predictions-csv.js';
+import { CliError, EXIT_USAGE, jsonLine, renderError } from './errors.js';
 
 export interface EvaluateCommandOptions {
+  /** The predictions CSV: a plain `label, score` table or a run's predictions.csv. */
   input: string;
   json?: boolean;
   html?: string;
@@ -55,7 +58,8 @@ function ci(label: string, c: readonly [number, number] | readonly number[]): st
   return '[95% CI not computed: too few positives or negatives for DeLong (needs at least 2 of each)]';
 }
 
-function summary(r: EvaluationReport): string {
+function summary(r: EvaluationReport | { n: number; positives: number; unavailable: string }): string {
+  if ('unavailable' in r) return `samples ${r.n} (positives ${r.positives})\n${r.unavailable}\n`;
   const lines = [
     `samples ${r.n} (positives ${r.positives})`,
     `AUC ${f(r.auc)} ${ci('DeLong 95% CI ', r.aucCI95)}`,
@@ -76,6 +80,31 @@ function summary(r: EvaluationReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The library prefixes the file when it knows it; the CLI names it once, in its own place. */
+function bare(message: string, file: string): string {
+  return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+}
+
+/**
+ * A run's result as `report.json` computes it, with AUCs "not computable" rather than an error
+ * when the test rows hold one class.
+ */
+function evaluateRows(
+  rows: PredictionRow[],
+): EvaluationReport | { n: number; positives: number; unavailable: string } {
+  try {
+    return evaluatePredictions(rows);
+  } catch (err) {
+    if (!(err instanceof MetricsError) || err.code !== 'SINGLE_CLASS') throw err;
+    const positives = rows.filter((r) => r.label === 1).length;
+    return {
+      n: rows.length,
+      positives,
+      unavailable: `AUC not computable: ${positives} of ${rows.length} test rows are positive; it needs both classes`,
+    };
+  }
+}
+
 /**
  * `op-screen evaluate`: reads a predictions CSV (label, score[, score2][, group]), prints the
  * evaluation of `@op-screen/metrics` and optionally writes an HTML report. Returns the exit code:
@@ -87,16 +116,55 @@ export async function runEvaluate(
   out: CommandOutput = processOutput,
 ): Promise<number> {
   const fail = (e: CommandFailure) =>
-    renderError(new CliError(e.code, e.message, { file: e.file }), {
-      json: opts.json ?? false,
-      command: 'evaluate',
-      write: out.stderr,
-    });
+    renderError(
+      new CliError(e.code, e.message, {
+        file: e.file,
+        exitCode: e.code === 'USAGE' ? EXIT_USAGE : undefined,
+      }),
+      {
+        json: opts.json ?? false,
+        command: 'evaluate',
+        write: out.stderr,
+      },
+    );
   let text: string;
   try {
     text = await readFile(opts.input, 'utf8');
   } catch (err) {
     return fail({ code: 'INPUT_UNREADABLE', file: opts.input, message: describeIoError(err) });
+  }
+  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  if (isRunPredictionsHeader(header.split(',').map((c) => c.replace(/^\s*"|"\s*$/g, '')))) {
+    if (opts.html)
+      return fail({
+        code: 'USAGE',
+        file: opts.input,
+        message:
+          "--html takes a plain label,score table; a run's predictions.csv already has its report.html beside it",
+      });
+    let results: RunResultRows[];
+    try {
+      results = runResultRows(text, opts.input);
+    } catch (err) {
+      if (!(err instanceof MetricsError)) throw err;
+      return fail({ code: err.code, file: opts.input, message: bare(err.message, opts.input) });
+    }
+    const evaluated = results.map((r) => ({ arch: r.arch, result: r.result, ...evaluateRows(r.rows) }));
+    out.stdout(
+      opts.json
+        ? jsonLine({ format: 'run', split: 'test', results: evaluated })
+        : evaluated
+            .map(
+              (r) =>
+                `${r.arch ? `${r.arch} ` : ''}${r.result} (hold-out test set)\n${summary(r)
+                  .trimEnd()
+                  .split('\n')
+                  .map((l) => `  ${l}`)
+                  .join('\n')}\n`,
+            )
+            .join(''),
+    );
+    return 0;
   }
   let report: EvaluationReport;
   let html: string | null = null;
@@ -110,12 +178,8 @@ export async function runEvaluate(
       report = evaluatePredictions(rows);
     }
   } catch (err) {
-    if (err instanceof MetricsError) {
-      // the library prefixes the file when it knows it; report the bare reason
-      const prefix = `${opts.input}: `;
-      const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
-      return fail({ code: err.code, file: opts.input, message });
-    }
+    if (err instanceof MetricsError)
+      return fail({ code: err.code, file: opts.input, message: bare(err.message, opts.input) });
     throw err;
   }
   if (opts.html && html !== null) {
@@ -140,16 +204,28 @@ export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description(
-      'evaluate predictions from a CSV (columns label 0/1, score; optional score2, group): AUC with DeLong CI, AP, Brier, Youden point, paired DeLong, patient level',
+      "evaluate predictions from a CSV (columns label 0/1, score; optional score2, group): AUC with DeLong CI, AP, Brier, Youden point, paired DeLong, patient level. A run's predictions.csv is evaluated as report.json is: hold-out test rows per sequence and both, patients as groups",
     )
-    .requiredOption('--input <file>', 'predictions CSV with a header')
+    .argument('[file]', 'predictions CSV with a header')
+    .option('--input <file>', 'the same as the positional file (kept for scripts written before it)')
     .option('--json', 'print one JSON object (errors too)')
     .option(
       '--html <file>',
       'also write an HTML report with ROC, PR, calibration, decision-curve and confusion-matrix plots',
     )
     .option('--force', 'overwrite an existing --html file')
-    .action(async (opts: EvaluateCommandOptions) => {
-      process.exitCode = await runEvaluate(opts);
-    });
+    .action(
+      async (file: string | undefined, opts: Omit<EvaluateCommandOptions, 'input'> & { input?: string }) => {
+        const input = file ?? opts.input;
+        if (input === undefined || (file !== undefined && opts.input !== undefined && file !== opts.input))
+          throw new CliError(
+            'USAGE',
+            input === undefined
+              ? 'name the predictions CSV: op-screen evaluate FILE'
+              : 'give the predictions CSV once, as FILE or --input, not both',
+            { exitCode: EXIT_USAGE },
+          );
+        process.exitCode = await runEvaluate({ ...opts, input });
+      },
+    );
 }

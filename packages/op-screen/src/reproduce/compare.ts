@@ -5,9 +5,10 @@ import { stringify } from 'csv-stringify/sync';
 import type { Comparison } from '../report/comparison.js';
 import { type RunPaths, writeFileAtomic } from '../run/rundir.js';
 import type { RunConfig } from './config.js';
+import { PREDICTION_COLUMNS } from './predictions-csv.js';
 import { type Scored, toPatientLevel } from './score.js';
 import type { Evaluation } from './stages/evaluation.js';
-import { PREDICTION_COLUMNS, predictionRows } from './stages/outputs.js';
+import { predictionRows } from './stages/outputs.js';
 import {
   type PendingFold,
   type TrainingInputs,

@@ -7,6 +7,7 @@ import { type RunPaths, writeFileAtomic, writeJsonAtomic } from '../../run/rundi
 import { type SynthSidecar, sidecarOracle } from '../../synth/sidecar.js';
 import type { RunConfig } from '../config.js';
 import type { VertebraImage } from '../data.js';
+import { PREDICTION_COLUMNS } from '../predictions-csv.js';
 import type { Scored } from '../score.js';
 import { IMAGE_SPLIT_NOTE, type SplitUnit, type VertebraSplit } from '../splits.js';
 import type { FoldDone, GradCamImage, ReproduceDeps, ScoredImage, SequenceScores } from '../types.js';
@@ -22,7 +23,8 @@ function predictionRow(im: VertebraImage, fold: string, split: string, score: nu
     fold,
     split,
     String(im.row.label),
-    score.toPrecision(6),
+    // full precision: rounding to 6 digits made ties that changed AUCs computed from the file
+    String(score),
   ];
 }
 
@@ -48,8 +50,6 @@ export function predictionRows(
   }
   return rows;
 }
-
-export const PREDICTION_COLUMNS = ['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'];
 
 /** predictions.csv of a run with one architecture. */
 export async function writePredictions(

@@ -1,0 +1,83 @@
+import { type KeyedScore, MetricsError, mergeViews, type PredictionRow } from '@op-screen/metrics';
+import { parse } from 'csv-parse/sync';
+
+/**
+ * The columns of a run's `predictions.csv` (`arch` first when several architectures were
+ * compared). `split` is `train` or `val` (per fold) or `test` (the fold ensemble, `fold` = `all`);
+ * `score` is written at full precision.
+ */
+export const PREDICTION_COLUMNS = ['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'];
+
+/** True when a CSV header is a run's predictions.csv rather than a plain `label, score` table. */
+export function isRunPredictionsHeader(header: readonly string[]): boolean {
+  const h = header.map((c) => c.trim().toLowerCase());
+  return PREDICTION_COLUMNS.every((c) => h.includes(c));
+}
+
+/** One result of a run as `report.json` has it: hold-out test rows of one sequence, or both. */
+export interface RunResultRows {
+  /** The architecture, for a run that compared several; null otherwise. */
+  arch: string | null;
+  /** `T1`, `T2` or `both` (per vertebra, the mean of its T1 and T2 test scores). */
+  result: string;
+  /** label, score and patient (as `group`) of each hold-out test vertebra. */
+  rows: PredictionRow[];
+}
+
+/**
+ * Reads a run's predictions.csv back into the results `report.json` was computed from: only the
+ * `test` rows (never the folds' train/validation rows), per architecture and sequence, with the
+ * patient as the group, and `both` merged per vertebra as `reproduce` merges it.
+ */
+export function runResultRows(text: string, file?: string): RunResultRows[] {
+  let records: Array<Record<string, string>>;
+  try {
+    records = parse(text, {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      bom: true,
+      skip_empty_lines: true,
+    });
+  } catch (err) {
+    throw new MetricsError(
+      'CSV_PARSE',
+      `not a readable CSV table (${(err as { code?: string }).code ?? 'parse error'})`,
+      file,
+    );
+  }
+  const byArch = new Map<string, Map<string, KeyedScore[]>>();
+  const labelOf = new Map<string, 0 | 1>();
+  records.forEach((r, i) => {
+    if (r.split !== 'test') return;
+    const label = r.label === '1' ? 1 : r.label === '0' ? 0 : null;
+    const score = Number(r.score);
+    if (label === null || !Number.isFinite(score))
+      throw new MetricsError('INVALID_LABEL', `line ${i + 2}: label must be 0 or 1 and score a number`, file);
+    const arch = r.arch ?? '';
+    const key = `${arch}\u0000${r.patient_id}\u0000${r.level}\u0000${r.sequence}`;
+    labelOf.set(key, label);
+    const seqs = byArch.get(arch) ?? new Map<string, KeyedScore[]>();
+    byArch.set(arch, seqs);
+    const list = seqs.get(r.sequence as string) ?? [];
+    seqs.set(r.sequence as string, list);
+    list.push({ key, score });
+  });
+  if (byArch.size === 0) throw new MetricsError('EMPTY_INPUT', 'the run predictions have no test rows', file);
+  const unit = (key: string) => key.split('\u0000').slice(0, 3).join('\u0000');
+  const toRows = (entries: KeyedScore[]): PredictionRow[] =>
+    entries.map((e) => ({
+      label: labelOf.get(e.key) as 0 | 1,
+      score: e.score,
+      group: e.key.split('\u0000')[1] as string,
+    }));
+  const out: RunResultRows[] = [];
+  for (const [arch, seqs] of byArch) {
+    for (const seq of ['T1', 'T2']) {
+      const entries = seqs.get(seq);
+      if (entries) out.push({ arch: arch || null, result: seq, rows: toRows(entries) });
+    }
+    const t1 = seqs.get('T1');
+    const t2 = seqs.get('T2');
+    if (t1 && t2) out.push({ arch: arch || null, result: 'both', rows: toRows(mergeViews([t1, t2], unit)) });
+  }
+  return out;
+}
