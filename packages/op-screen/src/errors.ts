@@ -16,7 +16,10 @@ export type OpScreenErrorCode =
   | 'QUEUE_JOB_FAILED'
   | 'RUN_DIR_UNREACHABLE'
   | 'RUN_INPUTS_CHANGED'
-  | 'WORKER_STOPPING';
+  | 'WORKER_STOPPING'
+  | 'RUN_DIR_IN_USE'
+  | 'NOT_ENOUGH_DATA'
+  | 'NO_ROI';
 
 /**
  * Facade error: the message says what went wrong and where, never a patient identifier. It names

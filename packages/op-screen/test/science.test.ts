@@ -28,7 +28,7 @@ async function run(includeExcluded: boolean): Promise<{ report: Report; out: str
 }
 
 type Row = Record<string, string>;
-/** Equal up to the 6 significant digits predictions.csv keeps. */
+/** Equal to 1e-3 relative (a loose bound: the point is which rows are compared, not rounding). */
 const near = (a: number | null | undefined, b: number) =>
   expect(Math.abs((a ?? Number.NaN) - b)).toBeLessThan(1e-3 * Math.max(1, Math.abs(b)));
 const csv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true }) as Row[];

@@ -1,7 +1,10 @@
+import { readFileSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { listArchitectures } from '@op-screen/efficientnet';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDeps } from '../reproduce/ports.js';
 import { reproduce } from '../reproduce/run.js';
+import { RUN_LOCK } from '../run/rundir.js';
 import { jsonLine } from './errors.js';
 import { parseIntOption, parseNonNegativeIntOption, parsePositiveIntOption } from './options.js';
 
@@ -33,6 +36,29 @@ interface ReproduceCliOptions {
   includeExcluded?: boolean;
   json?: boolean;
   queue?: string;
+}
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Ctrl-C: say what is kept and the one thing to do, drop the run directory's lock (a killed run's
+ * lock is recognised as stale anyway) and exit 130.
+ */
+function interrupted(o: ReproduceCliOptions): void {
+  const root = resolve(o.out);
+  const lock = join(root, RUN_LOCK);
+  try {
+    if ((JSON.parse(readFileSync(lock, 'utf8')) as { pid?: number }).pid === process.pid) unlinkSync(lock);
+  } catch {
+    // no lock yet, or not ours
+  }
+  process.stderr.write(
+    `\nop-screen reproduce: interrupted. Finished folds and each fold's last epoch are saved in ${root}; ${
+      o.resume ? 'run the same command again' : 'run the same command with --resume'
+    } to continue from there.\n`,
+  );
+  process.exit(EXIT_INTERRUPTED);
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -85,6 +111,8 @@ export function registerReproduceCommand(program: Command): void {
       'train the folds on BullMQ workers (op-screen worker) via redis://host:port[/db] or rediss://; the run directory must be on a file system the workers share',
     )
     .action(async (o: ReproduceCliOptions) => {
+      const onInterrupt = () => interrupted(o);
+      process.once('SIGINT', onInterrupt);
       const { report, paths } = await reproduce(
         {
           manifest: o.manifest,
@@ -104,7 +132,7 @@ export function registerReproduceCommand(program: Command): void {
           includeExcluded: o.includeExcluded ?? false,
         },
         defaultDeps(),
-      );
+      ).finally(() => process.off('SIGINT', onInterrupt));
       if (o.json) process.stdout.write(jsonLine(report));
       else {
         const lines = [`${report.title}`];

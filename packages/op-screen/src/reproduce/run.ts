@@ -66,7 +66,7 @@ export async function reproduce(
         });
   // Parsed before the run directory exists, so a mistyped URL leaves nothing behind.
   const queue = opts.queue ? parseQueueUrl(opts.queue) : undefined;
-  const { paths, resumed } = await prepareRunDir(
+  const { paths, resumed, release } = await prepareRunDir(
     resolve(opts.out),
     cfg,
     { manifest: manifestArg },
@@ -75,7 +75,13 @@ export async function reproduce(
   log(
     `${resumed ? 'resuming' : 'starting'} run in ${paths.root} (preset ${cfg.preset}, ${cfg.split}-level split, seed ${cfg.seed})`,
   );
-  const timer = await RunTimer.start(`${paths.root}/timing.json`, t0);
+  let timer: RunTimer;
+  try {
+    timer = await RunTimer.start(`${paths.root}/timing.json`, t0);
+  } catch (err) {
+    await release();
+    throw err;
+  }
   try {
     const { cohort, images, skipped, excluded, prepared, split, fingerprint } = await prepareRunInputs(
       manifestArg,
@@ -148,5 +154,6 @@ export async function reproduce(
     return { report, paths };
   } finally {
     timer.stop();
+    await release();
   }
 }

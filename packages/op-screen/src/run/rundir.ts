@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OpScreenError } from '../errors.js';
 import type { RunConfig } from '../reproduce/config.js';
@@ -95,12 +96,76 @@ export function stableStringify(v: unknown): string {
 export interface PreparedRun {
   paths: RunPaths;
   resumed: boolean;
+  /** Gives the run directory up (removes its lock); call once the run ends, however it ends. */
+  release(): Promise<void>;
+}
+
+/** The lock file of a run directory: `{pid, host, startedAt}` of the process using it. */
+export const RUN_LOCK = '.op-screen.lock';
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
- * Claims a run directory. A non-empty directory is refused unless `resume` is set (never
- * overwrite user files); on resume the stored config must match the requested one exactly.
+ * Takes `root`'s lock, or refuses at once with `RUN_DIR_IN_USE` naming the process that holds it.
+ * A lock left by a process that is gone (killed, crashed) on this host is stale and taken over;
+ * one from another host cannot be checked and is refused with what to do.
  */
+export async function lockRunDir(root: string): Promise<() => Promise<void>> {
+  const path = join(root, RUN_LOCK);
+  const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(path, 'wx');
+      try {
+        await fh.writeFile(`${JSON.stringify(mine)}\n`);
+      } finally {
+        await fh.close();
+      }
+      return async () => {
+        // only our own lock: a run that lost it to a stale-lock takeover leaves the new one
+        const held = await readJson<LockInfo>(path).catch(() => undefined);
+        if (held?.pid === mine.pid && held.host === mine.host) await unlink(path).catch(() => {});
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const held = await readJson<LockInfo>(path).catch(() => undefined);
+    if (held && held.host !== mine.host)
+      throw new OpScreenError(
+        'RUN_DIR_IN_USE',
+        `${root} is in use by pid ${held.pid} on host ${held.host} (since ${held.startedAt}); if that run is gone, delete ${path}.`,
+        root,
+      );
+    if (held && alive(held.pid))
+      throw new OpScreenError(
+        'RUN_DIR_IN_USE',
+        `${root} is in use by pid ${held.pid} (since ${held.startedAt}); wait for that run to end, or stop it first.`,
+        root,
+      );
+    // stale (its process is gone) or half-written: remove it and try again
+    await unlink(path).catch(() => {});
+  }
+  throw new OpScreenError(
+    'RUN_DIR_IN_USE',
+    `${root}: could not take the run directory's lock ${path}.`,
+    root,
+  );
+}
+
 /** Leaf keys (dotted paths) whose values differ between two JSON values, with both values. */
 export function differingKeys(
   a: unknown,
@@ -118,6 +183,11 @@ export function differingKeys(
   return sa === sb ? [] : [{ key: prefix || '(root)', before: sa, after: sb }];
 }
 
+/**
+ * Claims a run directory. A non-empty directory is refused unless `resume` is set (never
+ * overwrite user files); on resume the stored config must match the requested one exactly.
+ * The directory is locked for the run ({@link lockRunDir}): a second run on it is refused at once.
+ */
 export async function prepareRunDir(
   root: string,
   config: RunConfig,
@@ -128,11 +198,34 @@ export async function prepareRunDir(
   const exists = existsSync(root);
   if (exists && !statSync(root).isDirectory())
     throw new OpScreenError('OUT_NOT_DIRECTORY', `${root} is a file, not a run directory.`, root);
-  const entries = exists ? await readdir(root) : [];
+  // a stale lock alone (a run killed before it wrote anything) does not make the directory a run
+  const entries = exists ? (await readdir(root)).filter((e) => e !== RUN_LOCK) : [];
   if (entries.length > 0 && !resume)
     throw new OpScreenError('OUT_NOT_EMPTY', `${root} is not empty; op-screen never overwrites files.`, root);
+  await mkdir(root, { recursive: true });
+  const release = await lockRunDir(root);
+  try {
+    return {
+      paths,
+      resumed: await claim(root, paths, config, inputs, entries.length > 0 && resume),
+      release,
+    };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+/** Checks a resumed run's stored config, or writes a new run's; returns whether it resumed. */
+async function claim(
+  root: string,
+  paths: RunPaths,
+  config: RunConfig,
+  inputs: Record<string, unknown>,
+  resume: boolean,
+): Promise<boolean> {
   const stored = { config, inputs };
-  if (entries.length > 0 && resume) {
+  if (resume) {
     const prev = await readJson<typeof stored>(paths.config);
     if (!prev)
       throw new OpScreenError(
@@ -150,9 +243,8 @@ export async function prepareRunDir(
         root,
       );
     }
-    return { paths, resumed: true };
+    return true;
   }
-  await mkdir(root, { recursive: true });
   await writeJsonAtomic(paths.config, stored);
-  return { paths, resumed: false };
+  return false;
 }
