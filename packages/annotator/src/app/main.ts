@@ -35,6 +35,8 @@ interface Session {
   active: Sequence;
   viewers: Partial<Record<Sequence, Viewer>>;
   cache: Map<string, Promise<LoadedSeries>>;
+  /** Patients a series of which could not be read, with why: marked in the queue, never fatal. */
+  unreadable: Map<string, string>;
   saving: boolean;
   pending: boolean;
   blocked: boolean;
@@ -120,6 +122,11 @@ function renderQueue(): void {
     li.textContent = pid;
     li.dataset.patient = pid;
     li.dataset.status = status;
+    const why = S.unreadable.get(pid);
+    if (why) {
+      li.dataset.unreadable = 'true';
+      li.title = why;
+    }
     if (pid === S.current) li.className = 'current';
     li.onclick = () => void showPatient(pid);
     return li;
@@ -256,7 +263,23 @@ async function showPatient(pid: string): Promise<void> {
   // the main thread first (the bench's time to first image).
   const slots = SEQUENCES.map(() => $('#panels').appendChild(document.createElement('div')));
   for (const [i, seq] of SEQUENCES.entries()) {
-    const series = await seriesFor(pid, seq);
+    let series: LoadedSeries;
+    try {
+      series = await seriesFor(pid, seq);
+    } catch (err) {
+      if (S.current !== pid) return;
+      // one unreadable series marks its patient; the page and the other patients stay workable
+      const why = `${seq} could not be read: ${(err as Error).message}`;
+      S.unreadable.set(pid, S.unreadable.has(pid) ? `${S.unreadable.get(pid)}; ${why}` : why);
+      const panel = (slots[i] as HTMLElement).appendChild(document.createElement('section'));
+      panel.className = 'panel unreadable';
+      panel.dataset.seq = seq;
+      panel.innerHTML = `<h2>${seq}</h2><p class="unreadable"></p>`;
+      (panel.querySelector('p') as HTMLElement).textContent =
+        `${why}. Fix or replace the file; the other patients can be annotated meanwhile.`;
+      renderQueue();
+      continue;
+    }
     if (S.current !== pid) return;
     S.viewers[seq] = buildPanel(seq, series, slots[i] as HTMLElement);
     refresh();
@@ -402,6 +425,7 @@ async function main(): Promise<void> {
     active: 'T1',
     viewers: {},
     cache: new Map(),
+    unreadable: new Map(),
     saving: false,
     pending: false,
     blocked: false,
@@ -416,6 +440,19 @@ async function main(): Promise<void> {
     version: () => S.version,
     status: () => $('#status').dataset.state,
     predictions,
+    /** For tests: the loaded series of a patient (shape, chosen slice, one slice's values). */
+    series: async (pid: string, seq: Sequence, slice?: number) => {
+      const s = await seriesFor(pid, seq);
+      const k = slice ?? s.midIndex;
+      const sl = s.slices[k] as LoadedSeries['slices'][number];
+      return {
+        count: s.slices.length,
+        midIndex: s.midIndex,
+        rows: sl.rows,
+        columns: sl.columns,
+        data: Array.from(sl.data),
+      };
+    },
   };
   if (S.current) await showPatient(S.current);
   // The models load after the first image is on screen (they are a separate chunk).

@@ -20,3 +20,11 @@ export function parseNonNegativeIntOption(value: string): number {
   if (n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${value}"`);
   return n;
 }
+
+/** A number strictly between 0 and 1 (the hold-out share): a usage error otherwise. */
+export function parseFractionOption(value: string): number {
+  const n = Number(value);
+  if (!(value.trim() !== '' && Number.isFinite(n) && n > 0 && n < 1))
+    throw new InvalidArgumentError(`expected a number between 0 and 1 (exclusive), got "${value}"`);
+  return n;
+}

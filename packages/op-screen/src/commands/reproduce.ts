@@ -2,11 +2,17 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listArchitectures } from '@op-screen/efficientnet';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { MetricBlock } from '../report/schema.js';
 import { defaultDeps } from '../reproduce/ports.js';
 import { reproduce } from '../reproduce/run.js';
 import { RUN_LOCK } from '../run/rundir.js';
 import { jsonLine } from './errors.js';
-import { parseIntOption, parseNonNegativeIntOption, parsePositiveIntOption } from './options.js';
+import {
+  parseFractionOption,
+  parseIntOption,
+  parseNonNegativeIntOption,
+  parsePositiveIntOption,
+} from './options.js';
 
 /** `--arch a[,b,...]`: every name must be in the zoo (a usage error otherwise, before any data is read). */
 function parseArchList(value: string): string {
@@ -34,8 +40,21 @@ interface ReproduceCliOptions {
   patients?: number;
   workers?: number;
   includeExcluded?: boolean;
+  folds?: number;
+  holdOut?: number;
+  wholeImage?: boolean;
   json?: boolean;
   queue?: string;
+}
+
+/**
+ * An AUC with its DeLong CI, or why there is no CI: DeLong's variance needs at least two
+ * positives and two negatives (the report then stores the uninformative [0, 1]).
+ */
+export function aucText(b: Pick<MetricBlock, 'auc' | 'aucCI95' | 'n' | 'positives'>): string {
+  if (b.positives < 2 || b.n - b.positives < 2)
+    return `${b.positives === 0 || b.positives === b.n ? 'not computable' : b.auc.toFixed(3)} (CI not computable: ${b.positives} positive, ${b.n - b.positives} negative)`;
+  return `${b.auc.toFixed(3)} [${b.aucCI95.map((v) => v.toFixed(3)).join(', ')}]`;
 }
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
@@ -74,7 +93,7 @@ export function registerReproduceCommand(program: Command): void {
     .option('--data <dir>', 'a directory holding manifest.csv')
     .option(
       '--preset <name>',
-      'quick (2 CPU cores, ~10 min) or study (the paper: EfficientNet-B4@380, needs --weights)',
+      'quick (ResNet-18@32 on 2 CPU cores: about 6 min on the default cohort), study (the paper: EfficientNet-B4@380, needs --weights) or tiny (the smallest run, for tests)',
       'quick',
     )
     .option('--out <dir>', 'run directory (must be new or empty unless --resume)', 'runs/default')
@@ -105,6 +124,20 @@ export function registerReproduceCommand(program: Command): void {
       '--include-excluded',
       "sensitivity analysis: also train and evaluate on rows the manifest's exclude column marks (still counted by reason)",
     )
+    .option(
+      '--folds <n>',
+      "cross-validation folds of the development set (default: the preset's, 3 for quick)",
+      parsePositiveIntOption,
+    )
+    .option(
+      '--hold-out <fraction>',
+      "share of patients held out as the test set, between 0 and 1 (default: the preset's, 0.5 for quick)",
+      parseFractionOption,
+    )
+    .option(
+      '--whole-image',
+      'use the whole slice for rows without roi even when it shows several vertebrae (only when each image already is one vertebra)',
+    )
     .option('--json', 'print report.json to stdout at the end (one line)')
     .option(
       '--queue <url>',
@@ -130,6 +163,9 @@ export function registerReproduceCommand(program: Command): void {
           workers: o.workers,
           queue: o.queue,
           includeExcluded: o.includeExcluded ?? false,
+          folds: o.folds,
+          holdOut: o.holdOut,
+          wholeImage: o.wholeImage,
         },
         defaultDeps(),
       ).finally(() => process.off('SIGINT', onInterrupt));
@@ -138,9 +174,7 @@ export function registerReproduceCommand(program: Command): void {
         const lines = [`${report.title}`];
         for (const [seq, r] of Object.entries(report.results))
           if (r)
-            lines.push(
-              `${seq.padEnd(4)} image AUC ${r.image.auc.toFixed(3)} [${r.image.aucCI95.map((v) => v.toFixed(3)).join(', ')}]  patient AUC ${r.patient.auc.toFixed(3)} [${r.patient.aucCI95.map((v) => v.toFixed(3)).join(', ')}]`,
-            );
+            lines.push(`${seq.padEnd(4)} image AUC ${aucText(r.image)}  patient AUC ${aucText(r.patient)}`);
         if (report.baselines.vbq)
           lines.push(
             `VBQ  patient AUC ${report.baselines.vbq.auc.toFixed(3)} (paired DeLong p = ${report.baselines.vbq.pairedDeLong?.p?.toFixed(3) ?? 'n/a'})`,

@@ -51,7 +51,9 @@ export interface SkippedRow {
     | 'NO_LABEL'
     | 'EXCLUDED'
     /** The crop has no contrast (@op-screen/preprocess's `CONSTANT_CROP` pipeline warning). */
-    | 'CONSTANT_CROP';
+    | 'CONSTANT_CROP'
+    /** No `roi` on a multi-slice series or a slice several rows share: the whole slice is no vertebra crop. */
+    | 'NO_ROI';
   reason: string;
 }
 

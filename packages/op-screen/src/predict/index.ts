@@ -72,7 +72,9 @@ export async function predictManifest(
     skipped.push({ line: r.line, code: 'INVALID_ROW', reason: `the model was not trained on ${r.sequence}` });
     return false;
   });
-  const loaded = await loadVertebrae(usable, deps.read, deps.crop, undefined, deps.checkCrop);
+  const loaded = await loadVertebrae(usable, deps.read, deps.crop, undefined, deps.checkCrop, {
+    wholeImage: cfg.wholeImage === true,
+  });
   skipped.push(...loaded.skipped);
   const prep = deps.makePreparer(cfg);
   const perImage = cfg.inputSize * cfg.inputSize * cfg.channels;

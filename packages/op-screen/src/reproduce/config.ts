@@ -37,6 +37,12 @@ export const runConfigSchema = z.object({
    * `exclude` column marks too (they are still counted by reason in report.json `excluded`).
    */
   includeExcluded: z.boolean().default(false),
+  /**
+   * Train and score rows without `roi` on the whole slice even when the slice shows several
+   * vertebrae (`--whole-image`); absent (false) by default, so such rows are refused as `NO_ROI`.
+   * Stored only when set, so the config of earlier runs still resumes.
+   */
+  wholeImage: z.literal(true).optional(),
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
@@ -131,6 +137,12 @@ export interface ConfigOverrides {
   patients?: number;
   workers?: number;
   includeExcluded?: boolean;
+  /** Cross-validation folds of the development set (>= 2). */
+  folds?: number;
+  /** Share of patients held out as the test set, in (0, 1). */
+  holdOut?: number;
+  /** Use whole slices for rows without `roi` (see {@link RunConfig.wholeImage}). */
+  wholeImage?: boolean;
 }
 
 export function resolveConfig(o: ConfigOverrides): RunConfig {
@@ -139,7 +151,7 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
   if (!base)
     throw new OpScreenError(
       'BAD_OPTION',
-      `unknown preset "${o.preset}"; use quick or study.`,
+      `unknown preset "${o.preset}"; use quick, study or tiny.`,
       undefined,
       'preset',
     );
@@ -186,6 +198,9 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
   if (o.patients !== undefined) cfg.synthPatients = o.patients;
   if (o.workers !== undefined) cfg.workers = o.workers;
   if (o.includeExcluded !== undefined) cfg.includeExcluded = o.includeExcluded;
+  if (o.folds !== undefined) cfg.folds = o.folds;
+  if (o.holdOut !== undefined) cfg.holdOutFraction = o.holdOut;
+  if (o.wholeImage) cfg.wholeImage = true;
   if (cfg.preset === 'study' && cfg.weights === null)
     throw new OpScreenError(
       'WEIGHTS_REQUIRED',
@@ -211,4 +226,8 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
 }
 
 /** Run-config keys whose option (ConfigOverrides) has another name. */
-const CONFIG_OPTION: Record<string, string> = { synthPatients: 'patients', sequences: 'sequence' };
+const CONFIG_OPTION: Record<string, string> = {
+  synthPatients: 'patients',
+  sequences: 'sequence',
+  holdOutFraction: 'holdOut',
+};

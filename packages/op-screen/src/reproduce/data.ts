@@ -4,7 +4,10 @@ import type { ManifestRow, PixelBox, SkippedRow } from '../manifest/index.js';
 import { centralMedian, type Region, regionMedian } from '../vbq.js';
 
 /** One slice in real-world values (modality LUT applied), row-major [rows, columns]: mri-io's `Slice2D` without geometry. */
-export type SliceImage = Pick<Slice2D, 'data' | 'rows' | 'columns'>;
+export type SliceImage = Pick<Slice2D, 'data' | 'rows' | 'columns'> & {
+  /** How many slices (or frames) the image had; more than one means the row needs a `roi`. */
+  source?: Pick<Slice2D['source'], 'count'>;
+};
 
 /** Reads the chosen slice (default: mid-sagittal) of a DICOM file, DICOM series directory or NIfTI file. */
 export type SliceReader = (image: string, slice: number | undefined) => Promise<SliceImage>;
@@ -64,13 +67,19 @@ export async function loadVertebrae(
   crop: Cropper,
   onProgress?: (done: number, total: number) => void,
   check?: CropCheck,
+  opts: { wholeImage?: boolean } = {},
 ): Promise<LoadResult> {
   const cache = new Map<string, Promise<SliceImage>>();
   const images: VertebraImage[] = [];
   const skipped: SkippedRow[] = [];
+  const sliceKey = (row: ManifestRow) => `${row.image}\u0000${row.slice ?? 'mid'}`;
+  // rows without a box that share one slice would all be the same image
+  const boxlessPerSlice = new Map<string, number>();
+  for (const row of rows)
+    if (!row.roi) boxlessPerSlice.set(sliceKey(row), (boxlessPerSlice.get(sliceKey(row)) ?? 0) + 1);
   let done = 0;
   for (const row of rows) {
-    const key = `${row.image}\u0000${row.slice ?? 'mid'}`;
+    const key = sliceKey(row);
     let p = cache.get(key);
     if (!p) {
       p = read(row.image, row.slice);
@@ -80,6 +89,16 @@ export async function loadVertebrae(
     }
     try {
       const slice = await p;
+      const slices = slice.source?.count ?? 1;
+      const sharing = boxlessPerSlice.get(key) ?? 0;
+      if (!row.roi && !opts.wholeImage && (slices > 1 || sharing > 1)) {
+        skipped.push({
+          line: row.line,
+          code: 'NO_ROI',
+          reason: `no roi, and the whole ${slices > 1 ? `slice of a ${slices}-slice series` : 'slice'} ${sharing > 1 ? `would be the same image for ${sharing} rows` : 'shows several vertebrae'}: draw the vertebra's box (op-screen annotate), or allow whole images explicitly`,
+        });
+        continue;
+      }
       const box = row.roi ?? { x: 0, y: 0, width: slice.columns, height: slice.rows };
       if (!boxInside(box, slice)) {
         skipped.push({

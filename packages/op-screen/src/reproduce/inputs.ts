@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { OpScreenError } from '../errors.js';
 import type { Manifest } from '../manifest/index.js';
 import type { RunPaths } from '../run/rundir.js';
+import { checkSequencesPresent, checkSplitUsable, splitOrExplain } from './checks.js';
 import type { RunConfig } from './config.js';
 import type { VertebraImage } from './data.js';
 import { splitVertebrae, type VertebraSplit } from './splits.js';
@@ -59,9 +60,16 @@ export async function prepareRunInputs(
       cohortManifest,
     );
   const cohort = await resolveCohort(manifestArg, cfg, paths, log, given);
-  const loaded = await loadImages(cohort, deps, paths, log, role === 'coordinator');
+  const loaded = await loadImages(cohort, cfg, deps, paths, log, role === 'coordinator');
+  checkSequencesPresent(
+    loaded.images.map((im) => im.row),
+    cfg,
+    cohort.manifestPath,
+    'images',
+  );
+  const split = splitOrExplain(() => splitVertebrae(loaded.images, cfg), cohort.manifestPath);
+  checkSplitUsable(loaded.images, split, cfg, cohort.manifestPath);
   const prepared = prepareInputs(loaded.images, cfg, deps);
-  const split = splitVertebrae(loaded.images, cfg);
   const fingerprint = inputsFingerprint(loaded.images, prepared, split);
   return { ...loaded, cohort, prepared, split, fingerprint };
 }

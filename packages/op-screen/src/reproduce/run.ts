@@ -5,6 +5,7 @@ import { parseQueueUrl } from '../queue/url.js';
 import type { Report } from '../report/schema.js';
 import { prepareRunDir, type RunPaths } from '../run/rundir.js';
 import { RunTimer } from '../run/timing.js';
+import { checkSequencesPresent } from './checks.js';
 import {
   compareArchitectures,
   pathsForArch,
@@ -64,6 +65,7 @@ export async function reproduce(
           tScoreThreshold: cfg.tScoreThreshold,
           includeExcluded: cfg.includeExcluded,
         });
+  if (given && manifestArg) checkSequencesPresent(given.rows, cfg, manifestArg);
   // Parsed before the run directory exists, so a mistyped URL leaves nothing behind.
   const queue = opts.queue ? parseQueueUrl(opts.queue) : undefined;
   const { paths, resumed, release } = await prepareRunDir(

@@ -2,6 +2,7 @@ import { OpScreenError } from '../../errors.js';
 import { excludedCounts, type SkippedRow, skippedToCsv } from '../../manifest/index.js';
 import { createProgress } from '../../progress.js';
 import { type RunPaths, writeFileAtomic } from '../../run/rundir.js';
+import type { RunConfig } from '../config.js';
 import { loadVertebrae, type VertebraImage } from '../data.js';
 import type { ReproduceDeps } from '../types.js';
 import type { Cohort } from './cohort.js';
@@ -17,6 +18,7 @@ export interface LoadedImages {
 /** Stage 2: read every row's slice, crop the vertebra, measure the VBQ signals; skipped rows go to skipped.csv. */
 export async function loadImages(
   cohort: Cohort,
+  cfg: Pick<RunConfig, 'wholeImage'>,
   deps: Pick<ReproduceDeps, 'read' | 'crop' | 'checkCrop'>,
   paths: RunPaths,
   log: (line: string) => void,
@@ -30,6 +32,7 @@ export async function loadImages(
     deps.crop,
     (d) => loadBar.update(d),
     deps.checkCrop,
+    { wholeImage: cfg.wholeImage === true },
   );
   loadBar.stop();
   const skipped = [...cohort.manifest.skipped, ...loaded.skipped].sort((a, b) => a.line - b.line);
@@ -45,6 +48,14 @@ export async function loadImages(
           : `; excluded by the manifest: ${excludedText.join(', ')}`
         : ''),
   );
+  const noRoi = loaded.skipped.filter((r) => r.code === 'NO_ROI').length;
+  if (loaded.images.length === 0 && noRoi > 0)
+    throw new OpScreenError(
+      'NO_ROI',
+      `${noRoi} manifest rows have no roi on a slice that shows several vertebrae, and no row is usable; draw the L1-L4 boxes with op-screen annotate, or allow whole images explicitly (wholeImage) when each image already is one vertebra.`,
+      cohort.manifestPath,
+      'wholeImage',
+    );
   if (loaded.images.length === 0)
     throw new OpScreenError(
       'NO_USABLE_ROWS',
