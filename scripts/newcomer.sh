@@ -5,7 +5,9 @@
 #   1. run every README block marked runnable (scripts/readme-examples.mjs; see CONTRIBUTING.md),
 #   2. check `op-screen --version` against the installed package.json,
 #   3. run scripts/cli-contract.mjs --bin "$BIN": every command's --help (listed by --help), --version,
-#      one bad-input case per command with and without --json (exit codes, the JSON error shape).
+#      one bad-input case per command with and without --json (exit codes, the JSON error shape),
+#   4. scripts/newcomer-bad-inputs.sh: the inputs people really have (Excel manifests, a T2-only
+#      manifest, a 6-patient cohort, a truncated file, two runs on one --out, Ctrl-C, evaluate).
 # Needs the packages built (pnpm build; turbo runs this after every build). Exit 1 on any failure.
 # usage: scripts/newcomer.sh [--keep]   (--keep leaves the scratch directory and prints its path)
 set -euo pipefail
@@ -52,4 +54,6 @@ echo "  --version $VERSION"
 # command with and without --json: exit codes and the error shape
 step "CLI contract: node scripts/cli-contract.mjs --bin $BIN"
 node "$ROOT/scripts/cli-contract.mjs" --bin "$BIN"
-step "done: packed, installed, README examples and CLI checked"
+step "bad inputs a new user has: scripts/newcomer-bad-inputs.sh"
+bash "$ROOT/scripts/newcomer-bad-inputs.sh" "$BIN" "$WORK/bad-inputs"
+step "done: packed, installed, README examples, CLI and bad inputs checked"

@@ -128,14 +128,14 @@ describe('reproduce --queue with op-screen worker (real redis-server, CLI child 
     const coord = start([...RUN, '--out', run, '--queue', redis.url]);
     // The worker training fold 0 is killed once that fold has a checkpointed epoch.
     await until('fold 0 epoch 1', () => epochs(run, 0).length >= 1, 240_000);
-    const victim = [w1, w2].find((w) => /T1 fold 1: attempt/.test(w.output()));
+    const victim = [w1, w2].find((w) => /T1 fold 0: attempt/.test(w.output()));
     expect(victim, `${w1.output()}\n${w2.output()}`).toBeDefined();
     (victim as Proc).child.kill('SIGKILL');
     expect(await exited(coord, 240_000), coord.output()).toBe(0);
     for (const k of [0, 1]) expect(epochs(run, k)).toEqual([1, 2, 3]);
     // The job was recovered after the kill (BullMQ stalled-job check), by the surviving worker.
     const survivor = (victim === w1 ? w2 : w1) as Proc;
-    expect(survivor.output()).toMatch(/T1 fold 1: attempt/);
+    expect(survivor.output()).toMatch(/T1 fold 0: attempt/);
     expect(coord.output()).toMatch(/epoch \d\/3 loss/);
     expect(readFileSync(join(run, 'predictions.csv'), 'utf8')).toBe(localPredictions);
 

@@ -97,7 +97,7 @@ describe('subgroup rule', () => {
       [undefined, undefined],
     ]);
     expect(m.skipped.map((s) => s.reason)).toEqual([
-      'sex: sex must be empty, F or M',
+      'sex: sex "X" is not empty, F or M',
       'age: age outside [18, 120]',
       'age: age must be whole years',
     ]);

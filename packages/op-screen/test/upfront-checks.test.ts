@@ -67,17 +67,39 @@ describe('reproduce refuses, before any training, what cannot give a result', ()
     expect(existsSync(out)).toBe(false);
   });
 
-  it('a 6-patient cohort: NOT_ENOUGH_DATA naming --hold-out or --folds, and no model was created', async () => {
+  it('a 6-patient cohort either runs to its report or is refused before training, never after', async () => {
     const six = new Set([...new Set(rows.map((r) => r.patient_id))].slice(0, 6));
     const m = manifestWith('six', (r) => r.filter((x) => six.has(x.patient_id as string)));
+    for (const seed of [1, 2, 3, 4, 5]) {
+      created = 0;
+      const out = join(base, `six-run-${seed}`);
+      const r = await reproduce(
+        { manifest: m, out, preset: 'tiny', epochs: 1, seed, log: quiet },
+        deps,
+      ).catch((e: unknown) => e);
+      if (r instanceof Error) {
+        expect(r).toMatchObject({ code: 'NOT_ENOUGH_DATA' });
+        expect(created).toBe(0);
+      } else expect(existsSync(join(out, 'report.json'))).toBe(true);
+    }
+    // no positive at all: the hold-out set cannot have both classes
+    const negative = manifestWith('six-negative', (r) =>
+      r.filter((x) => six.has(x.patient_id as string)).map((x) => ({ ...x, t_score: '0' })),
+    );
     created = 0;
     const err = await reproduce(
-      { manifest: m, out: join(base, 'six-run'), preset: 'tiny', log: quiet },
+      { manifest: negative, out: join(base, 'six-negative-run'), preset: 'tiny', log: quiet },
       deps,
     ).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'NOT_ENOUGH_DATA', message: expect.stringMatching(/Nothing was trained: add patients, or change the split/) });
+    expect(err).toMatchObject({
+      code: 'NOT_ENOUGH_DATA',
+      option: 'holdOut',
+      message: expect.stringMatching(
+        /0 positive and \d+ negative images .*Nothing was trained: add patients, or change the split/,
+      ),
+    });
     expect(created).toBe(0);
-  });
+  }, 60_000);
 
   it('rows without roi on a multi-slice series are NO_ROI with advice; --whole-image allows them', async () => {
     const m = manifestWith('no-roi', (r) => r.map((x) => ({ ...x, roi: '', csf_roi: '' })));

@@ -46,7 +46,7 @@ export function jobIdOf(d: Pick<FoldJobData, 'runId' | 'sequence' | 'fold' | 'ar
 
 /** The fold a job trains, as people read it. */
 export function jobLabel(d: Pick<FoldJobData, 'sequence' | 'fold' | 'arch'>, folds?: number): string {
-  return `${d.arch} ${d.sequence} fold ${d.fold + 1}${folds ? `/${folds}` : ''}`;
+  return `${d.arch} ${d.sequence} fold ${d.fold}${folds ? ` (of ${folds})` : ''}`;
 }
 
 function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {

@@ -115,7 +115,7 @@ export async function renderHtmlReport(report: Report, extras: HtmlExtras): Prom
   for (const [seq, folds] of Object.entries(report.training))
     for (const f of folds)
       parts.push(
-        `<figure>${await trainingCurveSvg(`${seq} fold ${f.fold + 1} (best epoch ${f.bestEpoch})`, f.history)}</figure>`,
+        `<figure>${await trainingCurveSvg(`${seq} fold ${f.fold} (best epoch ${f.bestEpoch})`, f.history)}</figure>`,
       );
   parts.push('</div>');
   if (extras.gradcams.length) {

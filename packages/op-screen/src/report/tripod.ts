@@ -372,7 +372,7 @@ function resultsItems(r: ReportCore, ctx: TripodContext): TripodItem[] {
       'Model development: participants and events per analysis',
       'filled',
       ss.folds
-        .map((f, k) => `fold ${k + 1}: training ${ev(f.train)}; validation ${ev(f.validation)}`)
+        .map((f, k) => `fold ${k}: training ${ev(f.train)}; validation ${ev(f.validation)}`)
         .join('. ') + `. Test: ${ev(ss.test)}.`,
     ),
     item(

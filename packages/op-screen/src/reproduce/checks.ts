@@ -40,15 +40,17 @@ function count(labels: Iterable<0 | 1>): { pos: number; neg: number } {
 
 /**
  * The split can give every result: for each sequence, the hold-out test set has positive and
- * negative images and patients (else its AUC cannot be computed), and every fold trains on both
- * classes and validates on at least one image.
+ * negative images and patients (else its AUC cannot be computed), and every fold has images to
+ * train and to validate on. A fold that trains on one class only still gives a model (it learns
+ * the prior): returned as a warning for the log, not refused.
  */
 export function checkSplitUsable(
   images: ReadonlyArray<{ row: ManifestRow }>,
   split: VertebraSplit,
   cfg: Pick<RunConfig, 'sequences' | 'folds' | 'holdOutFraction'>,
   file: string,
-): void {
+): string[] {
+  const warnings: string[] = [];
   const roles = new Map<string, 'test' | number>();
   split.split.test.forEach((u) => {
     roles.set((split.units[u] as { key: string }).key, 'test');
@@ -75,15 +77,20 @@ export function checkSplitUsable(
       const val = keys(f.val);
       const t = count(ims.filter((im) => train.has(unitKey(im.row))).map((im) => im.row.label));
       const v = ims.filter((im) => val.has(unitKey(im.row))).length;
-      if (t.pos === 0 || t.neg === 0 || v === 0)
+      if (t.pos + t.neg === 0 || v === 0)
         throw new OpScreenError(
           'NOT_ENOUGH_DATA',
-          `fold ${k} of ${seq} would train on ${t.pos} positive and ${t.neg} negative images and validate on ${v}; every fold needs both classes to train and one image to validate. Nothing was trained: ${advice}.`,
+          `fold ${k} of ${seq} would train on ${t.pos + t.neg} images and validate on ${v}; every fold needs images to train and to validate on. Nothing was trained: ${advice}.`,
           file,
           'folds',
         );
+      if (t.pos === 0 || t.neg === 0)
+        warnings.push(
+          `warning: fold ${k} of ${seq} trains on one class only (${t.pos} positive, ${t.neg} negative images); its model can only learn the prior`,
+        );
     });
   }
+  return warnings;
 }
 
 /** The split, with a too-small development set reported as `NOT_ENOUGH_DATA` naming `folds`. */

@@ -68,7 +68,7 @@ export async function prepareRunInputs(
     'images',
   );
   const split = splitOrExplain(() => splitVertebrae(loaded.images, cfg), cohort.manifestPath);
-  checkSplitUsable(loaded.images, split, cfg, cohort.manifestPath);
+  for (const w of checkSplitUsable(loaded.images, split, cfg, cohort.manifestPath)) log(w);
   const prepared = prepareInputs(loaded.images, cfg, deps);
   const fingerprint = inputsFingerprint(loaded.images, prepared, split);
   return { ...loaded, cohort, prepared, split, fingerprint };

@@ -102,14 +102,14 @@ async function trainFold(t: TrainingInputs, seq: string, k: number, idx: FoldIma
   const foldSeed = deriveSeed(cfg.seed, `${seq}-fold-${k}`);
   const model = await deps.engine.createModel(cfg, foldSeed);
   t.log(
-    `${seq} fold ${k + 1}/${cfg.folds}: training on ${idx.train.length} images, validating on ${idx.val.length}`,
+    `${seq} fold ${k} (of ${cfg.folds}): training on ${idx.train.length} images, validating on ${idx.val.length}`,
   );
   const fit = await deps.engine.fineTune(model, foldData(t, idx, foldSeed), cfg, {
     checkpointDir: paths.foldDir(seq, k),
     resume: t.resumed,
     historyFile: `${paths.foldDir(seq, k)}/history.jsonl`,
     seed: foldSeed,
-    progressLabel: `${seq} fold ${k + 1}/${cfg.folds}`,
+    progressLabel: `${seq} fold ${k} (of ${cfg.folds})`,
     onEpoch: (e) => {
       t.onProgress();
       t.onEpoch?.(seq, k, e);
@@ -193,14 +193,14 @@ export async function trainSequences(t: TrainingInputs): Promise<TrainingOutcome
       const markerPath = t.paths.foldDone(seq, k);
       const previous = await readJson<FoldDone>(markerPath);
       if (previous) {
-        t.log(`${seq} fold ${k + 1}/${cfg.folds}: complete (resumed from ${markerPath})`);
+        t.log(`${seq} fold ${k} (of ${cfg.folds}): complete (resumed from ${markerPath})`);
         done.push(previous);
         continue;
       }
       if (t.remote)
         throw new OpScreenError(
           'QUEUE_JOB_FAILED',
-          `the queue reported ${seq} fold ${k + 1} finished but ${markerPath} is missing; is the run directory on a file system the workers share?`,
+          `the queue reported ${seq} fold ${k} finished but ${markerPath} is missing; is the run directory on a file system the workers share?`,
           markerPath,
         );
       done.push(await trainFold(t, seq, k, foldImages(t, seq, k)));
