@@ -159,7 +159,8 @@ export async function startAnnotateServer(options: AnnotateServerOptions): Promi
       return sendJson(res, 200, { version: await write });
     }
     if (req.method === 'GET' && path === '/api/model')
-      return model ? sendJson(res, 200, model.info) : send(res, 404, 'not found');
+      // no model: 204, not 404, so the page's probe leaves no error in the browser console
+      return model ? sendJson(res, 200, model.info) : send(res, 204, '');
     const file =
       req.method === 'GET'
         ? (assets.get(path) ?? loaded.files.get(path) ?? model?.files.get(path))

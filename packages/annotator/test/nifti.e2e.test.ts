@@ -33,6 +33,7 @@ describe('annotator on real NIfTI in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
+  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     // a gzip stream cut short: what a failed copy leaves
@@ -47,6 +48,9 @@ describe('annotator on real NIfTI in Chromium', () => {
     context = await launchChromium();
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     await page.goto(server.url);
     await page.waitForSelector("body[data-ready='true'][data-patient='REAL01']");
   }, 120_000);
@@ -90,5 +94,7 @@ describe('annotator on real NIfTI in Chromium', () => {
     expect(await page.locator(".panel[data-seq='T1'] canvas.view").count()).toBe(1);
     expect(await page.locator('#queue li[data-unreadable]').count()).toBe(1);
     expect(errors).toEqual([]);
+    // started without --model: the page's model probe gets 204, no 404 in the console
+    expect(consoleErrors).toEqual([]);
   });
 });

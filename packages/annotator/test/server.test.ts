@@ -207,10 +207,10 @@ describe('annotate server with --model', () => {
       expect((await rawGet(server.port, `${path}?${t()}`)).status, path).toBe(404);
   });
 
-  it('answers 404 on /api/model without --model', async () => {
+  it('answers 204 (no model, no console error in the page) on /api/model without --model', async () => {
     const plain = await startAnnotateServer({ manifest: cohort.manifest, stdout: null });
     try {
-      expect((await rawGet(plain.port, `/api/model?token=${plain.token}`)).status).toBe(404);
+      expect((await rawGet(plain.port, `/api/model?token=${plain.token}`)).status).toBe(204);
     } finally {
       await plain.close();
     }

@@ -48,7 +48,7 @@ function say(state: string, text: string): void {
 /** Loads the run's models when the server has one; resolves false when it has none. */
 export async function startModel(token: string, prefer: string | null): Promise<boolean> {
   const res = await fetch(`/api/model?token=${token}`);
-  if (res.status === 404) return false;
+  if (res.status === 204) return false;
   if (!res.ok) throw new Error(`model: HTTP ${res.status}`);
   const info = (await res.json()) as ModelInfo;
   say('loading', `model: loading ${info.arch}, ${info.folds} folds x ${info.sequences.join('+')}…`);
