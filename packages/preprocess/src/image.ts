@@ -46,6 +46,19 @@ export function imageFromData(data: Float32Array, shape: ImageShape): Image2D {
   return { data, height, width, channels };
 }
 
+/**
+ * A one-channel image of a slice or crop in @op-screen/mri-io's shape (`Slice2D`, what `cropRoi`
+ * returns: row-major `data` with `rows` and `columns`), without copying `data`: the hand-off from
+ * reading to preprocessing. Structural, so this package does not depend on mri-io.
+ */
+export function imageFromSlice(slice: {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly columns: number;
+}): Image2D {
+  return imageFromData(slice.data, { height: slice.rows, width: slice.columns, channels: 1 });
+}
+
 /** A new zero-filled image of the given shape. */
 export function createImage(height: number, width: number, channels = 1): Image2D {
   checkDim('height', height);

@@ -41,7 +41,14 @@ export {
   randomRotate,
   rotate,
 } from './geometry.js';
-export { cloneImage, createImage, type Image2D, type ImageShape, imageFromData } from './image.js';
+export {
+  cloneImage,
+  createImage,
+  type Image2D,
+  type ImageShape,
+  imageFromData,
+  imageFromSlice,
+} from './image.js';
 export {
   clip,
   type IntensityJitterOptions,

@@ -134,3 +134,14 @@ describe('every registered step runs its kernel with its parameters', () => {
     });
   }
 });
+
+describe('imageFromSlice', () => {
+  it("wraps an mri-io Slice2D (rows x columns) as a one-channel Image2D without copying", async () => {
+    const { imageFromSlice } = await import('../src/index.js');
+    const data = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const img = imageFromSlice({ data, rows: 2, columns: 3 });
+    expect([img.height, img.width, img.channels]).toEqual([2, 3, 1]);
+    expect(img.data).toBe(data);
+    expect(() => imageFromSlice({ data, rows: 4, columns: 3 })).toThrow(/6 values but 4x3x1 needs 12/);
+  });
+});
