@@ -178,7 +178,21 @@ async function trySelect(name: BackendName, prefer: string): Promise<string | nu
   if (name === 'tensorflow-gpu' || name === 'tensorflow') return tryNative(name);
   if (name === 'webgpu') return tryWebGpu(prefer === 'webgpu' ? 'webgpu' : 'auto');
   if (name === 'wasm') return tryWasm();
-  return (await tf.setBackend('cpu')) ? null : 'cpu backend failed to initialise';
+  if (!(await tf.setBackend('cpu'))) return 'cpu backend failed to initialise';
+  quietCpuBackend();
+  return null;
+}
+
+/**
+ * tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js ... install our
+ * node backend" on its first tensor in Node: advice a library's users cannot follow here (that
+ * backend does not install offline) and did not ask for. Marks the active cpu backend as used, so
+ * it stays quiet; nothing else changes (no global tfjs flag is set).
+ */
+export function quietCpuBackend(): void {
+  if (tf.getBackend() !== 'cpu') return;
+  const b = tf.backend() as unknown as { firstUse?: boolean };
+  if (typeof b.firstUse === 'boolean') b.firstUse = false;
 }
 
 /** CUDA visibility from the driver's files and `CUDA_VISIBLE_DEVICES` (no GPU library is loaded). */

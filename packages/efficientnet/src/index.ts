@@ -16,6 +16,7 @@ export {
   initBackend,
   isSoftwareAdapterInfo,
   probeWebGpuAdapter,
+  quietCpuBackend,
   type SelectBackendOptions,
   selectBackend,
   type WebGpuAdapterReport,

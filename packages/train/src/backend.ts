@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { quietCpuBackend } from '@op-screen/efficientnet';
 import { registerBatchNormGradientGuard, registerWasmKernels } from '@op-screen/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -23,4 +24,5 @@ export async function initReplicaBackend(name: string): Promise<void> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend failed to initialise in a worker`);
   await tf.ready();
+  quietCpuBackend();
 }
