@@ -80,8 +80,31 @@ describe("op-screen evaluate on a run's own predictions.csv", () => {
     expect(r.stdout).toMatch(/^samples 4 \(positives 2\)\nAUC 1\.0000/);
     const { execFileSync } = await import('node:child_process');
     const cli = join(__dirname, '..', 'dist', 'cli.js');
-    const viaCli = execFileSync(process.execPath, [cli, 'evaluate', join(run, 'predictions.csv')], { encoding: 'utf8' });
+    const viaCli = execFileSync(process.execPath, [cli, 'evaluate', join(run, 'predictions.csv')], {
+      encoding: 'utf8',
+    });
     expect(viaCli).toMatch(/^T1 \(hold-out test set\)\n {2}samples \d+/);
     expect(viaCli).toMatch(/\nboth \(hold-out test set\)\n/);
+  });
+});
+
+describe('predict progress', () => {
+  it('reports reading every row, then each fold model pass, up to its total', async () => {
+    const { predictManifest } = await import('../src/predict/index.js');
+    const events: Array<[string, number, number]> = [];
+    const r = await predictManifest(
+      {
+        model: run,
+        manifest: join(run, '..', 'manifest.csv'),
+        onProgress: (s, d, t) => events.push([s, d, t]),
+      },
+      { ...defaultDeps(), engine: linearEngine },
+    );
+    expect(r.predictions.length).toBeGreaterThan(0);
+    const reading = events.filter((e) => e[0] === 'reading');
+    const scoring = events.filter((e) => e[0] === 'scoring');
+    expect(reading.at(-1)?.[1]).toBe(reading.at(-1)?.[2]);
+    expect(scoring.map((e) => e[1])).toEqual([1, 2, 3, 4]); // 2 sequences x 2 folds (tiny)
+    expect(scoring.every((e) => e[2] === 4)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { predictManifest } from '../predict/index.js';
+import { createProgress, type Progress } from '../progress.js';
 import { defaultDeps } from '../reproduce/ports.js';
 import { assertNewFileWritable, writeNewFileAtomic } from '../run/rundir.js';
 import { CliError, jsonLine } from './errors.js';
@@ -27,7 +28,25 @@ export function registerPredictCommand(program: Command): void {
     .action(async (o: PredictCliOptions) => {
       // found out before the models are loaded and the cases scored, not after
       if (o.out) await assertNewFileWritable(o.out);
-      const r = await predictManifest({ model: o.model, manifest: o.manifest }, defaultDeps());
+      // one bar per stage on a TTY (reading the images, then the fold models' passes)
+      let bar: { stage: string; progress: Progress } | null = null;
+      const r = await predictManifest(
+        {
+          model: o.model,
+          manifest: o.manifest,
+          onProgress: (stage, done, total) => {
+            if (bar?.stage !== stage) {
+              bar?.progress.stop();
+              bar = {
+                stage,
+                progress: createProgress(stage === 'reading' ? 'reading images' : 'scoring', total),
+              };
+            }
+            bar.progress.update(done);
+          },
+        },
+        defaultDeps(),
+      ).finally(() => (bar as { progress: Progress } | null)?.progress.stop());
       for (const s of r.skipped)
         process.stderr.write(`skipped manifest line ${s.line}: ${s.code}: ${s.reason}\n`);
       if (r.predictions.length === 0)

@@ -13,6 +13,8 @@ export interface PredictOptions {
   /** A finished `reproduce` run: RUN_DIR, or RUN_DIR/model. */
   model: string;
   manifest: string;
+  /** Progress: images read (`reading`) and fold-model passes done (`scoring`), each of `total`. */
+  onProgress?: (stage: 'reading' | 'scoring', done: number, total: number) => void;
 }
 
 export interface PredictedImage {
@@ -72,13 +74,24 @@ export async function predictManifest(
     skipped.push({ line: r.line, code: 'INVALID_ROW', reason: `the model was not trained on ${r.sequence}` });
     return false;
   });
-  const loaded = await loadVertebrae(usable, deps.read, deps.crop, undefined, deps.checkCrop, {
-    wholeImage: cfg.wholeImage === true,
-  });
+  const progress = opts.onProgress;
+  const loaded = await loadVertebrae(
+    usable,
+    deps.read,
+    deps.crop,
+    (d, t) => progress?.('reading', d, t),
+    deps.checkCrop,
+    {
+      wholeImage: cfg.wholeImage === true,
+    },
+  );
   skipped.push(...loaded.skipped);
   const prep = deps.makePreparer(cfg);
   const perImage = cfg.inputSize * cfg.inputSize * cfg.channels;
   const predictions: PredictedImage[] = [];
+  const passes =
+    raw.sequences.filter((q) => loaded.images.some((im) => im.row.sequence === q)).length * raw.folds;
+  let passesDone = 0;
   for (const seq of raw.sequences) {
     const ims = loaded.images.filter((im) => im.row.sequence === seq);
     if (ims.length === 0) continue;
@@ -92,6 +105,7 @@ export async function predictManifest(
       } finally {
         deps.engine.dispose(model);
       }
+      progress?.('scoring', ++passesDone, passes);
     }
     const threshold = raw.thresholds[seq]?.image ?? 0.5;
     ims.forEach((im: VertebraImage, i) => {
