@@ -65,7 +65,7 @@ export function toMriIoError(
   const inner = (err as { exception?: unknown } | null)?.exception;
   if (inner instanceof MriIoError) return inner;
   const source = inner ?? err;
-  const message = source instanceof Error ? source.message : String(source);
+  const message = withoutParserNames(source instanceof Error ? source.message : String(source));
   if (PAST_END.test(message)) {
     return new MriIoError(
       'TRUNCATED',
@@ -75,6 +75,15 @@ export function toMriIoError(
     );
   }
   return new MriIoError(fallback, `${what}: ${message.slice(0, 160)}`, file, { cause: err });
+}
+
+/**
+ * A third-party parser's message without the function it came from: dicom-parser says
+ * "dicomParser.readFixedString: attempt to read past end of buffer", a person needs only the
+ * second half (the library's internals mean nothing to them).
+ */
+export function withoutParserNames(message: string): string {
+  return message.replace(/\bdicomParser(?:\.\w+)*\s*:\s*/g, '');
 }
 
 /** Runs `fn`, turning any throw into an `MriIoError` (see `toMriIoError`). */

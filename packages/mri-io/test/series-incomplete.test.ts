@@ -53,3 +53,27 @@ describe('a series directory that lost a file', () => {
     expect(s.source.count).toBe(files.length);
   });
 });
+
+describe('messages a person reads', () => {
+  it("carry no parser internals: every fuzz-found and broken file's message is free of 'dicomParser'", async () => {
+    const { readdirSync: ls, statSync } = await import('node:fs');
+    const { readImage } = await import('../src/index.js');
+    const roots = ['../../../../shared/data/fuzz-found', '../../../../shared/data/dicom/generated/bad'].map((r) =>
+      join(__dirname, r),
+    );
+    const files = roots.flatMap((r) =>
+      ls(r)
+        .map((f) => join(r, f))
+        .filter((f) => statSync(f).isFile() && !f.endsWith('.md')),
+    );
+    expect(files.length).toBeGreaterThan(5);
+    let refused = 0;
+    for (const f of files) {
+      const err = await readImage(f).catch((e: unknown) => e);
+      if (!(err instanceof MriIoError)) continue;
+      refused++;
+      expect(err.message, f).not.toMatch(/dicomParser/);
+    }
+    expect(refused).toBeGreaterThan(5);
+  });
+});

@@ -1,6 +1,6 @@
 import type { DataSet } from 'dicom-parser';
 import * as dicomParserNs from 'dicom-parser';
-import { DEFAULT_MAX_DECODED_BYTES, MriIoError } from '../errors.js';
+import { DEFAULT_MAX_DECODED_BYTES, MriIoError, withoutParserNames } from '../errors.js';
 import { inflateAll, isGzip } from '../inflate.js';
 import {
   DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
@@ -160,7 +160,7 @@ function hex4(n: number): string {
 
 function describeParserError(e: unknown): { message: string; truncated: boolean } {
   const inner = (e as { exception?: unknown })?.exception ?? e;
-  const message = inner instanceof Error ? inner.message : String(inner);
+  const message = withoutParserNames(inner instanceof Error ? inner.message : String(inner));
   const truncated = /overrun|past end|attempt to read|eof|end of buffer|beyond/i.test(message);
   return { message, truncated };
 }
