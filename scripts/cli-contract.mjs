@@ -96,6 +96,11 @@ const BAD_INPUT = {
     exit: 1,
     code: 'FILE_NOT_FOUND',
   },
+  'zoo classify': {
+    args: ['--weights', missing('model.json'), '--image', missing('photo.jpg')],
+    exit: 1,
+    code: 'FILE_NOT_FOUND',
+  },
   synth: { args: ['--out', aFile, '--patients', '2'], exit: 1, code: 'OUT_NOT_DIRECTORY' },
   reproduce: { args: ['--preset', 'tiny', '--out', aFile], exit: 1, code: 'OUT_NOT_DIRECTORY' },
   predict: { args: ['--model', emptyDir, '--manifest', missing('m.csv')], exit: 1, code: 'MODEL_NOT_FOUND' },

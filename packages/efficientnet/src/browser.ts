@@ -7,12 +7,23 @@ export const PACKAGE_NAME = '@op-screen/efficientnet' as const;
 
 export type { BlockRow, EfficientNetConfig } from './arch/efficientnet.js';
 export { buildEfficientNet, makeDivisible } from './arch/efficientnet.js';
+export { buildKerasResNet, type KerasResNetConfig } from './arch/keras-resnet.js';
 export type { ModelOptions } from './arch/options.js';
 export { buildResNet, type ResNetConfig } from './arch/resnet.js';
 export { ZooError, type ZooErrorCode } from './errors.js';
 export { foldBatchNorm } from './fold.js';
 export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
+export {
+  checkPreprocessing,
+  classifyImageNet,
+  type ImageNetClass,
+  imagenetInput,
+  type RgbImage,
+  top5,
+} from './imagenet.js';
+export { IMAGENET_CLASSES } from './imagenet-classes.js';
 export { loadModelFrom, type ModelSource } from './io-browser.js';
+export { applyKerasMapping, type KerasTensorSource, kerasResNetMapping } from './keras-load.js';
 export { registerZooLayers, SiLU, StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {

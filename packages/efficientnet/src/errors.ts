@@ -15,7 +15,8 @@ export type ZooErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'CHECKSUM_MISMATCH'
   | 'FILE_NOT_FOUND'
-  | 'KERNELS_MISSING';
+  | 'KERNELS_MISSING'
+  | 'PREPROCESSING_MISMATCH';
 
 /**
  * The one error type this package throws on purpose. `code` is stable (switch on it), `file` names

@@ -44,6 +44,11 @@ export async function forwardTorchvision(args: {
     );
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const weights = readStateDict(readUserFile(args.weights, 'weights file'), args.weights);
+  if (entry.config.family === 'keras-resnet')
+    throw new ZooError(
+      'INVALID_OPTION',
+      `${args.arch} has Keras-layout weights (TensorFlow.js layers model.json), not a torchvision state_dict; use op-screen zoo classify --weights model.json`,
+    );
   const headKey = entry.config.family === 'resnet' ? 'fc.weight' : 'classifier.1.weight';
   const head = weights.get(headKey);
   if (head?.shape.length !== 2)

@@ -28,6 +28,7 @@ export { type ForwardResult, forwardTorchvision, zooListing } from './forward.js
 export { type FileHandlerOptions, fileSystemHandler, loadModel, saveModel } from './io.js';
 export { kerasMapping, loadKerasH5Weights } from './keras.js';
 export { zooLayersModule } from './layers-module.js';
+export { loadTfjsLayersWeights, readTfjsLayersWeights } from './tfjs-layers.js';
 export { loadTorchvisionWeights } from './torchvision-node.js';
 export {
   cachedWeightsPath,

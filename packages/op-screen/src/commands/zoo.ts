@@ -1,5 +1,6 @@
 import { downloadWeights, forwardTorchvision, listArchitectures, zooListing } from '@op-screen/efficientnet';
 import type { Command } from 'commander';
+import { classifyPhoto } from '../classify.js';
 import { CliError, EXIT_USAGE, jsonLine } from './errors.js';
 
 // Errors (ZooError, a missing file) are thrown as they are: src/cli.ts renders them in the one
@@ -58,6 +59,56 @@ export function registerZooCommand(program: Command): void {
       });
       process.stdout.write(`${path}\n`);
     });
+
+  zoo
+    .command('classify')
+    .description(
+      "top-5 ImageNet classes of a JPEG or PNG photo with real weights, preprocessed as those weights expect (Keras 'caffe' BGR means, or torchvision mean/std; resize and crop from the zoo's entry)",
+    )
+    .requiredOption(
+      '--weights <file>',
+      'TensorFlow.js layers model.json (Keras layout), or torchvision .pth / .safetensors',
+    )
+    .requiredOption('--image <file>', 'a JPEG or PNG photo')
+    .option(
+      '--arch <name>',
+      'architecture (default keras_resnet50 for model.json; required for torchvision files)',
+    )
+    .option('--preprocessing <kind>', "caffe or mean-std: refused unless it is the weights' own")
+    .option('--json', 'print {"arch","weights","top5":[{"class","name","probability"}]} as one line')
+    .action(
+      async (opts: {
+        weights: string;
+        image: string;
+        arch?: string;
+        preprocessing?: string;
+        json?: boolean;
+      }) => {
+        if (opts.arch) checkArch(opts.arch);
+        if (
+          opts.preprocessing !== undefined &&
+          opts.preprocessing !== 'caffe' &&
+          opts.preprocessing !== 'mean-std'
+        )
+          throw new CliError(
+            'USAGE',
+            `--preprocessing must be caffe or mean-std, got "${opts.preprocessing}"`,
+            { exitCode: EXIT_USAGE },
+          );
+        const r = await classifyPhoto({
+          weights: opts.weights,
+          image: opts.image,
+          arch: opts.arch,
+          preprocessing: opts.preprocessing as 'caffe' | 'mean-std' | undefined,
+        });
+        if (opts.json) {
+          process.stdout.write(jsonLine(r));
+          return;
+        }
+        for (const c of r.top5)
+          process.stdout.write(`${String(c.class).padStart(4)}  ${c.probability.toFixed(3)}  ${c.name}\n`);
+      },
+    );
 
   zoo
     .command('forward')
