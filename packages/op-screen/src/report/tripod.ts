@@ -218,7 +218,7 @@ function predictorsAndAnalysis(r: ReportCore): TripodItem[] {
       'Methods',
       'Analytical methods: predictor handling',
       'filled',
-      `Pixel intensities normalised by the preprocessing preset "${c.preprocessPreset}" (per-image, no data-set statistics fitted on test data).`,
+      `Pixel intensities normalised by the preprocessing preset "${c.preprocessPreset}" (per-image, no data-set statistics fitted on test data)${c.inputNormalisation ? `, then as the ImageNet weights (${c.inputNormalisation.weightsTag}) expect: ${c.inputNormalisation.kind === 'caffe' ? 'Keras "caffe" BGR means' : 'torchvision mean/std'} (mean ${c.inputNormalisation.mean.join(', ')}, std ${c.inputNormalisation.std.join(', ')}) on the grayscale crop replicated to ${c.channels} channel(s)` : ''}.`,
     ),
     item(
       '12c',

@@ -1,4 +1,4 @@
-import { listArchitectures } from '@op-screen/efficientnet';
+import { getArch, listArchitectures } from '@op-screen/efficientnet';
 import { z } from 'zod';
 import { OpScreenError } from '../errors.js';
 
@@ -43,6 +43,20 @@ export const runConfigSchema = z.object({
    * Stored only when set, so the config of earlier runs still resumes.
    */
   wholeImage: z.literal(true).optional(),
+  /**
+   * With ImageNet weights: the normalisation those weights were trained with, taken from the zoo's
+   * entry for them (the one source), applied after the study preprocessing to crops in [0, 1]
+   * replicated to the input's channels: 'mean-std' (torchvision) or 'caffe' (Keras, BGR means on
+   * 0-255). Absent without weights (the quick preset), so earlier runs still resume.
+   */
+  inputNormalisation: z
+    .object({
+      kind: z.enum(['mean-std', 'caffe']),
+      weightsTag: z.string(),
+      mean: z.array(z.number()),
+      std: z.array(z.number()),
+    })
+    .optional(),
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
@@ -201,10 +215,11 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
   if (o.folds !== undefined) cfg.folds = o.folds;
   if (o.holdOut !== undefined) cfg.holdOutFraction = o.holdOut;
   if (o.wholeImage) cfg.wholeImage = true;
+  if (cfg.weights !== null) cfg.inputNormalisation = weightsNormalisation(cfg.arch, cfg.weights);
   if (cfg.preset === 'study' && cfg.weights === null)
     throw new OpScreenError(
       'WEIGHTS_REQUIRED',
-      `the study preset fine-tunes ImageNet-initialised ${cfg.arch}; it needs the torchvision weights file (e.g. efficientnet_b4_rwightman-7eb33cd5 converted to .safetensors).`,
+      `the study preset fine-tunes ImageNet-initialised ${cfg.arch}; it needs ImageNet weights: a torchvision file (e.g. efficientnet_b4_rwightman-7eb33cd5 converted to .safetensors), or a TensorFlow.js model.json for keras_resnet50.`,
       undefined,
       'weights',
     );
@@ -223,6 +238,29 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
     );
   }
   return parsed.data;
+}
+
+/**
+ * The input normalisation of an architecture's ImageNet weights, from the zoo's entry: a
+ * TensorFlow.js `model.json` is the entry's tfjs-layers source, anything else its torchvision one.
+ */
+export function weightsNormalisation(
+  arch: string,
+  weights: string,
+): NonNullable<RunConfig['inputNormalisation']> {
+  const tfjs = weights.endsWith('.json');
+  const source = getArch(arch).weights.find((w) =>
+    tfjs ? w.format === 'tfjs-layers' : w.layout === 'torchvision',
+  );
+  if (!source || (source.preprocessing.kind !== 'mean-std' && source.preprocessing.kind !== 'caffe'))
+    throw new OpScreenError(
+      'BAD_OPTION',
+      `${arch} has no ${tfjs ? 'TensorFlow.js layers (model.json)' : 'torchvision'} ImageNet weights in the zoo (op-screen zoo list).`,
+      weights,
+      'weights',
+    );
+  const p = source.preprocessing;
+  return { kind: p.kind as 'mean-std' | 'caffe', weightsTag: source.tag, mean: [...p.mean], std: [...p.std] };
 }
 
 /** Run-config keys whose option (ConfigOverrides) has another name. */

@@ -20,6 +20,18 @@ export function pipelineSpec(cfg: RunConfig): pre.PipelineSpec {
     s.name === 'resize' ? { ...s, params: { ...s.params, height: cfg.inputSize, width: cfg.inputSize } } : s,
   );
   if (cfg.channels === 3) steps.push({ name: 'replicateChannels', params: { channels: 3 } });
+  const n = cfg.inputNormalisation;
+  if (n) {
+    // crops are in [0, 1]: caffe's x * 255 - mean is (x - mean / 255) / (1 / 255); one channel
+    // (gray replicated) takes the channels' average
+    const mean = n.kind === 'caffe' ? n.mean.map((m) => m / 255) : n.mean;
+    const std = n.kind === 'caffe' ? n.mean.map(() => 1 / 255) : n.std;
+    const avg = (v: number[]) => [v.reduce((a, b) => a + b, 0) / v.length];
+    steps.push({
+      name: 'normalizeChannels',
+      params: cfg.channels === 3 ? { mean, std } : { mean: avg(mean), std: avg(std) },
+    });
+  }
   return { name: cfg.inputSize === 380 ? base.name : cfg.preprocessPreset, steps };
 }
 
@@ -103,7 +115,9 @@ export const efficientnetEngine: Engine = {
       // at the loss of a constant predictor. The loader skips the head, so it stays zero.
       headInit: 'zeros',
     });
-    if (cfg.weights) await effnet.loadTorchvisionWeights(model, cfg.weights, { head: 'skip' });
+    if (cfg.weights?.endsWith('.json'))
+      await effnet.loadTfjsLayersWeights(model, cfg.weights, { head: 'skip' });
+    else if (cfg.weights) await effnet.loadTorchvisionWeights(model, cfg.weights, { head: 'skip' });
     return model;
   },
   async fineTune(model, data, cfg, opts): Promise<FitSummary> {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/reproduce/config.js';
+import { pipelineSpec } from '../src/reproduce/ports.js';
+
+describe('ImageNet weights get their own input normalisation (the zoo entry is the one source)', () => {
+  it('Keras ResNet-50 model.json: caffe BGR means on the 0-255 scale, recorded in the config', () => {
+    const cfg = resolveConfig({ preset: 'study', arch: 'keras_resnet50', weights: '/w/ResNet50/model.json' });
+    expect(cfg.inputNormalisation).toEqual({
+      kind: 'caffe',
+      weightsTag: 'IMAGENET_KERAS',
+      mean: [103.939, 116.779, 123.68],
+      std: [1, 1, 1],
+    });
+    const last = pipelineSpec(cfg).steps.at(-1);
+    expect(last?.name).toBe('normalizeChannels');
+    const p = last?.params as { mean: number[]; std: number[] };
+    // x in [0, 1]: (x - m / 255) / (1 / 255) = 255 x - m
+    expect(p.mean.map((m) => m * 255)).toEqual([103.939, 116.779, 123.68].map((m) => expect.closeTo(m, 9)));
+    expect(p.std).toEqual([1 / 255, 1 / 255, 1 / 255]);
+  });
+
+  it('torchvision weights: mean/std; one input channel takes their average; no weights: nothing added', () => {
+    const tv = resolveConfig({ preset: 'study', weights: '/w/efficientnet_b4.safetensors' });
+    expect(tv.inputNormalisation?.kind).toBe('mean-std');
+    expect(pipelineSpec(tv).steps.at(-1)?.params).toEqual({
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+    });
+    const gray = resolveConfig({ preset: 'quick', arch: 'keras_resnet50', weights: '/w/model.json' });
+    const p = pipelineSpec(gray).steps.at(-1)?.params as { mean: number[] };
+    expect(p.mean).toHaveLength(1);
+    const quick = resolveConfig({ preset: 'quick' });
+    expect(quick.inputNormalisation).toBeUndefined();
+    expect(pipelineSpec(quick).steps.map((s) => s.name)).not.toContain('normalizeChannels');
+  });
+
+  it('refuses weights the architecture has no entry for', () => {
+    expect(() => resolveConfig({ preset: 'study', arch: 'resnet18', weights: '/w/model.json' })).toThrow(
+      /resnet18 has no TensorFlow.js layers \(model.json\) ImageNet weights/,
+    );
+  });
+});
