@@ -10,6 +10,7 @@ export { buildEfficientNet, makeDivisible } from './arch/efficientnet.js';
 export { buildKerasResNet, type KerasResNetConfig } from './arch/keras-resnet.js';
 export type { ModelOptions } from './arch/options.js';
 export { buildResNet, type ResNetConfig } from './arch/resnet.js';
+export { type BackboneOptions, backboneWithHead } from './backbone.js';
 export { ZooError, type ZooErrorCode } from './errors.js';
 export { foldBatchNorm } from './fold.js';
 export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
