@@ -40,3 +40,56 @@ describe('ImageNet weights get their own input normalisation (the zoo entry is t
     );
   });
 });
+
+describe('the model card of the initial weights', () => {
+  it("meta.json names the weights' file, its sha256 (model.json and its shards) and their preprocessing", async () => {
+    const { createHash } = await import('node:crypto');
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { reproduce } = await import('../src/reproduce/run.js');
+    const { defaultDeps } = await import('../src/reproduce/ports.js');
+    const { writeSyntheticCohort } = await import('../src/synth/index.js');
+    const { linearEngine } = await import('./helpers/linear-engine.js');
+    const { weightsSha256 } = await import('../src/reproduce/stages/outputs.js');
+    const dir = mkdtempSync(join(tmpdir(), 'model-card-'));
+    // a tfjs layers model.json with one shard: the hash covers both, in order
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [] }] }),
+    );
+    writeFileSync(join(dir, 'group1-shard1of1.bin'), Buffer.from([1, 2, 3]));
+    const both = createHash('sha256')
+      .update(readFileSync(join(dir, 'model.json')))
+      .update(Buffer.from([1, 2, 3]))
+      .digest('hex');
+    expect(await weightsSha256(join(dir, 'model.json'))).toBe(both);
+    // a run with torchvision weights (the linear engine does not read them; the card still names them)
+    writeFileSync(join(dir, 'resnet18.safetensors'), 'not really weights');
+    await writeSyntheticCohort(join(dir, 'cohort'), { patients: 16, seed: 3 });
+    const out = join(dir, 'run');
+    await reproduce(
+      {
+        manifest: join(dir, 'cohort', 'manifest.csv'),
+        out,
+        preset: 'tiny',
+        epochs: 1,
+        weights: join(dir, 'resnet18.safetensors'),
+        log: () => {},
+      },
+      { ...defaultDeps(), engine: linearEngine },
+    );
+    const meta = JSON.parse(readFileSync(join(out, 'model', 'meta.json'), 'utf8'));
+    expect(meta.weights).toEqual({
+      file: join(dir, 'resnet18.safetensors'),
+      sha256: createHash('sha256').update('not really weights').digest('hex'),
+      tag: 'IMAGENET1K_V1',
+      normalisation: {
+        kind: 'mean-std',
+        weightsTag: 'IMAGENET1K_V1',
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+      },
+    });
+  }, 60_000);
+});

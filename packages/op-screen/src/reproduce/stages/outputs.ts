@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { SkippedRow } from '../../manifest/index.js';
 import { renderHtmlReport } from '../../report/html.js';
@@ -138,6 +141,23 @@ function testScoresBySequence(
   return out;
 }
 
+/**
+ * SHA-256 of a weight file; for a TensorFlow.js `model.json`, of it and then every weight shard it
+ * lists, in order (the shards are the weights).
+ */
+export async function weightsSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  const bytes = await readFile(file);
+  h.update(bytes);
+  if (file.endsWith('.json')) {
+    const manifest = (JSON.parse(bytes.toString('utf8')) as { weightsManifest?: Array<{ paths: string[] }> })
+      .weightsManifest;
+    for (const group of manifest ?? [])
+      for (const p of group.paths) h.update(await readFile(join(dirname(file), p)));
+  }
+  return h.digest('hex');
+}
+
 /** report.json, report.html and the model directory's meta.json (thresholds and preprocessing). */
 export async function writeReports(
   paths: RunPaths,
@@ -154,6 +174,15 @@ export async function writeReports(
   );
   await writeJsonAtomic(`${paths.model}/meta.json`, {
     config: cfg,
+    // the model card of the initial weights: which file, its bytes' hash, how inputs were prepared
+    weights: cfg.weights
+      ? {
+          file: cfg.weights,
+          sha256: await weightsSha256(cfg.weights),
+          tag: cfg.inputNormalisation?.weightsTag ?? null,
+          normalisation: cfg.inputNormalisation ?? null,
+        }
+      : null,
     sequences: cfg.sequences,
     folds: cfg.folds,
     preprocessing: prepared.prep.describe(),
