@@ -28,9 +28,12 @@ export { applyKerasMapping, type KerasTensorSource, kerasResNetMapping } from '.
 export { registerZooLayers, SiLU, StochasticDepth, type StochasticDepthArgs } from './layers.js';
 export { countParameters, freezeStages, listStages, setStagesTrainable, stageOf } from './model-utils.js';
 export {
+  ARCH_NAMES,
   type ArchEntry,
+  type ArchName,
   createModel,
   getArch,
+  isArchName,
   listArchitectures,
   type Preprocessing,
   type WeightSource,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelOptions } from './arch/options.js';
 import { ZooError } from './errors.js';
-import { createModel } from './registry.js';
+import { createModel, getArch } from './registry.js';
 
 async function readAll(ts: tf.Tensor[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
@@ -22,7 +22,7 @@ export async function foldBatchNorm(
   arch: string,
   options: ModelOptions = {},
 ): Promise<tfl.LayersModel> {
-  const folded = createModel(arch, {
+  const folded = createModel(getArch(arch).name, {
     ...options,
     init: 'zeros',
     foldBatchNorm: true,

@@ -57,7 +57,7 @@ export async function forwardTorchvision(args: {
       `${args.weights} has no 2-D '${headKey}'; is it a torchvision ${args.arch} state_dict?`,
       args.weights,
     );
-  const model = createModel(args.arch, { inputShape: [h, w, c], numClasses: head.shape[0], init: 'zeros' });
+  const model = createModel(entry.name, { inputShape: [h, w, c], numClasses: head.shape[0], init: 'zeros' });
   try {
     loadTorchvisionWeights(model, weights, { head: 'load', sourceName: args.weights });
     const nhwc = nchwToNhwc(x.data, [n, c, h, w]);

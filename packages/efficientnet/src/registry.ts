@@ -48,9 +48,38 @@ export interface WeightSource {
   padding: 'torch' | 'tf';
 }
 
+/** Every architecture of the zoo, in registry order (a test checks it against `ZOO`). */
+export const ARCH_NAMES = [
+  'efficientnet_b0',
+  'efficientnet_b1',
+  'efficientnet_b2',
+  'efficientnet_b3',
+  'efficientnet_b4',
+  'efficientnet_b5',
+  'efficientnet_b6',
+  'efficientnet_b7',
+  'efficientnet_v2_s',
+  'efficientnet_v2_m',
+  'efficientnet_v2_l',
+  'resnet18',
+  'resnet34',
+  'resnet50',
+  'resnet101',
+  'resnet152',
+  'keras_resnet50',
+] as const;
+
+/** An architecture name of the zoo: `createModel('resnet5')` is a type error. */
+export type ArchName = (typeof ARCH_NAMES)[number];
+
+/** Whether a runtime string (a CLI option, a config file) names a zoo architecture. */
+export function isArchName(name: string): name is ArchName {
+  return (ARCH_NAMES as readonly string[]).includes(name);
+}
+
 export interface ArchEntry {
   /** torchvision name, e.g. `efficientnet_b4` (`keras_` + the Keras name for Keras layouts). */
-  name: string;
+  name: ArchName;
   config: EfficientNetConfig | ResNetConfig | KerasResNetConfig;
   /** Default square input size (torchvision's crop size of the default weights). */
   inputSize: number;
@@ -161,7 +190,7 @@ function tv(
 }
 
 function effV1(
-  name: string,
+  name: ArchName,
   width: number,
   depth: number,
   dropout: number,
@@ -189,7 +218,7 @@ function effV1(
 }
 
 function effV2(
-  name: string,
+  name: ArchName,
   rows: BlockRow[],
   dropout: number,
   sd: number,
@@ -216,7 +245,7 @@ function effV2(
 }
 
 function resnet(
-  name: string,
+  name: ArchName,
   block: 'basic' | 'bottleneck',
   layers: [number, number, number, number],
   params: number,
@@ -235,7 +264,7 @@ function resnet(
  * The model zoo: every architecture as data, with torchvision's published ImageNet weights
  * (URL, hash prefix, parameters, accuracy, preprocessing) from torchvision 0.14's weight enums.
  */
-export const ZOO: Readonly<Record<string, ArchEntry>> = Object.freeze(
+export const ZOO: Readonly<Record<ArchName, ArchEntry>> = Object.freeze(
   Object.fromEntries(
     [
       effV1('efficientnet_b0', 1.0, 1.0, 0.2, 224, 5288548, 1e-5, [
@@ -445,16 +474,17 @@ export const ZOO: Readonly<Record<string, ArchEntry>> = Object.freeze(
         ],
       } satisfies ArchEntry,
     ].map((e) => [e.name, Object.freeze(e)]),
-  ),
+  ) as Record<ArchName, ArchEntry>,
 );
 
 /** Architecture names in registry order. */
-export function listArchitectures(): string[] {
-  return Object.keys(ZOO);
+export function listArchitectures(): ArchName[] {
+  return Object.keys(ZOO) as ArchName[];
 }
 
+/** The entry of an architecture named at run time (`UNKNOWN_ARCH` otherwise); `getArch(s).name` is an `ArchName`. */
 export function getArch(name: string): ArchEntry {
-  const entry = ZOO[name];
+  const entry = isArchName(name) ? ZOO[name] : undefined;
   if (!entry)
     throw new ZooError(
       'UNKNOWN_ARCH',
@@ -468,7 +498,7 @@ export function getArch(name: string): ArchEntry {
  * Weights start random (seeded) or zero; load ImageNet weights with `loadTorchvisionWeights` /
  * `loadKerasH5Weights`, or a saved model with `loadModel`.
  */
-export function createModel(name: string, options: ModelOptions = {}): tfl.LayersModel {
+export function createModel(name: ArchName, options: ModelOptions = {}): tfl.LayersModel {
   const entry = getArch(name);
   if (options.dropout !== undefined && !(options.dropout >= 0 && options.dropout < 1))
     throw new ZooError('INVALID_OPTION', `dropout must be in [0, 1), got ${options.dropout}`);

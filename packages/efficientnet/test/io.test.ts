@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModel, loadModel, saveModel, selectBackend, ZooError } from '../src/index.js';
+import { createModel, getArch, loadModel, saveModel, selectBackend, ZooError } from '../src/index.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -42,7 +42,7 @@ describe('tfjs layers-model save -> load', () => {
   ])(
     'round-trips %s bit-exactly (topology with custom layers, every weight, predictions)',
     async (arch, opts) => {
-      const model = createModel(arch, opts);
+      const model = createModel(getArch(arch).name, opts);
       const dir = tmp();
       await saveModel(model, dir, { shardBytes: 1 << 20 });
       const shards = readdirSync(dir).filter((f) => f.endsWith('.bin'));

@@ -41,7 +41,15 @@ describe('architecture options', () => {
     ]).toEqual([48, 32, 200, 16]);
   });
 
+  it('ARCH_NAMES, the ArchName union, lists exactly the registry, in order', async () => {
+    const { ARCH_NAMES, ZOO, isArchName } = await import('../src/index.js');
+    expect([...ARCH_NAMES]).toEqual(Object.keys(ZOO));
+    expect(isArchName('resnet50')).toBe(true);
+    expect(isArchName('resnet5')).toBe(false);
+  });
+
   it('refuses unknown architectures and bad options with typed codes', () => {
+    // @ts-expect-error a name outside the zoo is a type error, and a runtime UNKNOWN_ARCH for JS callers
     expect(() => createModel('efficientnet_b9')).toThrow(expect.objectContaining({ code: 'UNKNOWN_ARCH' }));
     expect(() => createModel('resnet18', { channels: 2 as 1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
@@ -118,7 +126,7 @@ describe('architecture options', () => {
         const loss = tf.losses.sigmoidCrossEntropy(y, logits).dataSync()[0] as number;
         return { sd, loss };
       });
-    for (const arch of ['efficientnet_b0', 'resnet18']) {
+    for (const arch of ['efficientnet_b0', 'resnet18'] as const) {
       const calm = createModel(arch, { ...opts, numClasses: 1 });
       const wild = createModel(arch, { ...opts, numClasses: 1, headInit: 'random' });
       const c = firstLoss(calm);

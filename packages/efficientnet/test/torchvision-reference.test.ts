@@ -4,6 +4,7 @@ import {
   countParameters,
   createModel,
   foldBatchNorm,
+  getArch,
   loadTorchvisionWeights,
   nchwToNhwc,
   selectBackend,
@@ -24,7 +25,7 @@ beforeAll(async () => {
 describe.each(Object.keys(ref.models))('torchvision %s under formula weights', (arch) => {
   const m = ref.models[arch];
   it(`matches torchvision's logits within ${TOLERANCE} relative at ${m.inputSize}px and has its parameter count`, async () => {
-    const model = createModel(arch, { init: 'zeros' });
+    const model = createModel(getArch(arch).name, { init: 'zeros' });
     expect(countParameters(model)).toBe(m.parameters);
     const report = loadTorchvisionWeights(model, formulaStateDict(m.stateDict));
     expect(report.loaded).toBe(m.stateDict.length);

@@ -94,7 +94,7 @@ export async function classifyPhoto(
   }
   const photo = await readPhoto(o.image);
   await effnet.initBackend({ prefer: backendPreference() });
-  const model = effnet.createModel(arch, { init: 'zeros' });
+  const model = effnet.createModel(entry.name, { init: 'zeros' });
   try {
     if (tfjsLayers) await effnet.loadTfjsLayersWeights(model, o.weights, { head: 'load' });
     else effnet.loadTorchvisionWeights(model, o.weights, { head: 'load' });

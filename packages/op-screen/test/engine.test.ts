@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { createModel } from '@op-screen/efficientnet';
+import { createModel, getArch } from '@op-screen/efficientnet';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/reproduce/config.js';
@@ -13,7 +13,7 @@ describe('efficientnetEngine.createModel', () => {
     const cfg = resolveConfig({ preset: 'tiny' });
     const model = (await efficientnetEngine.createModel(cfg, 7)) as tfl.LayersModel;
     // the zoo's random-head build with the same seed: only the head may differ
-    const reference = createModel(cfg.arch, {
+    const reference = createModel(getArch(cfg.arch).name, {
       inputShape: [cfg.inputSize, cfg.inputSize, cfg.channels],
       numClasses: 1,
       headInit: 'random',

@@ -86,7 +86,9 @@ describe('op-screen zoo classify with real Keras ImageNet ResNet-50 weights', ()
       worst = Math.max(worst, Math.abs((mine[i] as number) - (theirs[i] as number)));
       scale = Math.max(scale, Math.abs(theirs[i] as number));
     }
-    console.log(`keras_resnet50 vs tf.loadLayersModel: max |logit difference| / max |logit| = ${(worst / scale).toExponential(2)}`);
+    console.log(
+      `keras_resnet50 vs tf.loadLayersModel: max |logit difference| / max |logit| = ${(worst / scale).toExponential(2)}`,
+    );
     expect(worst / scale).toBeLessThan(1e-4);
   }, 300_000);
 });

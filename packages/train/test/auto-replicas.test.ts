@@ -1,4 +1,4 @@
-import { createModel, selectBackend } from '@op-screen/efficientnet';
+import { createModel, getArch, selectBackend } from '@op-screen/efficientnet';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -30,7 +30,11 @@ describe('chooseReplicas (the default replica count)', () => {
 
   it("estimates a model's multiply-adds per sample like the published counts, scaling with input area", () => {
     const m = (arch: string, size: number) => {
-      const model = createModel(arch, { inputShape: [size, size, 3], numClasses: 1, init: 'zeros' });
+      const model = createModel(getArch(arch).name, {
+        inputShape: [size, size, 3],
+        numClasses: 1,
+        init: 'zeros',
+      });
       const macs = estimateMacsPerSample(model);
       model.dispose();
       return macs;

@@ -1,4 +1,4 @@
-import { createModel, selectBackend } from '@op-screen/efficientnet';
+import { createModel, getArch, selectBackend } from '@op-screen/efficientnet';
 import { ensureMesaForTests } from '@op-screen/webgpu-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ interface Step {
 
 async function trainingStep(backend: string, arch: string, size: number, batch: number): Promise<Step> {
   await tf.setBackend(backend);
-  const model = createModel(arch, {
+  const model = createModel(getArch(arch).name, {
     inputShape: [size, size, 3],
     numClasses: 2,
     seed: 3,

@@ -1,6 +1,6 @@
 import { readFileSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { listArchitectures } from '@op-screen/efficientnet';
+import { isArchName, listArchitectures } from '@op-screen/efficientnet';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { MetricBlock } from '../report/schema.js';
 import { defaultDeps } from '../reproduce/ports.js';
@@ -17,7 +17,7 @@ import {
 /** `--arch a[,b,...]`: every name must be in the zoo (a usage error otherwise, before any data is read). */
 function parseArchList(value: string): string {
   const zoo = listArchitectures();
-  const unknown = value.split(',').filter((a) => !zoo.includes(a.trim()));
+  const unknown = value.split(',').filter((a) => !isArchName(a.trim()));
   if (unknown.length > 0)
     throw new InvalidArgumentError(
       `unknown architecture ${unknown.map((a) => `"${a}"`).join(', ')}; choose from ${zoo.join(', ')} (comma-separated to compare several).`,

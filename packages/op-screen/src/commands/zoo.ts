@@ -1,4 +1,10 @@
-import { downloadWeights, forwardTorchvision, listArchitectures, zooListing } from '@op-screen/efficientnet';
+import {
+  downloadWeights,
+  forwardTorchvision,
+  isArchName,
+  listArchitectures,
+  zooListing,
+} from '@op-screen/efficientnet';
 import type { Command } from 'commander';
 import { classifyPhoto } from '../classify.js';
 import { CliError, EXIT_USAGE, jsonLine } from './errors.js';
@@ -9,7 +15,7 @@ import { CliError, EXIT_USAGE, jsonLine } from './errors.js';
 
 function checkArch(name: string): void {
   const known = listArchitectures();
-  if (!known.includes(name))
+  if (!isArchName(name))
     throw new CliError(
       'UNKNOWN_ARCH',
       `unknown architecture '${name}'; known: ${known.join(', ')} (op-screen zoo list)`,

@@ -1,4 +1,4 @@
-import { getArch, listArchitectures } from '@op-screen/efficientnet';
+import { getArch, isArchName, listArchitectures } from '@op-screen/efficientnet';
 import { z } from 'zod';
 import { OpScreenError } from '../errors.js';
 
@@ -196,7 +196,7 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
   if (o.arch !== undefined) {
     const archs = o.arch.split(',').map((a) => a.trim());
     const zoo = listArchitectures();
-    const unknown = archs.filter((a) => !zoo.includes(a));
+    const unknown = archs.filter((a) => !isArchName(a));
     if (archs.length === 0 || unknown.length > 0)
       throw new OpScreenError(
         'BAD_OPTION',

@@ -104,7 +104,7 @@ async function ready(): Promise<effnet.BackendInfo> {
 export const efficientnetEngine: Engine = {
   async createModel(cfg, seed) {
     await ready();
-    const model = effnet.createModel(cfg.arch, {
+    const model = effnet.createModel(effnet.getArch(cfg.arch).name, {
       inputShape: [cfg.inputSize, cfg.inputSize, cfg.channels],
       numClasses: 1,
       seed,
