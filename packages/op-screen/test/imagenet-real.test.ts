@@ -92,3 +92,41 @@ describe('op-screen zoo classify with real Keras ImageNet ResNet-50 weights', ()
     expect(worst / scale).toBeLessThan(1e-4);
   }, 300_000);
 });
+
+describe('the study preset on the real Keras ResNet-50 weights', () => {
+  it('builds the fold model from model.json (backbone loaded, binary head zero) and feeds it caffe-normalised 3-channel crops', async () => {
+    const { resolveConfig } = await import('../src/reproduce/config.js');
+    const { createPreparer, efficientnetEngine } = await import('../src/reproduce/ports.js');
+    const cfg = resolveConfig({ preset: 'study', arch: 'keras_resnet50', weights: modelJson });
+    expect(cfg.inputNormalisation?.kind).toBe('caffe');
+    const model = (await efficientnetEngine.createModel(cfg, 1)) as tfl.LayersModel;
+    const direct = await tfl.loadLayersModel(effnet.fileSystemHandler(join(modelJson, '..')));
+    for (const layer of ['conv1', 'bn5c_branch2c']) {
+      const a = (model.getLayer(layer).getWeights()[0] as tf.Tensor).dataSync();
+      const b = (direct.getLayer(layer).getWeights()[0] as tf.Tensor).dataSync();
+      expect(Array.from(a)).toEqual(Array.from(b));
+    }
+    expect(
+      Array.from((model.getLayer('fc').getWeights()[0] as tf.Tensor).dataSync()).every((v) => v === 0),
+    ).toBe(true);
+    // a crop in [0, 1] becomes 255 x - BGR mean on three channels
+    const crop = {
+      data: Float32Array.from({ length: 40 * 30 }, (_, i) => (i % 40) / 39),
+      width: 30,
+      height: 40,
+    };
+    const x = createPreparer(cfg).prepare(crop);
+    expect(x.length).toBe(380 * 380 * 3);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < x.length; i += 3) {
+      lo = Math.min(lo, x[i] as number);
+      hi = Math.max(hi, x[i] as number);
+    }
+    expect(lo).toBeCloseTo(-103.939, 0);
+    expect(hi).toBeCloseTo(255 - 103.939, 0);
+    const p = model.predict(tf.tensor4d(x, [1, 380, 380, 3])) as tf.Tensor;
+    expect(p.dataSync()[0]).toBe(0); // the zero head: every logit 0 at the start
+    model.dispose();
+  }, 300_000);
+});
