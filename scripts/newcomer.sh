@@ -3,6 +3,7 @@
 # the tarballs into an empty scratch project with plain npm (offline-first: the tarballs plus the
 # npm cache; nothing but the npm registry is ever contacted), then
 #   1. run every README block marked runnable (scripts/readme-examples.mjs; see CONTRIBUTING.md),
+#      and type-check its ts blocks with strict tsc against the installed packages,
 #   2. check `op-screen --version` against the installed package.json,
 #   3. run scripts/cli-contract.mjs --bin "$BIN": every command's --help (listed by --help), --version,
 #      one bad-input case per command with and without --json (exit codes, the JSON error shape),
@@ -38,6 +39,8 @@ npm install --no-audit --no-fund --prefer-offline --loglevel=error "$WORK"/tarba
 
 step "README examples marked runnable"
 node "$ROOT/scripts/readme-examples.mjs" --app "$WORK/app"
+step "README ts blocks under strict tsc (scripts/readme-typecheck.mjs)"
+node "$ROOT/scripts/readme-typecheck.mjs" --app "$WORK/app"
 
 BIN="$WORK/app/node_modules/@op-screen/op-screen/dist/cli.js"
 [[ -f "$BIN" ]] || { echo "newcomer: installed CLI $BIN is missing" >&2; exit 1; }
