@@ -263,6 +263,15 @@ async function showPatient(pid: string): Promise<void> {
   // the main thread first (the bench's time to first image).
   const slots = SEQUENCES.map(() => $('#panels').appendChild(document.createElement('div')));
   for (const [i, seq] of SEQUENCES.entries()) {
+    const listed = S.state.series.some((s) => s.patientId === pid && s.sequence === seq);
+    if (!listed) {
+      // a patient with one sequence only: nothing to read, nothing wrong
+      const panel = (slots[i] as HTMLElement).appendChild(document.createElement('section'));
+      panel.className = 'panel absent';
+      panel.dataset.seq = seq;
+      panel.innerHTML = `<h2>${seq}</h2><p>no ${seq} rows for this patient in the manifest</p>`;
+      continue;
+    }
     let series: LoadedSeries;
     try {
       series = await seriesFor(pid, seq);
