@@ -54,7 +54,7 @@ function niftiSeries(image: NiftiImage): LoadedSeries {
 }
 
 export async function loadSeries(files: string[], token: string): Promise<LoadedSeries> {
-  if (files.length === 0) throw new Error('the manifest's image file is missing');
+  if (files.length === 0) throw new Error("the manifest's image file is missing");
   const bytes = await Promise.all(files.map((url) => fetchBytes(url, token)));
   if (bytes.length === 1 && detectFormat(bytes[0] as Uint8Array) === 'nifti') {
     const image = await readImage(bytes[0] as Uint8Array);
