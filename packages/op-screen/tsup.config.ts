@@ -8,6 +8,8 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'node20',
+    // import.meta.url in the CJS build (reproduce --jobs finds dist/cli.js beside it)
+    shims: true,
   },
   {
     // The queue worker's BullMQ sandboxed processor is its own file, loaded in a worker thread.

@@ -9,6 +9,7 @@ import { registerQueueCommand } from './commands/queue.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerSynthCommand } from './commands/synth.js';
+import { registerTrainUnitCommand } from './commands/train-unit.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerZooCommand } from './commands/zoo.js';
 import { VERSION } from './version.js';
@@ -36,6 +37,7 @@ registerScanCommand(program);
 registerAnnotateCommand(program);
 registerWorkerCommand(program);
 registerQueueCommand(program);
+registerTrainUnitCommand(program);
 
 /** The command a command line names ("zoo forward"), for the error line; undefined before one. */
 function commandName(argv: string[]): string | undefined {

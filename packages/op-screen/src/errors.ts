@@ -20,7 +20,8 @@ export type OpScreenErrorCode =
   | 'RUN_DIR_IN_USE'
   | 'NOT_ENOUGH_DATA'
   | 'NO_ROI'
-  | 'IMAGE_UNREADABLE';
+  | 'IMAGE_UNREADABLE'
+  | 'UNIT_FAILED';
 
 /**
  * Facade error: the message says what went wrong and where, never a patient identifier. It names

@@ -1,5 +1,6 @@
 import { readFileSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isArchName, listArchitectures } from '@op-screen/efficientnet';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { MetricBlock } from '../report/schema.js';
@@ -43,6 +44,7 @@ interface ReproduceCliOptions {
   folds?: number;
   holdOut?: number;
   wholeImage?: boolean;
+  jobs?: number;
   json?: boolean;
   queue?: string;
 }
@@ -138,6 +140,11 @@ export function registerReproduceCommand(program: Command): void {
       '--whole-image',
       'use the whole slice for rows without roi even when it shows several vertebrae (only when each image already is one vertebra)',
     )
+    .option(
+      '--jobs <n>',
+      'training units (sequence x fold x architecture) trained at the same time in child processes; default: one per core, fewer when free memory cannot hold them; 1 trains in this process; results are the same for every value',
+      parsePositiveIntOption,
+    )
     .option('--json', 'print report.json to stdout at the end (one line)')
     .option(
       '--queue <url>',
@@ -166,6 +173,8 @@ export function registerReproduceCommand(program: Command): void {
           folds: o.folds,
           holdOut: o.holdOut,
           wholeImage: o.wholeImage,
+          jobs: o.jobs ?? 'auto',
+          unitCommand: [process.execPath, fileURLToPath(new URL('./cli.js', import.meta.url))],
         },
         defaultDeps(),
       ).finally(() => process.off('SIGINT', onInterrupt));

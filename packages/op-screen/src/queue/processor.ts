@@ -2,18 +2,11 @@
 // (useWorkerThreads), so training, which holds its thread's event loop for seconds at a time,
 // never delays the parent's lock renewals; and the thread dies with its process, so a SIGKILLed
 // worker leaves no training behind that would race the job's next attempt.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { OpScreenError } from '../errors.js';
-import { pathsForArch } from '../reproduce/compare.js';
-import { type RunConfig, runConfigSchema } from '../reproduce/config.js';
-import { prepareRunInputs, type RunInputs } from '../reproduce/inputs.js';
-import { defaultDeps } from '../reproduce/ports.js';
-import { trainOneFold } from '../reproduce/stages/training.js';
-import { runPaths } from '../run/rundir.js';
+import { trainUnit } from '../reproduce/unit.js';
 import type { FoldJobData, FoldJobProgress, FoldJobResult } from './jobs.js';
 import { jobLabel } from './jobs.js';
 
@@ -43,23 +36,6 @@ class StopAfterEpoch extends OpScreenError {
   }
 }
 
-interface StoredRun {
-  config: RunConfig;
-  inputs: { manifest: string | null };
-}
-
-async function readRun(runDir: string): Promise<StoredRun> {
-  const file = `${runDir}/config.json`;
-  if (!existsSync(file))
-    throw new OpScreenError(
-      'RUN_DIR_UNREACHABLE',
-      `${file} is not visible on this machine; a worker needs the run directory at the same path as the coordinator (shared file system)`,
-      file,
-    );
-  const stored = JSON.parse(await readFile(file, 'utf8')) as StoredRun;
-  return { config: runConfigSchema.parse(stored.config), inputs: stored.inputs };
-}
-
 /** `CODE: message` of an error, the form a failed job's reason takes. */
 export function reasonOf(err: unknown): string {
   const e = err as { code?: unknown; message?: string };
@@ -79,72 +55,29 @@ channel.onmessage = () => {
 };
 (channel as unknown as { unref(): void }).unref();
 
-// The last run's inputs, kept for the next job of the same run (this thread is reused).
-let cached: { key: string; inputs: Promise<RunInputs> } | undefined;
-function inputsFor(d: FoldJobData, stored: StoredRun, cfg: RunConfig): Promise<RunInputs> {
-  const key = `${d.runDir}\u0000${d.runId}`;
-  if (cached?.key !== key) {
-    const inputs = prepareRunInputs(
-      stored.inputs.manifest,
-      cfg,
-      runPaths(d.runDir),
-      defaultDeps(),
-      (l) => log(`  ${l}`),
-      null,
-      'worker',
-    );
-    cached = { key, inputs };
-    inputs.catch(() => {
-      if (cached?.inputs === inputs) cached = undefined;
-    });
-  }
-  return cached.inputs;
-}
-
 async function train(job: SandboxedJob<FoldJobData>, signal?: AbortSignal): Promise<FoldJobResult> {
   const d = job.data;
-  const t0 = performance.now();
-  const stored = await readRun(d.runDir);
-  const cfg: RunConfig = { ...stored.config, arch: d.arch };
-  const override = process.env.OP_SCREEN_JOB_WORKERS;
-  if (override) cfg.workers = Number(override);
-  const inputs = await inputsFor(d, stored, cfg);
-  if (inputs.fingerprint !== d.fingerprint)
-    throw new OpScreenError(
-      'RUN_INPUTS_CHANGED',
-      `the run's images or manifest read differently on ${me} than on the coordinator (fingerprint ${inputs.fingerprint.slice(0, 12)} vs ${d.fingerprint.slice(0, 12)}); check that the shared file system holds the same files`,
-      d.runDir,
-    );
   if (stopping) throw new StopAfterEpoch();
-  const result = await trainOneFold(
-    {
-      cfg,
-      deps: defaultDeps(),
-      paths: pathsForArch(stored.config, runPaths(d.runDir), d.arch),
-      resumed: true,
-      images: inputs.images,
-      prepared: inputs.prepared,
-      split: inputs.split,
-      log: (l) => log(`  ${l}`),
-      onProgress: () => undefined,
-      onEpoch: (_seq, _k, e) => {
-        const p: FoldJobProgress = {
-          // EpochRecord.epoch counts from 1, as the logs print it.
-          epoch: e.epoch,
-          epochs: cfg.epochs,
-          loss: e.loss,
-          valLoss: e.valLoss,
-          worker: me,
-        };
-        job.updateProgress(p as unknown as object).catch(() => undefined);
-        // After the last epoch the fold is as good as done: finish it rather than hand it on.
-        if ((stopping || signal?.aborted) && e.epoch < cfg.epochs) throw new StopAfterEpoch();
-      },
+  const override = process.env.OP_SCREEN_JOB_WORKERS;
+  const r = await trainUnit(d, {
+    log: (l) => log(`  ${l}`),
+    workers: override ? Number(override) : undefined,
+    where: me,
+    onEpoch: (e, epochs) => {
+      const p: FoldJobProgress = {
+        // EpochRecord.epoch counts from 1, as the logs print it.
+        epoch: e.epoch,
+        epochs,
+        loss: e.loss,
+        valLoss: e.valLoss,
+        worker: me,
+      };
+      job.updateProgress(p as unknown as object).catch(() => undefined);
+      // After the last epoch the fold is as good as done: finish it rather than hand it on.
+      if ((stopping || signal?.aborted) && e.epoch < epochs) throw new StopAfterEpoch();
     },
-    d.sequence,
-    d.fold,
-  );
-  return { epochs: result.fit.history.length, worker: me, seconds: (performance.now() - t0) / 1000 };
+  });
+  return { epochs: r.epochs, worker: me, seconds: r.seconds };
 }
 
 /** One fold job: rebuild the run's inputs, check them, train the fold (resuming from its checkpoint). */

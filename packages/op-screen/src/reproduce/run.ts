@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getArch } from '@op-screen/efficientnet';
+import { OpScreenError } from '../errors.js';
 import { readManifest } from '../manifest/index.js';
 import { queueExecutor } from '../queue/coordinator.js';
 import { parseQueueUrl } from '../queue/url.js';
@@ -14,6 +18,7 @@ import {
 } from './compare.js';
 import { type ConfigOverrides, resolveConfig } from './config.js';
 import { prepareRunInputs } from './inputs.js';
+import { defaultJobs, localExecutor, unitMemoryBytes } from './local-jobs.js';
 import { defaultDeps } from './ports.js';
 import { vbqBaseline } from './stages/baselines.js';
 import { manifestArgument } from './stages/cohort.js';
@@ -35,6 +40,14 @@ export interface ReproduceOptions extends ConfigOverrides {
    * workers (`op-screen worker`) and evaluates when they have finished. Never stored in the run.
    */
   queue?: string;
+  /**
+   * Train up to this many units (sequence x fold x architecture) at the same time, in child
+   * processes (default 1: in this process). Results are those of 1: every unit keeps its seed.
+   * Ignored with `queue`. Not stored in the run: a run may resume with another value.
+   */
+  jobs?: number | 'auto';
+  /** With `jobs` > 1: the argv prefix that runs the op-screen CLI (`[node, .../dist/cli.js]`). */
+  unitCommand?: string[];
   /** Log lines (one per stage / epoch when not on a TTY). */
   log?: (line: string) => void;
 }
@@ -42,6 +55,19 @@ export interface ReproduceOptions extends ConfigOverrides {
 export interface ReproduceResult {
   report: Report;
   paths: RunPaths;
+}
+
+/** The CLI of this package, beside its build (`dist/cli.js`), run with this Node. */
+function defaultUnitCommand(): string[] {
+  const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
+  if (!existsSync(cli))
+    throw new OpScreenError(
+      'BAD_OPTION',
+      `jobs > 1 needs the op-screen CLI to start units; ${cli} does not exist (pass unitCommand).`,
+      undefined,
+      'jobs',
+    );
+  return [process.execPath, cli];
 }
 
 /**
@@ -96,6 +122,11 @@ export async function reproduce(
     log(
       `split: ${split.split.test.length} test vertebrae, ${cfg.folds} folds; patients in more than one split: ${split.split.groupsInMultipleSplits}`,
     );
+    // 'auto': one unit per core, fewer when free memory cannot hold them (local-jobs.ts)
+    const jobs =
+      opts.jobs === 'auto'
+        ? defaultJobs(unitMemoryBytes(cfg, getArch(cfg.arch).parameters))
+        : Math.max(1, opts.jobs ?? 1);
     const outcomes = await trainArchitectures({
       cfg,
       deps,
@@ -106,7 +137,19 @@ export async function reproduce(
       split,
       log,
       onProgress: () => void timer.save(),
-      remote: queue ? queueExecutor(queue, paths, fingerprint, cfg.arch, cfg.folds, log) : undefined,
+      remote: queue
+        ? queueExecutor(queue, paths, fingerprint, cfg.arch, cfg.folds, log)
+        : jobs > 1
+          ? localExecutor({
+              jobs,
+              runDir: paths.root,
+              fingerprint,
+              arch: cfg.arch,
+              folds: cfg.folds,
+              command: opts.unitCommand ?? defaultUnitCommand(),
+              log,
+            })
+          : undefined,
     });
     // The first architecture is the run's model: results, baselines, training curves, Grad-CAM.
     const { foldResults, training } = outcomes.get(cfg.arch) as TrainingOutcome;
