@@ -43,7 +43,9 @@ export interface ReproduceOptions extends ConfigOverrides {
   /**
    * Train up to this many units (sequence x fold x architecture) at the same time, in child
    * processes (default 1: in this process). Results are those of 1: every unit keeps its seed.
-   * Ignored with `queue`. Not stored in the run: a run may resume with another value.
+   * Ignored with `queue`. Not stored in the run: a run may resume with another value. The unit
+   * processes train with the default engine (`deps.engine` is this process's only). 'auto': one
+   * per core, capped by free memory.
    */
   jobs?: number | 'auto';
   /** With `jobs` > 1: the argv prefix that runs the op-screen CLI (`[node, .../dist/cli.js]`). */
