@@ -7,14 +7,18 @@
 # build bench/gpu/.bundle with `node bench/gpu/bundle.mjs` (~28 MiB) and run the run.sh inside it.
 # Stays under 8 minutes: each backend gets a time budget (240 s + 120 s, each process killed 45 s
 # past its budget) and skips the models that do not fit, saying so in RESULTS.md.
+# A software adapter (Mesa llvmpipe) or none is refused in seconds with one line and exit 2
+# (bench/gpu/adapter-check.mjs); --allow-software runs a tiny check on it instead (ResNet-18@64,
+# batch 4, one step).
 # usage: bench/gpu/run.sh [--models efficientnet_b0:224,resnet50:224,efficientnet_b4:380]
 #                         [--batch 16] [--steps 3] [--gpu-budget-s 240] [--wasm-budget-s 120]
+#                         [--allow-software]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
 models=efficientnet_b0:224,resnet50:224,efficientnet_b4:380
-batch=16 steps=3 gpu_budget=240 wasm_budget=120
+batch=16 steps=3 gpu_budget=240 wasm_budget=120 allow_software=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models="$2"; shift 2 ;;
@@ -22,6 +26,7 @@ while [ $# -gt 0 ]; do
     --steps) steps="$2"; shift 2 ;;
     --gpu-budget-s) gpu_budget="$2"; shift 2 ;;
     --wasm-budget-s) wasm_budget="$2"; shift 2 ;;
+    --allow-software) allow_software=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -33,8 +38,16 @@ if [ ! -f "$root/BUNDLE.txt" ]; then
     fi
   done
 fi
-out="$(mktemp -d)"
 export EGL_PLATFORM="${EGL_PLATFORM:-surfaceless}"
+# a hardware adapter, or one line and exit 2 within seconds (--allow-software: a tiny run on Mesa)
+if [ "$allow_software" = 1 ]; then
+  node bench/gpu/adapter-check.mjs --allow-software || exit 2
+  [ "$models" = efficientnet_b0:224,resnet50:224,efficientnet_b4:380 ] && models=resnet18:64
+  batch=4 steps=1 gpu_budget=60 wasm_budget=30
+else
+  node bench/gpu/adapter-check.mjs || exit 2
+fi
+out="$(mktemp -d)"
 common=(--models "$models" --batch "$batch" --steps "$steps" --reps "$steps")
 # each backend in its own process, killed 45 s past its budget whatever happens inside
 timeout $((gpu_budget + 45)) node bench/gpu/run.mjs --backend webgpu "${common[@]}" --budget-s "$gpu_budget" \

@@ -91,3 +91,20 @@ describe('reproduce --jobs', () => {
     expect(readFileSync(join(out, 'predictions.csv'), 'utf8')).toBe(reference);
   }, 300_000);
 });
+
+describe('--jobs auto', () => {
+  it("takes as many units as the cores hold with each unit's replicas, capped by free memory", async () => {
+    const { autoJobs, unitMemoryBytes } = await import('../src/reproduce/local-jobs.js');
+    const { PRESETS } = await import('../src/reproduce/config.js');
+    const GB = 2 ** 30;
+    // quick: 1 replica per unit -> one unit per core
+    expect(autoJobs(PRESETS.quick, 11_689_512, 2, 20 * GB)).toBe(2);
+    expect(autoJobs(PRESETS.quick, 11_689_512, 16, 20 * GB)).toBe(16);
+    // study: a replica per core already -> one unit
+    expect(autoJobs(PRESETS.study, 19_341_616, 2, 20 * GB)).toBe(1);
+    // memory caps it
+    const per = unitMemoryBytes(PRESETS.quick, 11_689_512);
+    expect(autoJobs(PRESETS.quick, 11_689_512, 16, 3 * per)).toBe(2);
+    expect(autoJobs(PRESETS.quick, 11_689_512, 16, per / 10)).toBe(1);
+  });
+});

@@ -18,7 +18,7 @@ import {
 } from './compare.js';
 import { type ConfigOverrides, resolveConfig } from './config.js';
 import { prepareRunInputs } from './inputs.js';
-import { defaultJobs, localExecutor, unitMemoryBytes } from './local-jobs.js';
+import { autoJobs, localExecutor } from './local-jobs.js';
 import { defaultDeps } from './ports.js';
 import { vbqBaseline } from './stages/baselines.js';
 import { manifestArgument } from './stages/cohort.js';
@@ -44,8 +44,8 @@ export interface ReproduceOptions extends ConfigOverrides {
    * Train up to this many units (sequence x fold x architecture) at the same time, in child
    * processes (default 1: in this process). Results are those of 1: every unit keeps its seed.
    * Ignored with `queue`. Not stored in the run: a run may resume with another value. The unit
-   * processes train with the default engine (`deps.engine` is this process's only). 'auto': one
-   * per core, capped by free memory.
+   * processes train with the default engine (`deps.engine` is this process's only). 'auto': as
+   * many as the cores hold with each unit's replicas, capped by free memory (`autoJobs`).
    */
   jobs?: number | 'auto';
   /** With `jobs` > 1: the argv prefix that runs the op-screen CLI (`[node, .../dist/cli.js]`). */
@@ -124,11 +124,8 @@ export async function reproduce(
     log(
       `split: ${split.split.test.length} test vertebrae, ${cfg.folds} folds; patients in more than one split: ${split.split.groupsInMultipleSplits}`,
     );
-    // 'auto': one unit per core, fewer when free memory cannot hold them (local-jobs.ts)
     const jobs =
-      opts.jobs === 'auto'
-        ? defaultJobs(unitMemoryBytes(cfg, getArch(cfg.arch).parameters))
-        : Math.max(1, opts.jobs ?? 1);
+      opts.jobs === 'auto' ? autoJobs(cfg, getArch(cfg.arch).parameters) : Math.max(1, opts.jobs ?? 1);
     const outcomes = await trainArchitectures({
       cfg,
       deps,
