@@ -81,16 +81,13 @@ export async function classifyPhoto(
       'arch',
     );
   if (o.preprocessing) {
-    const given: effnet.Preprocessing =
-      o.preprocessing === 'caffe'
-        ? { ...source.preprocessing, kind: 'caffe', mean: [103.939, 116.779, 123.68], std: [1, 1, 1] }
-        : {
-            ...source.preprocessing,
-            kind: 'mean-std',
-            mean: [0.485, 0.456, 0.406],
-            std: [0.229, 0.224, 0.225],
-          };
-    effnet.checkPreprocessing(source, given);
+    // the asked normalisation as the zoo's table has it (its one source): the first entry of that kind
+    const kind = o.preprocessing;
+    const entryOfKind = effnet
+      .listArchitectures()
+      .flatMap((a) => effnet.getArch(a).weights)
+      .find((w) => w.preprocessing.kind === kind) as effnet.WeightSource;
+    effnet.checkPreprocessing(source, { ...source.preprocessing, ...entryOfKind.preprocessing });
   }
   const photo = await readPhoto(o.image);
   await effnet.initBackend({ prefer: backendPreference() });

@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { predictManifest } from '../predict/index.js';
 import { createProgress, type Progress } from '../progress.js';
 import { defaultDeps } from '../reproduce/ports.js';
-import { assertNewFileWritable, writeNewFileAtomic } from '../run/rundir.js';
+import { assertNewFileWritable, writeFileAtomic } from '../run/rundir.js';
 import { CliError, jsonLine } from './errors.js';
 
 interface PredictCliOptions {
@@ -71,7 +71,7 @@ export function registerPredictCommand(program: Command): void {
         ],
         { quoted: true },
       );
-      if (o.out) await writeNewFileAtomic(o.out, o.json ? jsonLine(r) : csv);
+      if (o.out) await writeFileAtomic(o.out, o.json ? jsonLine(r) : csv, { noClobber: true });
       else process.stdout.write(o.json ? jsonLine(r) : csv);
       process.stderr.write(`${r.predictions.length} images scored, ${r.skipped.length} rows skipped\n`);
     });

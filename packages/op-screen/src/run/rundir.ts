@@ -5,8 +5,16 @@ import { dirname, join } from 'node:path';
 import { OpScreenError } from '../errors.js';
 import type { RunConfig } from '../reproduce/config.js';
 
-/** Writes a file atomically (temp file, fsync, rename) so a kill never leaves a half-written marker. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes a file atomically (temp file, fsync, then rename) so a kill never leaves a half-written
+ * file. With `noClobber` the temp file is hard-linked to `path` instead, which fails with `EEXIST`
+ * when something is there (no window in which a check and the write could race).
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: { noClobber?: boolean } = {},
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w');
@@ -16,23 +24,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } finally {
     await fh.close();
   }
-  await rename(tmp, path);
-}
-
-/**
- * Writes a new file atomically and never over an existing one: temp file, fsync, then a hard link
- * to `path`, which fails with `EEXIST` when something is there (no window in which a check and the
- * write could race).
- */
-export async function writeNewFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'wx');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  if (!opts.noClobber) return rename(tmp, path);
   try {
     await link(tmp, path);
   } finally {
@@ -41,7 +33,7 @@ export async function writeNewFileAtomic(path: string, data: string | Uint8Array
 }
 
 /**
- * Finds out, before any work, whether `writeNewFileAtomic(path)` can succeed: the file must not
+ * Finds out, before any work, whether `writeFileAtomic(path, data, { noClobber: true })` can succeed: the file must not
  * exist and its directory must take a new file (tried for real, so a read-only file system or a
  * missing directory is caught even for root). Throws the system error (`EEXIST`, `ENOENT`, ...).
  */
