@@ -18,7 +18,12 @@ import { registerZooLayers } from './layers.js';
 export interface FileHandlerOptions {
   /** Largest weight shard in bytes (default 4 MiB, as the tfjs converter writes). */
   shardBytes?: number;
+  /** The model file's name in `dir` (default `model.json`). */
+  modelJson?: string;
 }
+
+/** A plain file name for a weight shard: nothing with a path in it. */
+const SHARD = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const MODEL_JSON = 'model.json';
 
@@ -60,7 +65,7 @@ export function fileSystemHandler(dir: string, options: FileHandlerOptions = {})
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
-      const file = join(dir, MODEL_JSON);
+      const file = join(dir, options.modelJson ?? MODEL_JSON);
       let json: tf.io.ModelJSON;
       try {
         json = JSON.parse(readFileSync(file, 'utf8')) as tf.io.ModelJSON;
@@ -83,6 +88,12 @@ export function fileSystemHandler(dir: string, options: FileHandlerOptions = {})
         for (const group of manifest) {
           specs.push(...group.weights);
           for (const p of group.paths) {
+            if (!SHARD.test(p))
+              throw new ZooError(
+                'MODEL_FILES_INVALID',
+                `${file} lists a weight shard with a path in its name: ${p}`,
+                file,
+              );
             const shard = join(dir, p);
             let bytes: Buffer;
             try {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ZooError } from './errors.js';
-import type { LoadOptions, LoadReport, WeightMapping } from './torchvision.js';
+import { type LoadOptions, type LoadReport, sameShape, type WeightMapping } from './torchvision.js';
 
 /** Where Keras-layout tensors come from: an .h5 file or a TensorFlow.js layers model. */
 export interface KerasTensorSource {
@@ -10,8 +10,6 @@ export interface KerasTensorSource {
   shape(name: string): number[];
   read(name: string): Float32Array;
 }
-
-const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Sums an HWIO kernel over its input channels (a grayscale model from RGB weights: the same
@@ -47,7 +45,7 @@ export function applyKerasMapping(
   const headMode = options.head ?? 'auto';
   const headMatches = table
     .filter((r) => r.head)
-    .every((r) => src.names.has(r.source) && same(src.shape(r.source), r.sourceShape));
+    .every((r) => src.names.has(r.source) && sameShape(src.shape(r.source), r.sourceShape));
   const loadHead = headMode === 'load' || (headMode === 'auto' && headMatches);
   const used = new Set<string>();
   const skipped: string[] = [];
@@ -68,7 +66,7 @@ export function applyKerasMapping(
     let data = src.read(row.source);
     if (shape.length === 4 && row.targetShape.length === 4 && shape[2] === 3 && row.targetShape[2] === 1)
       ({ data, shape } = sumHwioInputChannels(data, shape));
-    if (!same(shape, row.targetShape))
+    if (!sameShape(shape, row.targetShape))
       throw new ZooError(
         'WEIGHT_SHAPE_MISMATCH',
         `${file}: weight '${row.source}' has shape [${src.shape(row.source).join(', ')}] but ${model.name} needs [${row.targetShape.join(', ')}] for ${row.target}; check the architecture and options`,

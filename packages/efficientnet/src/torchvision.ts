@@ -152,7 +152,8 @@ export function sumInputChannels(
   return { data: out, shape: [O, 1, H, W] };
 }
 
-const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+/** Whether two tensor shapes are equal (the loaders' shape check). */
+export const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Reads a state_dict file: safetensors, or a zip-format torch checkpoint (`.pth` as torchvision

@@ -9,7 +9,7 @@ import {
   renderEvaluationHtml,
 } from '@op-screen/metrics';
 import type { Command } from 'commander';
-import { isRunPredictionsHeader, type RunResultRows, runResultRows } from '../reproduce/predictions-csv.js';
+import { isRunPredictions, type RunResultRows, runResultRows } from '../reproduce/predictions-csv.js';
 import { CliError, EXIT_USAGE, jsonLine, renderError } from './errors.js';
 
 export interface EvaluateCommandOptions {
@@ -133,8 +133,7 @@ export async function runEvaluate(
   } catch (err) {
     return fail({ code: 'INPUT_UNREADABLE', file: opts.input, message: describeIoError(err) });
   }
-  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
-  if (isRunPredictionsHeader(header.split(',').map((c) => c.replace(/^\s*"|"\s*$/g, '')))) {
+  if (isRunPredictions(text)) {
     if (opts.html)
       return fail({
         code: 'USAGE',

@@ -1,12 +1,11 @@
-import { readFileSync, unlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isArchName, listArchitectures } from '@op-screen/efficientnet';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { MetricBlock } from '../report/schema.js';
 import { defaultDeps } from '../reproduce/ports.js';
 import { reproduce } from '../reproduce/run.js';
-import { RUN_LOCK } from '../run/rundir.js';
+import { releaseRunDirLock } from '../run/rundir.js';
 import { jsonLine } from './errors.js';
 import {
   parseFractionOption,
@@ -68,12 +67,7 @@ export const EXIT_INTERRUPTED = 130;
  */
 function interrupted(o: ReproduceCliOptions): void {
   const root = resolve(o.out);
-  const lock = join(root, RUN_LOCK);
-  try {
-    if ((JSON.parse(readFileSync(lock, 'utf8')) as { pid?: number }).pid === process.pid) unlinkSync(lock);
-  } catch {
-    // no lock yet, or not ours
-  }
+  releaseRunDirLock(root);
   process.stderr.write(
     `\nop-screen reproduce: interrupted. Finished folds and each fold's last epoch are saved in ${root}; ${
       o.resume ? 'run the same command again' : 'run the same command with --resume'

@@ -1,9 +1,10 @@
 import { MetricsError } from '@op-screen/metrics';
 import { OpScreenError } from '../errors.js';
-import type { ManifestRow, ManifestSequence } from '../manifest/index.js';
+import type { ManifestRow } from '../manifest/index.js';
 import type { RunConfig } from './config.js';
+import type { VertebraImage } from './data.js';
 import type { VertebraSplit } from './splits.js';
-import { unitKey } from './types.js';
+import { foldImages } from './stages/training.js';
 
 // What `reproduce` checks before it trains anything, so that a run that cannot produce a result
 // fails in seconds, not after every fold has trained. Messages name no CLI flag: `option` names
@@ -42,27 +43,26 @@ function count(labels: Iterable<0 | 1>): { pos: number; neg: number } {
  * The split can give every result: for each sequence, the hold-out test set has positive and
  * negative images and patients (else its AUC cannot be computed), and every fold has images to
  * train and to validate on. A fold that trains on one class only still gives a model (it learns
- * the prior): returned as a warning for the log, not refused.
+ * the prior): returned as a warning for the log, not refused. The images of each part are those
+ * training will take (`foldImages`).
  */
 export function checkSplitUsable(
-  images: ReadonlyArray<{ row: ManifestRow }>,
+  images: VertebraImage[],
   split: VertebraSplit,
   cfg: Pick<RunConfig, 'sequences' | 'folds' | 'holdOutFraction'>,
   file: string,
 ): string[] {
   const warnings: string[] = [];
-  const roles = new Map<string, 'test' | number>();
-  split.split.test.forEach((u) => {
-    roles.set((split.units[u] as { key: string }).key, 'test');
-  });
+  const labels = (idx: number[]) => count(idx.map((i) => (images[i] as VertebraImage).row.label));
   const advice = `add patients, or change the split (holdOut is ${cfg.holdOutFraction}, folds ${cfg.folds})`;
-  for (const seq of cfg.sequences as ManifestSequence[]) {
-    const ims = images.filter((im) => im.row.sequence === seq);
-    const test = ims.filter((im) => roles.get(unitKey(im.row)) === 'test');
-    const img = count(test.map((im) => im.row.label));
+  for (const seq of cfg.sequences) {
+    const test = foldImages({ images, split }, seq, 0).test;
+    const img = labels(test);
     const byPatient = new Map<string, 0 | 1>();
-    for (const im of test)
-      byPatient.set(im.row.patientId, byPatient.get(im.row.patientId) === 1 || im.row.label === 1 ? 1 : 0);
+    for (const i of test) {
+      const row = (images[i] as VertebraImage).row;
+      byPatient.set(row.patientId, byPatient.get(row.patientId) === 1 || row.label === 1 ? 1 : 0);
+    }
     const pat = count(byPatient.values());
     if (img.pos === 0 || img.neg === 0 || pat.pos === 0 || pat.neg === 0)
       throw new OpScreenError(
@@ -71,16 +71,13 @@ export function checkSplitUsable(
         file,
         'holdOut',
       );
-    split.split.folds.forEach((f, k) => {
-      const keys = (idx: number[]) => new Set(idx.map((u) => (split.units[u] as { key: string }).key));
-      const train = keys(f.train);
-      const val = keys(f.val);
-      const t = count(ims.filter((im) => train.has(unitKey(im.row))).map((im) => im.row.label));
-      const v = ims.filter((im) => val.has(unitKey(im.row))).length;
-      if (t.pos + t.neg === 0 || v === 0)
+    for (let k = 0; k < split.split.folds.length; k++) {
+      const f = foldImages({ images, split }, seq, k);
+      const t = labels(f.train);
+      if (f.train.length === 0 || f.val.length === 0)
         throw new OpScreenError(
           'NOT_ENOUGH_DATA',
-          `fold ${k} of ${seq} would train on ${t.pos + t.neg} images and validate on ${v}; every fold needs images to train and to validate on. Nothing was trained: ${advice}.`,
+          `fold ${k} of ${seq} would train on ${f.train.length} images and validate on ${f.val.length}; every fold needs images to train and to validate on. Nothing was trained: ${advice}.`,
           file,
           'folds',
         );
@@ -88,7 +85,7 @@ export function checkSplitUsable(
         warnings.push(
           `warning: fold ${k} of ${seq} trains on one class only (${t.pos} positive, ${t.neg} negative images); its model can only learn the prior`,
         );
-    });
+    }
   }
   return warnings;
 }

@@ -8,8 +8,14 @@ import { parse } from 'csv-parse/sync';
  */
 export const PREDICTION_COLUMNS = ['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'];
 
-/** True when a CSV header is a run's predictions.csv rather than a plain `label, score` table. */
-export function isRunPredictionsHeader(header: readonly string[]): boolean {
+/** True when a CSV text is a run's predictions.csv (by its header) rather than a plain `label, score` table. */
+export function isRunPredictions(text: string): boolean {
+  let header: string[];
+  try {
+    header = (parse(text, { bom: true, to_line: 1, relax_column_count: true }) as string[][])[0] ?? [];
+  } catch {
+    return false; // the plain reader says what is wrong with it
+  }
   const h = header.map((c) => c.trim().toLowerCase());
   return PREDICTION_COLUMNS.every((c) => h.includes(c));
 }

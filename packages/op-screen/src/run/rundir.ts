@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -112,6 +112,20 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * Removes `root`'s lock if this process holds it: a run that lost it to a stale-lock takeover
+ * leaves the new one. Synchronous, so an exit handler (Ctrl-C) can call it too.
+ */
+export function releaseRunDirLock(root: string): void {
+  const path = join(root, RUN_LOCK);
+  try {
+    const held = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    if (held.pid === process.pid && held.host === hostname()) unlinkSync(path);
+  } catch {
+    // no lock, or not readable: nothing of ours to remove
+  }
+}
+
+/**
  * Takes `root`'s lock, or refuses at once with `RUN_DIR_IN_USE` naming the process that holds it.
  * A lock left by a process that is gone (killed, crashed) on this host is stale and taken over;
  * one from another host cannot be checked and is refused with what to do.
@@ -127,11 +141,7 @@ export async function lockRunDir(root: string): Promise<() => Promise<void>> {
       } finally {
         await fh.close();
       }
-      return async () => {
-        // only our own lock: a run that lost it to a stale-lock takeover leaves the new one
-        const held = await readJson<LockInfo>(path).catch(() => undefined);
-        if (held?.pid === mine.pid && held.host === mine.host) await unlink(path).catch(() => {});
-      };
+      return async () => releaseRunDirLock(root);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
