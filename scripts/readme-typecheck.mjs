@@ -56,5 +56,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
 process.stdout.write(r.stdout);
 process.stderr.write(r.stderr);
-console.log(`readme-typecheck: ${files.length} ts runnable block(s), ${r.status === 0 ? 'strict tsc clean' : 'strict tsc FAILED'}`);
+console.log(
+  `readme-typecheck: ${files.length} ts runnable block(s), ${r.status === 0 ? 'strict tsc clean' : 'strict tsc FAILED'}`,
+);
 process.exit(r.status === 0 ? 0 : 1);

@@ -12,13 +12,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 const lib = await import(join(here, '../../packages/efficientnet/dist/index.js'));
 const allowSoftware = process.argv.includes('--allow-software');
 const r = await lib.probeWebGpuAdapter();
-const name = [r.vendor, r.architecture, r.device, r.description].filter(Boolean).join(' ').trim() || 'unnamed adapter';
+const name =
+  [r.vendor, r.architecture, r.device, r.description].filter(Boolean).join(' ').trim() || 'unnamed adapter';
 if (!r.found) {
-  console.log(`bench/gpu: no WebGPU adapter (${r.reason}); needs Dawn (npm webgpu), the Vulkan loader libvulkan1 and the GPU's Vulkan driver`);
+  console.log(
+    `bench/gpu: no WebGPU adapter (${r.reason}); needs Dawn (npm webgpu), the Vulkan loader libvulkan1 and the GPU's Vulkan driver`,
+  );
   process.exit(2);
 }
 if (r.kind === 'software' && !allowSoftware) {
-  console.log(`bench/gpu: only a software adapter (${name}, Dawn ${r.dawnBackend ?? '?'}): not a GPU, so no GPU numbers; pass --allow-software for a tiny correctness run`);
+  console.log(
+    `bench/gpu: only a software adapter (${name}, Dawn ${r.dawnBackend ?? '?'}): not a GPU, so no GPU numbers; pass --allow-software for a tiny correctness run`,
+  );
   process.exit(2);
 }
 console.log(`${r.kind} adapter: ${name} (Dawn ${r.dawnBackend ?? '?'}, ${r.featureLevel ?? '?'})`);

@@ -63,7 +63,8 @@ for (const [dir, target] of [
   copy(join(dir, 'package.json'), join(target, 'package.json'));
   copy(join(dir, 'dist'), join(target, 'dist'));
 }
-for (const f of ['run.sh', 'run.mjs', 'report.mjs', 'adapter-check.mjs']) copy(join(here, f), join(out, 'bench/gpu', f));
+for (const f of ['run.sh', 'run.mjs', 'report.mjs', 'adapter-check.mjs'])
+  copy(join(here, f), join(out, 'bench/gpu', f));
 let bytes = 0;
 const walk = (p) => {
   const s = statSync(p);

@@ -87,7 +87,9 @@ describe('annotator on real NIfTI in Chromium', () => {
     await page.waitForSelector("#queue li[data-patient='BROKEN01'][data-unreadable='true']");
     expect(await page.textContent(".panel.unreadable[data-seq='T1'] p")).toMatch(/T1 could not be read: .+/);
     // the patient has no T2 rows: that is said, and is not an error
-    expect(await page.textContent(".panel.absent[data-seq='T2'] p")).toBe('no T2 rows for this patient in the manifest');
+    expect(await page.textContent(".panel.absent[data-seq='T2'] p")).toBe(
+      'no T2 rows for this patient in the manifest',
+    );
     expect(await page.getAttribute("#queue li[data-patient='BROKEN01']", 'title')).toMatch(
       /could not be read/,
     );

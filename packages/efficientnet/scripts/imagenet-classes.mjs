@@ -16,9 +16,19 @@ if (got !== SHA256) throw new Error(`tarball sha256 ${got}, expected ${SHA256}`)
 const tar = gunzipSync(tgz);
 let labels;
 for (let at = 0; at + 512 <= tar.length; ) {
-  const name = tar.subarray(at, at + 100).toString('utf8').replace(/\0.*$/s, '');
-  const size = Number.parseInt(tar.subarray(at + 124, at + 136).toString('utf8').trim() || '0', 8);
-  if (name === 'package/assets/labels.json') labels = JSON.parse(tar.subarray(at + 512, at + 512 + size).toString('utf8'));
+  const name = tar
+    .subarray(at, at + 100)
+    .toString('utf8')
+    .replace(/\0.*$/s, '');
+  const size = Number.parseInt(
+    tar
+      .subarray(at + 124, at + 136)
+      .toString('utf8')
+      .trim() || '0',
+    8,
+  );
+  if (name === 'package/assets/labels.json')
+    labels = JSON.parse(tar.subarray(at + 512, at + 512 + size).toString('utf8'));
   at += 512 + Math.ceil(size / 512) * 512;
 }
 if (!labels) throw new Error('package/assets/labels.json not found in the tarball');

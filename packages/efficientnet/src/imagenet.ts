@@ -93,7 +93,8 @@ export async function classifyImageNet(
   const out = model.predict(tf.tensor4d(input, [1, size, size, 3])) as tf.Tensor;
   try {
     const scores = (await out.data()) as Float32Array;
-    const softmaxed = (model.layers.at(-1)?.getConfig() as { activation?: string }).activation === 'softmax';
+    const last = model.layers.at(-1)?.getConfig() as { activation?: string } | undefined;
+    const softmaxed = last?.activation === 'softmax';
     return top5(scores, softmaxed);
   } finally {
     out.dispose();

@@ -39,7 +39,10 @@ describe('a series directory that lost a file', () => {
   it('calls a JPEG among the slices a JPEG', async () => {
     const dir = copySeries('jpeg');
     const jpeg = join(dir, 'IM9999');
-    writeFileSync(jpeg, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1]));
+    writeFileSync(
+      jpeg,
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1]),
+    );
     await expect(readDicomHeader(jpeg)).rejects.toThrow(/the file is a JPEG image, not a DICOM file/);
     const err = (await readSlice(dir).catch((e: unknown) => e)) as MriIoError;
     expect(err.code).toBe('SERIES_INCOMPLETE');
@@ -58,8 +61,8 @@ describe('messages a person reads', () => {
   it("carry no parser internals: every fuzz-found and broken file's message is free of 'dicomParser'", async () => {
     const { readdirSync: ls, statSync } = await import('node:fs');
     const { readImage } = await import('../src/index.js');
-    const roots = ['../../../../shared/data/fuzz-found', '../../../../shared/data/dicom/generated/bad'].map((r) =>
-      join(__dirname, r),
+    const roots = ['../../../../shared/data/fuzz-found', '../../../../shared/data/dicom/generated/bad'].map(
+      (r) => join(__dirname, r),
     );
     const files = roots.flatMap((r) =>
       ls(r)

@@ -49,7 +49,8 @@ describe('op-screen zoo classify with a torchvision .safetensors', () => {
     const logits = (model.predict(tf.tensor4d(x, [1, 224, 224, 3])) as tf.Tensor).dataSync() as Float32Array;
     const want = effnet.top5(logits);
     expect(out.top5.map((c) => c.class)).toEqual(want.map((c) => c.class));
-    out.top5.forEach((c, i) => expect(c.probability).toBeCloseTo(want[i]?.probability as number, 5));
+    for (const [i, c] of out.top5.entries())
+      expect(c.probability).toBeCloseTo(want[i]?.probability as number, 5);
     let err = '';
     try {
       execFileSync(

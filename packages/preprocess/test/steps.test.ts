@@ -136,7 +136,7 @@ describe('every registered step runs its kernel with its parameters', () => {
 });
 
 describe('imageFromSlice', () => {
-  it("wraps an mri-io Slice2D (rows x columns) as a one-channel Image2D without copying", async () => {
+  it('wraps an mri-io Slice2D (rows x columns) as a one-channel Image2D without copying', async () => {
     const { imageFromSlice } = await import('../src/index.js');
     const data = new Float32Array([1, 2, 3, 4, 5, 6]);
     const img = imageFromSlice({ data, rows: 2, columns: 3 });
