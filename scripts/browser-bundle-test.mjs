@@ -3,16 +3,33 @@
 // condition) and fails when any module of the bundle reaches a Node built-in (`node:fs`, `fs`,
 // `zlib`, ...), or when the bundle would fetch a codec's wasm from anywhere but itself.
 // Run after `build` (it bundles the published dist files, the way an app would).
+import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGES = ['@op-screen/mri-io', '@op-screen/preprocess', '@op-screen/metrics'];
+const PACKAGES = ['@op-screen/mri-io', '@op-screen/preprocess', '@op-screen/metrics', '@op-screen/locate'];
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
-/** esbuild plugin: records every import of a Node built-in and the module that made it. */
+/** The `browser` field of the package.json nearest to `file` (an object), or {}. */
+function browserField(file) {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      const b = JSON.parse(readFileSync(p, 'utf8')).browser;
+      return b && typeof b === 'object' ? b : {};
+    }
+  }
+  return {};
+}
+
+/**
+ * esbuild plugin: records every import of a Node built-in and the module that made it, except
+ * those the importing package maps to `false` in its `browser` field (tfjs-core's guarded `util`
+ * and `crypto`: bundlers replace them with empty modules, as esbuild does here).
+ */
 function forbidBuiltins(found) {
   return {
     name: 'forbid-node-builtins',
@@ -20,6 +37,7 @@ function forbidBuiltins(found) {
       build.onResolve({ filter: /.*/ }, (args) => {
         const bare = args.path.split('/')[0];
         const name = args.path.startsWith('node:') ? args.path : bare;
+        if (args.importer && browserField(args.importer)[args.path] === false) return undefined;
         if (builtins.has(args.path) || builtins.has(name)) {
           found.push(`${args.path} (imported by ${args.importer.replace(root, '.')})`);
           return { path: args.path, external: true };

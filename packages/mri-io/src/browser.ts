@@ -20,6 +20,13 @@ export { affineLpsToRas, lpsToRas, type Vec3 } from './geometry.js';
 export { type AnyImage, detectFormat, readImage } from './image.js';
 export { type Affine, type NiftiHeader, type NiftiImage, parseNiftiHeader, readNifti } from './nifti/read.js';
 export { encodeNifti1, type NiftiWriteInput } from './nifti/write.js';
+export {
+  OBLIQUE_THRESHOLD_DEG,
+  type Orientation,
+  type OrientationInfo,
+  orientationOf,
+  type Plane,
+} from './scan/classify.js';
 export { type DicomSeries, orderSeries, type SeriesIssue, type Volume } from './series.js';
 export {
   asSlice2D,
@@ -29,6 +36,7 @@ export {
   dicomSlice,
   type GrayscaleHook,
   niftiSagittalSlice,
+  type Rect,
   type Roi,
   type Slice2D,
   type SliceLike,

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import * as loc from '@op-screen/locate';
 import { type ScanReport, type ScanSeries, scanDicomTree } from '@op-screen/mri-io';
 import type { Command } from 'commander';
 import { OpScreenError } from '../errors.js';
+import { type FillReport, fillManifestBoxes, locateSummary, shippedLocator } from '../locate/index.js';
 import { writeFileAtomic } from '../run/rundir.js';
 import { DEFAULT_DXA_WINDOW_DAYS, readDxa } from '../scan/dxa.js';
 import { buildManifest, keyCsv, writeFileAtomicMode } from '../scan/manifest.js';
@@ -18,6 +20,8 @@ export interface ScanCommandOptions {
   dxaWindowDays: number;
   saltFile?: string;
   concurrency: number;
+  /** Fill the written manifest's boxes with automatic localisation (`op-screen locate --manifest`). */
+  locate?: boolean;
 }
 
 function orientationText(s: ScanSeries): string {
@@ -105,6 +109,8 @@ export async function runScan(
     );
   if (opts.key && !opts.manifest)
     throw new OpScreenError('BAD_OPTION', '--key is written only with --manifest.');
+  if (opts.locate && !opts.manifest)
+    throw new OpScreenError('BAD_OPTION', '--locate fills the boxes of --manifest; pass both.');
   if (opts.dxa && !opts.manifest)
     throw new OpScreenError('BAD_OPTION', '--dxa joins T-scores into --manifest; pass both.');
   if (opts.manifest && opts.key && resolve(opts.manifest) === resolve(opts.key))
@@ -155,7 +161,17 @@ export async function runScan(
         if (dxaSummary[status].length) io.err(`  no DXA (${status}): ${dxaSummary[status].join(', ')}\n`);
       for (const s of dxa.skipped) io.err(`  DXA line ${s.line} skipped: ${s.reason}\n`);
     }
+    let located: FillReport | undefined;
+    if (opts.locate) {
+      const locator = await shippedLocator();
+      located = await fillManifestBoxes(opts.manifest, {
+        locator,
+        locate: (image) => loc.locateFile(image, locator),
+      });
+      io.err(`${locateSummary(located)}\n`);
+    }
     manifestInfo = {
+      ...(located ? { located } : {}),
       path: resolve(opts.manifest),
       rows: m.rows,
       choices: m.choices.map((c) => ({
@@ -184,6 +200,10 @@ export function registerScanCommand(program: Command): void {
     .argument('<root>', 'directory tree of DICOM files (any depth and file names; DICOMDIR not needed)')
     .option('--json', 'print one JSON object on stdout')
     .option('--manifest <csv>', 'write a manifest: patient x sagittal T1/T2 x L1-L4, roi empty')
+    .option(
+      '--locate',
+      'with --manifest: fill roi, slice and csf_roi by automatic localisation (op-screen locate)',
+    )
     .option(
       '--key <csv>',
       'pseudonym -> PatientID/AccessionNumber key file (mode 0600); needed with --manifest',

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// The accuracy protocol of the README: (1) leave one dataset out, both ways; (2) 5-fold
+// cross-validation grouped by subject (Zukic's T1/T2 pairs of one subject stay together). Each
+// split trains a fresh network with scripts/train.mjs (same seed and schedule as the shipped
+// one) on its training cases only, then scripts/evaluate.mjs measures it on the held-out cases.
+// Two splits train at a time (one per core). Writes OUT/summary.json and OUT/<split>/.
+//   node scripts/cross-validate.mjs --out DIR [--epochs 30] [--jobs 2] [--splits lodo,cv5]
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRng } from '@op-screen/metrics';
+import { evaluateCases, summarise } from './evaluate.mjs';
+
+const { values: a } = parseArgs({
+  options: {
+    data: { type: 'string', default: resolve(import.meta.dirname, '../../../../shared/data/real-spine') },
+    out: { type: 'string' },
+    epochs: { type: 'string', default: '30' },
+    seed: { type: 'string', default: '1' },
+    jobs: { type: 'string', default: '2' },
+    splits: { type: 'string', default: 'lodo,cv5' },
+  },
+});
+if (!a.out) throw new Error('--out DIR is required');
+const SAME_SUBJECT = [
+  ['VB1_02', 'VB1_03'],
+  ['VB1_06', 'VB1_07'],
+  ['VB1_10', 'VB1_11'],
+  ['VB1_15', 'VB1_16'],
+];
+const myo = readdirSync(join(a.data, 'myosegmentum')).sort();
+const zukic = readdirSync(join(a.data, 'zukic')).sort();
+const all = [...myo, ...zukic];
+
+const splits = [];
+if (a.splits.includes('lodo')) {
+  splits.push({ name: 'train-myosegmentum-test-zukic', train: myo, test: zukic });
+  splits.push({ name: 'train-zukic-test-myosegmentum', train: zukic, test: myo });
+}
+if (a.splits.includes('cv5')) {
+  const groups = [];
+  const grouped = new Set(SAME_SUBJECT.flat());
+  for (const g of SAME_SUBJECT) groups.push(g);
+  for (const id of all) if (!grouped.has(id)) groups.push([id]);
+  const rng = createRng(Number(a.seed));
+  for (let i = groups.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [groups[i], groups[j]] = [groups[j], groups[i]];
+  }
+  for (let f = 0; f < 5; f++) {
+    const test = groups
+      .filter((_, i) => i % 5 === f)
+      .flat()
+      .sort();
+    splits.push({ name: `cv5-fold${f}`, train: all.filter((id) => !test.includes(id)), test });
+  }
+}
+
+function train(split) {
+  const dir = join(a.out, split.name);
+  mkdirSync(dir, { recursive: true });
+  const weights = join(dir, 'weights.bin');
+  return new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, 'train.mjs'),
+        '--data',
+        a.data,
+        '--only',
+        split.train.join(','),
+        '--epochs',
+        a.epochs,
+        '--seed',
+        a.seed,
+        '--out',
+        weights,
+        '--quiet',
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    child.on('exit', (code) =>
+      code === 0 ? res(weights) : rej(new Error(`training ${split.name} exited ${code}`)),
+    );
+  });
+}
+
+const results = {};
+const queue = [...splits];
+async function worker() {
+  for (let s = queue.shift(); s; s = queue.shift()) {
+    const t0 = Date.now();
+    const weights = await train(s);
+    const rows = await evaluateCases({ data: a.data, weights, cases: s.test, out: join(a.out, s.name) });
+    const summary = summarise(rows);
+    writeFileSync(
+      join(a.out, s.name, 'results.json'),
+      `${JSON.stringify({ split: s, summary, rows }, null, 1)}\n`,
+    );
+    results[s.name] = { rows, summary };
+    console.error(
+      `${s.name}: ${summary.right}/${summary.series} right, ${summary.wrong} wrong, ${summary.abstained} abstained (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+    );
+  }
+}
+await Promise.all(Array.from({ length: Number(a.jobs) }, worker));
+const pooled = (names) => summarise(names.flatMap((n) => results[n]?.rows ?? []));
+const cvNames = Object.keys(results).filter((n) => n.startsWith('cv5'));
+const report = {
+  epochs: Number(a.epochs),
+  seed: Number(a.seed),
+  splits: Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r.summary])),
+  cv5Pooled: cvNames.length ? pooled(cvNames) : null,
+  failures: Object.entries(results).flatMap(([n, r]) =>
+    r.rows
+      .filter((x) => x.outcome !== 'right')
+      .map((x) => ({
+        split: n,
+        id: x.id,
+        outcome: x.outcome,
+        warnings: x.warnings,
+        overlay: join(n, x.overlay ?? ''),
+      })),
+  ),
+};
+writeFileSync(join(a.out, 'summary.json'), `${JSON.stringify(report, null, 1)}\n`);
+console.log(
+  JSON.stringify(
+    {
+      splits: Object.fromEntries(
+        Object.entries(report.splits).map(([n, s]) => [
+          n,
+          { right: s.right, wrong: s.wrong, abstained: s.abstained, series: s.series },
+        ]),
+      ),
+      cv5Pooled: report.cv5Pooled && {
+        right: report.cv5Pooled.right,
+        wrong: report.cv5Pooled.wrong,
+        abstained: report.cv5Pooled.abstained,
+      },
+    },
+    null,
+    1,
+  ),
+);

@@ -1,0 +1,57 @@
+// The facade's locate stage: the shipped locator on the zoo's backend, one series or a manifest.
+import * as effnet from '@op-screen/efficientnet';
+import * as loc from '@op-screen/locate';
+import { backendPreference } from '../backend-env.js';
+
+export { type FillOptions, type FillReport, fillManifestBoxes, locateSummary } from './manifest-fill.js';
+
+/** The `--json` shape of one located series (README of @op-screen/locate, "CLI"). */
+export interface LocateJson {
+  slice: number;
+  levels: Record<string, BoxJson>;
+  csf: BoxJson | null;
+  numbering: loc.LocateResult['numbering'];
+  warnings: loc.LocateWarning[];
+  weightsSha256: string;
+}
+
+export interface BoxJson {
+  box: [number, number, number, number];
+  centerMm: [number, number, number] | null;
+  cornersMm: Array<[number, number, number]> | null;
+  confidence: number;
+}
+
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+
+function boxJson(b: loc.LocatedBox): BoxJson {
+  return {
+    box: [b.rect.x, b.rect.y, b.rect.width, b.rect.height],
+    centerMm: b.centerMm ? (b.centerMm.map(r3) as [number, number, number]) : null,
+    cornersMm: b.cornersMm ? b.cornersMm.map((c) => c.map(r3) as [number, number, number]) : null,
+    confidence: r3(b.confidence),
+  };
+}
+
+export function locateJson(r: loc.LocateResult): LocateJson {
+  const levels: Record<string, BoxJson> = {};
+  for (const l of loc.LEVELS) {
+    const b = r.levels[l];
+    if (b) levels[l] = boxJson(b);
+  }
+  return {
+    slice: r.slice,
+    levels,
+    csf: r.csf ? boxJson(r.csf) : null,
+    numbering: r.numbering,
+    warnings: r.warnings,
+    weightsSha256: r.weightsSha256,
+  };
+}
+
+let ready: Promise<loc.Locator> | null = null;
+/** The shipped locator on the zoo's backend (OP_SCREEN_BACKEND, else auto: wasm in Node), loaded once. */
+export function shippedLocator(): Promise<loc.Locator> {
+  if (!ready) ready = effnet.initBackend({ prefer: backendPreference() }).then(() => loc.loadLocator());
+  return ready;
+}
