@@ -13,8 +13,12 @@ export type Label = (typeof LABELS)[number];
 export const EXCLUDE_REASONS = ['fracture', 'severe_degeneration'] as const;
 export type ExcludeReason = (typeof EXCLUDE_REASONS)[number];
 
-/** The columns the annotator writes; every other column is left as it was. */
-export const OWNED_COLUMNS = ['roi', 'slice', 'csf_roi', 'exclude'] as const;
+/**
+ * The columns the annotator writes; every other column is left as it was. `roi_source` is
+ * `auto` for a box `op-screen locate` proposed and nobody has accepted or corrected yet (with its
+ * `roi_confidence`), `manual` for a box a person drew, accepted or corrected.
+ */
+export const OWNED_COLUMNS = ['roi', 'slice', 'csf_roi', 'exclude', 'roi_source', 'roi_confidence'] as const;
 export type OwnedColumn = (typeof OWNED_COLUMNS)[number];
 
 /** A box in pixels of one slice: top-left column `x`, row `y`, width and height (as in `roi`). */

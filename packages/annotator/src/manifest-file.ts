@@ -104,7 +104,14 @@ const cellsOf = (rec: string[], header: string[]): OwnedCells => {
     const i = header.indexOf(c);
     return i >= 0 ? (rec[i] ?? '').trim() : '';
   };
-  return { roi: cell('roi'), slice: cell('slice'), csf_roi: cell('csf_roi'), exclude: cell('exclude') };
+  return {
+    roi: cell('roi'),
+    slice: cell('slice'),
+    csf_roi: cell('csf_roi'),
+    exclude: cell('exclude'),
+    roi_source: cell('roi_source'),
+    roi_confidence: cell('roi_confidence'),
+  };
 };
 
 /** Reads a manifest for the annotator: rows with their owned cells, series file URLs, the allow-list. */

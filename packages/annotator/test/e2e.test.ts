@@ -146,7 +146,13 @@ describe('annotator in Chromium', () => {
       }
     const rows = parse(readFileSync(cohort.manifest), { columns: true }) as Record<string, string>[];
     const before = parse(cohort.original, { columns: true }) as Record<string, string>[];
-    expect(Object.keys(rows[0] as object)).toEqual([...Object.keys(before[0] as object), 'exclude']);
+    expect(Object.keys(rows[0] as object)).toEqual([
+      ...Object.keys(before[0] as object),
+      'exclude',
+      'roi_source',
+      'roi_confidence',
+    ]);
+    for (const r of rows) expect([r.roi_source, r.roi_confidence]).toEqual(['manual', '']);
     expect(rows.map((r) => [r.patient_id, r.sequence, r.level, r.image, r.t_score])).toEqual(
       before.map((r) => [r.patient_id, r.sequence, r.level, r.image, r.t_score]),
     );

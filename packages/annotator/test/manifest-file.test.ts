@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAnnotationManifest, saveOwnedColumns } from '../src/manifest-file.js';
 
-const CELLS = { roi: '1,2,3,4', slice: '2', csf_roi: '5,6,1,2', exclude: '' };
+const CELLS = {
+  roi: '1,2,3,4',
+  slice: '2',
+  csf_roi: '5,6,1,2',
+  exclude: '',
+  roi_source: 'manual',
+  roi_confidence: '',
+};
 
 function fixture(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'annotator-manifest-'));
@@ -37,17 +44,17 @@ describe('saveOwnedColumns', () => {
     });
     const text = readFileSync(file, 'utf8');
     expect(text.split('\r\n')).toEqual([
-      'patient_id,note,sequence,level,image,t_score,roi,slice,csf_roi,exclude',
-      'P1,"quoted, with comma",T1,L1,img1.dcm,-1.0,,,,',
-      'P1,plain,T2,L1,img2.dcm,-1.0,"9,9,9,9",,,',
-      'P2,"kept ""as is""",T1,L2,img3.dcm,0.5,"1,2,3,4",2,"5,6,1,2",fracture',
+      'patient_id,note,sequence,level,image,t_score,roi,slice,csf_roi,exclude,roi_source,roi_confidence',
+      'P1,"quoted, with comma",T1,L1,img1.dcm,-1.0,,,,,,',
+      'P1,plain,T2,L1,img2.dcm,-1.0,"9,9,9,9",,,,,',
+      'P2,"kept ""as is""",T1,L2,img3.dcm,0.5,"1,2,3,4",2,"5,6,1,2",fracture,manual,',
       '',
     ]);
     expect(readFileSync(`${file}.orig`, 'utf8')).toBe(TEXT);
     // A second save leaves untouched rows byte for byte and .orig as the first original.
     await saveOwnedColumns(file, { version: v2, rows: [{ index: 0, cells: CELLS }] });
     const lines = readFileSync(file, 'utf8').split('\r\n');
-    expect(lines[1]).toBe('P1,"quoted, with comma",T1,L1,img1.dcm,-1.0,"1,2,3,4",2,"5,6,1,2",');
+    expect(lines[1]).toBe('P1,"quoted, with comma",T1,L1,img1.dcm,-1.0,"1,2,3,4",2,"5,6,1,2",,manual,');
     expect(lines.slice(2)).toEqual(text.split('\r\n').slice(2));
     expect(readFileSync(`${file}.orig`, 'utf8')).toBe(TEXT);
   });

@@ -18,7 +18,7 @@ import { mapBox } from '../geometry.js';
 import { modelLoaded, predictions, renderPredictions, startModel } from './model-ui.js';
 import { drawPreview } from './preview.js';
 import { type LoadedSeries, loadSeries } from './series.js';
-import { cellsFor, History, type Model, modelFromRows, patientStatus } from './store.js';
+import { acceptProposals, cellsFor, History, type Model, modelFromRows, patientStatus } from './store.js';
 import { COLOURS, Viewer } from './viewer.js';
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
@@ -351,6 +351,7 @@ function onKey(e: KeyboardEvent): void {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   if (/^[1-4]$/.test(k)) selectLabel(`L${k}` as Label);
   else if (k === 'c') selectLabel('CSF');
+  else if (k === 'a') edit((m) => void acceptProposals(m[S.current]));
   else if (k === 'n') step(1);
   else if (k === 'p') step(-1);
   else if (k.startsWith('arrow')) {
@@ -362,7 +363,10 @@ function onKey(e: KeyboardEvent): void {
     if (v && box)
       edit((m) => {
         const placed = m[S.current][S.active].boxes[S.label];
-        if (placed) placed.box = box;
+        if (placed) {
+          placed.box = box;
+          delete placed.proposal; // corrected by a person
+        }
       });
   }
 }

@@ -20,6 +20,8 @@ import {
 export interface PlacedBox {
   box: PixelBox;
   slice: number | undefined;
+  /** Set while the box is an automatic proposal nobody has accepted or corrected. */
+  proposal?: { confidence: number };
 }
 export interface SequenceBoxes {
   boxes: Partial<Record<Label, PlacedBox>>;
@@ -41,9 +43,17 @@ export function modelFromRows(rows: AnnotationRow[]): Model {
     if (!model[r.patientId]) model[r.patientId] = empty();
     const p = model[r.patientId];
     const box = parseBox(r.cells.roi);
-    if (box) p[r.sequence].boxes[r.level] = { box, slice: parseSliceIndex(r.cells.slice) };
+    const auto = r.cells.roi_source?.trim().toLowerCase() === 'auto';
+    const proposal = auto ? { confidence: Number(r.cells.roi_confidence) || 0 } : undefined;
+    if (box)
+      p[r.sequence].boxes[r.level] = {
+        box,
+        slice: parseSliceIndex(r.cells.slice),
+        ...(proposal ? { proposal } : {}),
+      };
     const csf = parseBox(r.cells.csf_roi);
-    if (csf && !p[r.sequence].boxes.CSF) p[r.sequence].boxes.CSF = { box: csf, slice: undefined };
+    if (csf && !p[r.sequence].boxes.CSF)
+      p[r.sequence].boxes.CSF = { box: csf, slice: undefined, ...(proposal ? { proposal } : {}) };
     const ex = parseExclude(r.cells.exclude);
     if (ex && !p.exclude[r.level]) p.exclude[r.level] = ex;
   }
@@ -59,13 +69,32 @@ export function cellsFor(model: Model, row: AnnotationRow): OwnedCells {
     slice: placed?.slice === undefined ? '' : String(placed.slice),
     csf_roi: formatBox(p[row.sequence].boxes.CSF?.box),
     exclude: p.exclude[row.level] ?? '',
+    roi_source: placed ? (placed.proposal ? 'auto' : 'manual') : '',
+    roi_confidence: placed?.proposal ? placed.proposal.confidence.toFixed(3) : '',
   };
+}
+
+/** Accepts every proposal of a patient (both sequences, CSF too): they become manual boxes. */
+export function acceptProposals(p: PatientAnnotation): number {
+  let n = 0;
+  for (const s of SEQUENCES)
+    for (const placed of Object.values(p[s].boxes)) {
+      if (placed?.proposal) {
+        delete placed.proposal;
+        n++;
+      }
+    }
+  return n;
 }
 
 export function patientStatus(p: PatientAnnotation): PatientStatus {
   if (LEVELS.every((l) => p.exclude[l])) return 'excluded';
+  // a proposal nobody accepted leaves the patient to do
   const complete = SEQUENCES.every(
-    (s: Sequence) => p[s].boxes.CSF && LEVELS.every((l) => p.exclude[l] || p[s].boxes[l]),
+    (s: Sequence) =>
+      p[s].boxes.CSF &&
+      !p[s].boxes.CSF.proposal &&
+      LEVELS.every((l) => p.exclude[l] || (p[s].boxes[l] && !p[s].boxes[l]?.proposal)),
   );
   return complete ? 'done' : 'todo';
 }

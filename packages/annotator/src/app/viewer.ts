@@ -123,13 +123,16 @@ export class Viewer {
     const [x1, y1] = this.toScreen(b.x + b.w, b.y + b.h);
     c.strokeStyle = COLOURS[label];
     c.lineWidth = label === this.selected ? 2.5 : 1.5;
-    c.setLineDash(onSlice ? [] : [4, 4]);
+    const proposal = this.boxes[label]?.proposal;
+    // a proposal (op-screen locate, not yet accepted): long dashes and its confidence
+    c.setLineDash(proposal ? [10, 5] : onSlice ? [] : [4, 4]);
     c.strokeRect(x0, y0, x1 - x0, y1 - y0);
     c.setLineDash([]);
     c.fillStyle = COLOURS[label];
     c.font = '12px sans-serif';
     const reason = this.excluded[label];
-    c.fillText(reason ? `${label} excluded: ${reason.replace('_', ' ')}` : label, x0 + 2, y0 - 3);
+    const name = proposal ? `${label} proposed ${proposal.confidence.toFixed(2)}` : label;
+    c.fillText(reason ? `${label} excluded: ${reason.replace('_', ' ')}` : name, x0 + 2, y0 - 3);
     if (reason) {
       c.beginPath();
       c.moveTo(x0, y0);
