@@ -4,7 +4,7 @@
 // split trains a fresh network with scripts/train.mjs (same seed and schedule as the shipped
 // one) on its training cases only, then scripts/evaluate.mjs measures it on the held-out cases.
 // Two splits train at a time (one per core). Writes OUT/summary.json and OUT/<split>/.
-//   node scripts/cross-validate.mjs --out DIR [--epochs 30] [--jobs 2] [--splits lodo,cv5]
+//   node scripts/cross-validate.mjs --out DIR [--epochs 36] [--jobs 2] [--splits lodo,cv5]
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ const { values: a } = parseArgs({
   options: {
     data: { type: 'string', default: resolve(import.meta.dirname, '../../../../shared/data/real-spine') },
     out: { type: 'string' },
-    epochs: { type: 'string', default: '30' },
+    epochs: { type: 'string', default: '36' },
     seed: { type: 'string', default: '1' },
     jobs: { type: 'string', default: '2' },
     splits: { type: 'string', default: 'lodo,cv5' },

@@ -28,7 +28,7 @@ const { values: a } = parseArgs({
     cases: { type: 'string', default: 'myosegmentum,zukic' },
     only: { type: 'string' },
     exclude: { type: 'string' },
-    epochs: { type: 'string', default: '40' },
+    epochs: { type: 'string', default: '36' },
     seed: { type: 'string', default: '1' },
     // a fixed number of samples per epoch, drawn evenly over the cases, so a split with few
     // cases trains as many steps as one with many
@@ -102,8 +102,8 @@ async function main() {
     let steps = 0;
     for (let s = 0; s + batch <= order.length; s += batch) {
       const xs = new Float32Array(batch * SIZE * SIZE);
-      const ys = new Float32Array(batch * SIZE * SIZE * 3);
-      const ws = new Float32Array(batch * SIZE * SIZE * 3);
+      const ys = new Float32Array(batch * SIZE * SIZE * 4);
+      const ws = new Float32Array(batch * SIZE * SIZE * 4);
       for (let b = 0; b < batch; b++) {
         const smp = makeSample(prepared[order[s + b]], erng, {
           size: SIZE,
@@ -112,8 +112,8 @@ async function main() {
           augment: true,
         });
         xs.set(smp.x, b * SIZE * SIZE);
-        ys.set(smp.y, b * SIZE * SIZE * 3);
-        ws.set(smp.w, b * SIZE * SIZE * 3);
+        ys.set(smp.y, b * SIZE * SIZE * 4);
+        ws.set(smp.w, b * SIZE * SIZE * 4);
       }
       const { value, grads } = tf.variableGrads(() => lossOf(spec, params, xs, ys, ws, batch), params);
       lossSum += (await value.data())[0];
@@ -181,16 +181,16 @@ function lossOf(spec, params, xs, ys, ws, n) {
   return tf.tidy(() => {
     const x = tf.tensor4d(xs, [n, SIZE, SIZE, 1]);
     const z = forward(spec, params, x);
-    const t = tf.tensor4d(ys, [n, SIZE, SIZE, 3]);
-    const w0 = tf.tensor4d(ws, [n, SIZE, SIZE, 3]);
-    // positives of the sparse centre heatmap weigh more: x(1 + 10 t)
-    const boost = tf.add(1, tf.mul(t, tf.tensor1d([0, 10, 0])));
+    const t = tf.tensor4d(ys, [n, SIZE, SIZE, 4]);
+    const w0 = tf.tensor4d(ws, [n, SIZE, SIZE, 4]);
+    // positives of the sparse heatmaps weigh more: centre x(1 + 10 t), L5 x(1 + 40 t)
+    const boost = tf.add(1, tf.mul(t, tf.tensor1d([0, 10, 40, 0])));
     const w = tf.mul(w0, boost);
     // body and centre: binary cross-entropy with logits, max(z, 0) - z t + log(1 + exp(-|z|));
     // level: squared error (x4 so an index step costs like a probability step), on labelled bodies
     const bce = tf.add(tf.sub(tf.relu(z), tf.mul(z, t)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(z))))));
     const se = tf.mul(tf.square(tf.sub(z, t)), 4);
-    const perPixel = tf.add(tf.mul(bce, tf.tensor1d([1, 1, 0])), tf.mul(se, tf.tensor1d([0, 0, 1])));
+    const perPixel = tf.add(tf.mul(bce, tf.tensor1d([1, 1, 1, 0])), tf.mul(se, tf.tensor1d([0, 0, 0, 1])));
     const perChannel = tf.div(tf.sum(tf.mul(perPixel, w), [0, 1, 2]), tf.add(tf.sum(w0, [0, 1, 2]), 1));
     return tf.sum(perChannel);
   });

@@ -72,12 +72,17 @@ interface Peak {
   i: number;
   j: number;
   v: number;
+  /** The L5 detector's peak near this body (0-1). */
+  l5: number;
   /** Level index estimate (L5 = 0), the mean of the level channel around the peak. */
   level: number;
 }
 
+/** Output channels per pixel (model.ts OUTPUTS: body, centre, L5, level). */
+const C = 4;
+
 function findPeaks(maps: Float32Array, rows: number, columns: number, radius: number): Peak[] {
-  const at = (i: number, j: number, ch: number) => maps[(i * columns + j) * 3 + ch];
+  const at = (i: number, j: number, ch: number) => maps[(i * columns + j) * C + ch];
   const peaks: Peak[] = [];
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < columns; j++) {
@@ -100,16 +105,19 @@ function findPeaks(maps: Float32Array, rows: number, columns: number, radius: nu
       if (!isMax) continue;
       let sum = 0;
       let n = 0;
-      for (let di = -1; di <= 1; di++)
-        for (let dj = -1; dj <= 1; dj++) {
+      let l5 = 0;
+      for (let di = -2; di <= 2; di++)
+        for (let dj = -2; dj <= 2; dj++) {
           const a = i + di;
           const b = j + dj;
-          if (a >= 0 && b >= 0 && a < rows && b < columns) {
-            sum += at(a, b, 2);
+          if (a < 0 || b < 0 || a >= rows || b >= columns) continue;
+          l5 = Math.max(l5, at(a, b, 2));
+          if (Math.abs(di) <= 1 && Math.abs(dj) <= 1) {
+            sum += at(a, b, 3);
             n++;
           }
         }
-      peaks.push({ i, j, v, level: (sum / n) * LEVEL_SCALE });
+      peaks.push({ i, j, v, l5, level: (sum / n) * LEVEL_SCALE });
     }
   }
   return peaks.sort((p, q) => p.i - q.i);
@@ -140,7 +148,7 @@ function growRegion(
       if (a < top || a > bottom || b < left || b > right || a < 0 || b < 0 || a >= rows || b >= columns)
         continue;
       const k = a * columns + b;
-      if (seen[k] || maps[k * 3] < 0.5) continue;
+      if (seen[k] || maps[k * C] < 0.5) continue;
       seen[k] = 1;
       stack.push(k);
     }
@@ -179,7 +187,7 @@ function sourceBox(
     }
   if (!Number.isFinite(r0)) return null;
   const body = new Float32Array(rows * columns);
-  for (let k = 0; k < rows * columns; k++) body[k] = maps[k * 3];
+  for (let k = 0; k < rows * columns; k++) body[k] = maps[k * C];
   let y0 = Number.POSITIVE_INFINITY;
   let y1 = -1;
   let x0 = Number.POSITIVE_INFINITY;
@@ -305,7 +313,7 @@ export async function locateVertebrae(
   let bestScore = -1;
   maps.forEach((m, idx) => {
     let s = 0;
-    for (let k = 0; k < grid.rows * grid.columns; k++) if (m[k * 3] >= 0.5) s += m[k * 3];
+    for (let k = 0; k < grid.rows * grid.columns; k++) if (m[k * C] >= 0.5) s += m[k * C];
     if (s > bestScore) {
       bestScore = s;
       best = idx;
@@ -322,9 +330,8 @@ export async function locateVertebrae(
     warnings.push({ code: 'NO_VERTEBRAE', message: 'no vertebral body was found on any central slice' });
     return result;
   }
-  // Numbering. Every body votes with its level estimate (counted up from L5); the chain's
-  // positions come from the spacing between bodies (a gap counts the bodies it must hide), and one
-  // integer offset fits all votes. L5 must be in view: levels are counted from the sacrum.
+  // Numbering, counted from the sacrum. The column of bodies from the feet up; their spacing
+  // places each in the column (a gap counts the bodies it must hide). L5 must be in view.
   const chain: Peak[] = [];
   for (const p of [...peaks].sort((a, b) => b.i - a.i)) {
     const last = chain[chain.length - 1];
@@ -338,36 +345,37 @@ export async function locateVertebrae(
     pos.push(pos[q] + Math.max(1, Math.round(d / Math.max(20, typical))));
   });
   const gaps = steps.filter((d) => d > 1.5 * Math.max(20, typical)).length;
-  let bestOffset = 0;
-  let bestCost = Number.POSITIVE_INFINITY;
-  let secondCost = Number.POSITIVE_INFINITY;
-  for (let o = -3; o <= 9; o++) {
-    const cost = chain.reduce((s, p, q) => s + Math.min(1.5, Math.abs(p.level - (pos[q] + o))), 0);
-    if (cost < bestCost) {
-      secondCost = bestCost;
-      bestCost = cost;
-      bestOffset = o;
-    } else if (cost < secondCost) secondCost = cost;
-  }
-  const index = chain.map((_, q) => pos[q] + bestOffset);
-  const agreement =
-    chain.reduce((s, p, q) => s + Math.max(0, 1 - Math.abs(p.level - index[q])), 0) / chain.length;
-  const margin = Number.isFinite(secondCost) ? (secondCost - bestCost) / chain.length : 1;
-  const numberingConfidence = Math.max(0, Math.min(1, agreement * Math.min(1, margin / 0.5)));
-  const l5At = index.indexOf(0);
+  // The anchor: each body in turn as L5, scored by the L5 detector (60 %) and by how well every
+  // body's own level estimate agrees with the count it implies (40 %).
+  const scoreAs = (a: number) => {
+    let agree = 0;
+    let n = 0;
+    for (let q = 0; q < chain.length; q++) {
+      const idx = pos[q] - pos[a];
+      if (idx < -1) continue;
+      agree += Math.max(0, 1 - Math.abs(chain[q].level - idx));
+      n++;
+    }
+    return 0.6 * chain[a].l5 + 0.4 * (n ? agree / n : 0);
+  };
+  const scores = chain.map((_, a) => scoreAs(a));
+  const order = scores.map((_, a) => a).sort((x, y) => scores[y] - scores[x]);
+  const anchor = order[0];
+  const margin = order.length > 1 ? scores[anchor] - scores[order[1]] : scores[anchor];
+  const numberingConfidence = Math.max(0, Math.min(1, scores[anchor] * Math.min(1, margin / 0.2)));
+  const index = chain.map((_, q) => pos[q] - pos[anchor]);
   const lumbarTypeBelow = chain.filter((p, q) => index[q] < 0 && p.v >= 0.5 && p.level > -0.5).length;
-  if (l5At < 0) {
+  if (chain[anchor].l5 < 0.3) {
     warnings.push({
       code: 'NO_SACRUM',
-      message:
-        'L5 above the sacrum is not in view or not found; levels are counted from the sacrum, so none is named',
+      message: `L5 above the sacrum was not found (best ${chain[anchor].l5.toFixed(2)} < 0.3); levels are counted from the sacrum, so none is named`,
     });
     return result;
   }
   if (numberingConfidence < 0.35) {
     warnings.push({
       code: 'LOW_CONFIDENCE',
-      message: `the bodies disagree on the count (numbering confidence ${numberingConfidence.toFixed(2)}); no level is named`,
+      message: `the count from the sacrum is not clear-cut (numbering confidence ${numberingConfidence.toFixed(2)}); no level is named`,
     });
     return result;
   }
@@ -451,7 +459,7 @@ function csfBehind(
 ): LocatedBox | null {
   if (!l3 || !peak) return null;
   let back = peak.j;
-  while (back + 1 < columns && map[(peak.i * columns + back + 1) * 3] >= 0.5) back++;
+  while (back + 1 < columns && map[(peak.i * columns + back + 1) * C] >= 0.5) back++;
   const j0 = back + 2 / px;
   const j1 = j0 + 6 / px;
   const halfH = (l3.rect.height * slice.pixelSpacing[0]) / 4 / px; // canonical px (approx.)

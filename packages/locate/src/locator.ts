@@ -2,7 +2,7 @@
 // trained at. The weights file format and its check live in model.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { LocateError } from './errors.js';
-import { decodeWeights, forward, type NetSpec, paramDefs, SIZE_MULTIPLE } from './model.js';
+import { decodeWeights, forward, type NetSpec, OUTPUTS, paramDefs, SIZE_MULTIPLE } from './model.js';
 
 export interface Locator {
   spec: NetSpec;
@@ -51,7 +51,7 @@ export async function locatorFromBytes(
   };
 }
 
-/** Maps `[rows, columns, 3]` (body and centre probabilities, level index / LEVEL_SCALE) of canonical images of one size. */
+/** Maps `[rows, columns, 4]` (body, centre and L5 probabilities, level index / LEVEL_SCALE) of canonical images of one size. */
 export async function predictMaps(
   locator: Locator,
   images: readonly Float32Array[],
@@ -70,15 +70,16 @@ export async function predictMaps(
     });
     const y = tf.tidy(() => {
       const z = forward(locator.spec, locator.params, tf.tensor4d(x, [part.length, H, W, 1]));
-      const [prob, level] = tf.split(z, [2, 1], 3);
+      const [prob, level] = tf.split(z, [3, 1], 3);
       return tf.concat([tf.sigmoid(prob), level], 3);
     });
     const data = (await y.data()) as Float32Array;
     y.dispose();
+    const C = OUTPUTS.length;
     for (let b = 0; b < part.length; b++) {
-      const m = new Float32Array(rows * columns * 3);
+      const m = new Float32Array(rows * columns * C);
       for (let i = 0; i < rows; i++) {
-        m.set(data.subarray((b * H * W + i * W) * 3, (b * H * W + i * W + columns) * 3), i * columns * 3);
+        m.set(data.subarray((b * H * W + i * W) * C, (b * H * W + i * W + columns) * C), i * columns * C);
       }
       out.push(m);
     }

@@ -1,14 +1,15 @@
 // The localisation network: a small U-Net over the canonical sagittal slice (2 mm pixels) with
-// three outputs per pixel: vertebral body (T9-L5, not the sacrum; sigmoid), body centre (Gaussian
-// heatmap; sigmoid) and the level counted up from L5 (linear: L5 = 0, L4 = 0.25, ..., S1 = -0.25),
-// which every body votes with, so numbering counts from the sacrum. Written with tfjs-core ops only (no layers), so its parameters are a flat, ordered list
+// four outputs per pixel: vertebral body (T9-L5, not the sacrum; sigmoid), body centre (Gaussian
+// heatmap; sigmoid), L5 centre (the lowest lumbar body, above the sacrum; sigmoid) and the level
+// counted up from L5 (linear: L5 = 0, L4 = 0.25, ..., S1 = -0.25), which every body votes with.
+// Numbering anchors on L5 and checks the anchor against the votes. Written with tfjs-core ops only (no layers), so its parameters are a flat, ordered list
 // that the weights file stores as is. Downsampling is a stride-2 convolution and upsampling a
 // broadcast, so every op has a gradient on the wasm backend (no pooling or resize gradients).
 import * as tf from '@tensorflow/tfjs-core';
 import { LocateError } from './errors.js';
 
 /** Output channels, in order. */
-export const OUTPUTS = ['body', 'centre', 'level'] as const;
+export const OUTPUTS = ['body', 'centre', 'l5', 'level'] as const;
 /** Input sizes must be multiples of this (four stride-2 steps). */
 export const SIZE_MULTIPLE = 16;
 
@@ -59,7 +60,7 @@ export function paramCount(spec: NetSpec = DEFAULT_SPEC): number {
   return paramDefs(spec).reduce((s, d) => s + d.shape.reduce((a, b) => a * b, 1), 0);
 }
 
-/** He-normal weights, zero biases (the head's centre bias starts at -4: rare positives). */
+/** He-normal weights, zero biases (the head's centre and L5 biases start at -4: rare positives). */
 export function initParams(spec: NetSpec, rng: { next(): number }): Float32Array[] {
   const normal = () => {
     const u = Math.max(rng.next(), 1e-12);
@@ -75,6 +76,7 @@ export function initParams(spec: NetSpec, rng: { next(): number }): Float32Array
       for (let i = 0; i < n; i++) out[i] = normal() * sd;
     } else if (d.name === 'head.b') {
       out[1] = -4;
+      out[2] = -4;
     }
     return out;
   });

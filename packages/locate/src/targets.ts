@@ -117,7 +117,7 @@ export interface SampleOptions {
 
 export interface Sample {
   x: Float32Array;
-  /** Targets, `size x size x 3` (body, centre, level index / LEVEL_SCALE on labelled bodies). */
+  /** Targets, `size x size x 4` (body, centre, L5 centre, level index / LEVEL_SCALE on labelled bodies). */
   y: Float32Array;
   /** Per-target loss weights (0 = unknown). */
   w: Float32Array;
@@ -148,8 +148,10 @@ export function makeSample(tc: TrainingCase, rng: { next(): number }, o: SampleO
   });
   const n = o.size * o.size;
   const x = new Float32Array(n);
-  const y = new Float32Array(n * 3);
-  const w = new Float32Array(n * 3).fill(1);
+  const NC = 4;
+  const y = new Float32Array(n * NC);
+  const w = new Float32Array(n * NC).fill(1);
+  const lut = o.augment && rng.next() < 0.5 ? randomLut(rng) : null;
   const gamma = o.augment ? Math.exp(u(-0.5, 0.5)) : 1;
   const invert = o.augment && rng.next() < 0.3;
   const gain = o.augment ? u(0.8, 1.2) : 1;
@@ -174,14 +176,14 @@ export function makeSample(tc: TrainingCase, rng: { next(): number }, o: SampleO
         inside && ri >= 0 && ci >= 0 && ri < mask.rows && ci < mask.columns
           ? Math.round(mask.data[ri * mask.columns + ci])
           : 0;
-      y[p * 3] = lab >= 16 && lab <= 24 ? 1 : 0;
+      y[p * NC] = lab >= 16 && lab <= 24 ? 1 : 0;
       if (sr < unknownAbove) {
-        w[p * 3] = 0;
-        w[p * 3 + 1] = 0;
+        w[p * NC] = 0;
+        w[p * NC + 1] = 0;
       }
       // level index counted up from L5 (S1 = -1), learnt on labelled bodies only
-      if ((lab >= 16 && lab <= 24) || lab === S1) y[p * 3 + 2] = levelIndex(lab) / LEVEL_SCALE;
-      else w[p * 3 + 2] = 0;
+      if ((lab >= 16 && lab <= 24) || lab === S1) y[p * NC + 3] = levelIndex(lab) / LEVEL_SCALE;
+      else w[p * NC + 3] = 0;
     }
   }
   const sig = o.sigmaMm / spacing;
@@ -193,9 +195,26 @@ export function makeSample(tc: TrainingCase, rng: { next(): number }, o: SampleO
       for (let j = Math.max(0, Math.floor(cj - rad)); j <= Math.min(o.size - 1, Math.ceil(cj + rad)); j++) {
         const g = Math.exp(-((i - ci) ** 2 + (j - cj) ** 2) / (2 * sig * sig));
         const p = i * o.size + j;
-        y[p * 3 + 1] = Math.max(y[p * 3 + 1], g);
+        y[p * NC + 1] = Math.max(y[p * NC + 1], g);
+        if (b.label === L5) y[p * NC + 2] = Math.max(y[p * NC + 2], g);
       }
     }
   }
   return { x, y, w };
+}
+
+/**
+ * A random intensity map (6 knots, piecewise linear, not necessarily monotone): the network must
+ * find bodies by shape, not by one sequence's contrast (T1, T2, water, STIR differ in which tissue
+ * is bright).
+ */
+function randomLut(rng: { next(): number }): number[] {
+  return Array.from({ length: 6 }, () => rng.next());
+}
+
+function applyLut(knots: number[], v: number): number {
+  const x = Math.min(0.999999, Math.max(0, v)) * (knots.length - 1);
+  const i = Math.floor(x);
+  const f = x - i;
+  return knots[i] * (1 - f) + knots[i + 1] * f;
 }

@@ -5,6 +5,7 @@ import { EXIT_OK, EXIT_USAGE, renderError, wantsJson } from './commands/errors.j
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerLocateCommand } from './commands/locate.js';
+import { registerLocateWorkerCommand } from './commands/locate-worker.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerQueueCommand } from './commands/queue.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
@@ -36,6 +37,7 @@ registerReproduceCommand(program);
 registerPredictCommand(program);
 registerScanCommand(program);
 registerLocateCommand(program);
+registerLocateWorkerCommand(program);
 registerAnnotateCommand(program);
 registerWorkerCommand(program);
 registerQueueCommand(program);

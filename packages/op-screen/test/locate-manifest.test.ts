@@ -18,13 +18,28 @@ const box = (x: number, y: number, w: number, h: number, confidence: number) => 
 const found: LocateResult = {
   slice: 7,
   sliceCount: 15,
-  levels: { L1: box(10, 20, 30, 25, 0.9), L2: box(11, 50, 30, 25, 0.8), L3: box(12, 80, 30, 25, 0.3), L4: box(13, 110, 30, 25, 0.95) },
+  levels: {
+    L1: box(10, 20, 30, 25, 0.9),
+    L2: box(11, 50, 30, 25, 0.8),
+    L3: box(12, 80, 30, 25, 0.3),
+    L4: box(13, 110, 30, 25, 0.95),
+  },
   csf: box(50, 85, 5, 12, 0.3),
-  numbering: { method: 'counted up from L5, the lowest lumbar-type body above the sacrum', confidence: 0.9, lumbarTypeBelow: 0 },
+  numbering: {
+    method: 'counted up from L5, the lowest lumbar-type body above the sacrum',
+    confidence: 0.9,
+    lumbarTypeBelow: 0,
+  },
   warnings: [],
   weightsSha256: 'x',
 };
-const nothing: LocateResult = { ...found, levels: {}, csf: null, numbering: null, warnings: [{ code: 'NOT_SAGITTAL', message: 'the series is axial' }] };
+const nothing: LocateResult = {
+  ...found,
+  levels: {},
+  csf: null,
+  numbering: null,
+  warnings: [{ code: 'NOT_SAGITTAL', message: 'the series is axial' }],
+};
 const locator = {} as Locator;
 
 function manifest(text: string): string {
@@ -59,7 +74,9 @@ describe('locate --manifest', () => {
       [6, 'NOT_SAGITTAL'],
     ]);
     const text = readFileSync(path, 'utf8');
-    expect(text.split('\r\n')[0]).toBe('patient_id;sequence;level;image;t_score;roi;slice;csf_roi;roi_source;roi_confidence');
+    expect(text.split('\r\n')[0]).toBe(
+      'patient_id;sequence;level;image;t_score;roi;slice;csf_roi;roi_source;roi_confidence',
+    );
     expect(text).toContain('P1;T1;L1;a.nii;-1,2;10,20,30,25;7;50,85,5,12;auto;0.900\r\n');
     expect(text).toContain('P1;T1;L2;a.nii;-1,2;1,2,3,4;5;;manual;\r\n'); // the person's box and slice stay
     writeFileSync(join(path, '..', 'a.nii'), 'not read here');
@@ -84,11 +101,14 @@ describe('locate --manifest', () => {
   });
 
   it('reports an unreadable image once and goes on with the others', async () => {
-    const path = manifest('patient_id,sequence,level,image,label\nP1,T1,L1,bad.dcm,1\nP1,T1,L2,bad.dcm,1\nP2,T1,L1,a.nii,0\n');
+    const path = manifest(
+      'patient_id,sequence,level,image,label\nP1,T1,L1,bad.dcm,1\nP1,T1,L2,bad.dcm,1\nP2,T1,L1,a.nii,0\n',
+    );
     const report = await fillManifestBoxes(path, {
       locator,
       locate: async (image) => {
-        if (image.endsWith('bad.dcm')) throw Object.assign(new Error(`${image}: not a DICOM file`), { code: 'NOT_DICOM' });
+        if (image.endsWith('bad.dcm'))
+          throw Object.assign(new Error(`${image}: not a DICOM file`), { code: 'NOT_DICOM' });
         return found;
       },
     });
@@ -98,12 +118,14 @@ describe('locate --manifest', () => {
 });
 
 describe('T1 against T2', () => {
-  it('reports the distance between the two sequences\' centres of each level, by line', async () => {
+  it("reports the distance between the two sequences' centres of each level, by line", async () => {
     const withMm = (dx: number): LocateResult => ({
       ...found,
       levels: { L1: { ...box(10, 20, 30, 25, 0.9), centerMm: [1 + dx, 2, 3 + 4 * (dx / 3)] } },
     });
-    const path = manifest('patient_id,sequence,level,image,label\nP1,T1,L1,t1,1\nP1,T2,L1,t2,1\nP2,T1,L1,t1,0\n');
+    const path = manifest(
+      'patient_id,sequence,level,image,label\nP1,T1,L1,t1,1\nP1,T2,L1,t2,1\nP2,T1,L1,t1,0\n',
+    );
     const report = await fillManifestBoxes(path, {
       locator,
       locate: async (image) => (image.endsWith('t1') ? withMm(0) : withMm(3)),

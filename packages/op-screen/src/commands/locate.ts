@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import * as loc from '@op-screen/locate';
 import type { Command } from 'commander';
 import { encode } from 'fast-png';
-import { fillManifestBoxes, locateJson, locateSummary, shippedLocator } from '../locate/index.js';
+import { fillWithJobs, locateJson, locateSummary, shippedLocator } from '../locate/index.js';
 import { writeFileAtomic } from '../run/rundir.js';
 import { CliError, jsonLine } from './errors.js';
+import { parsePositiveIntOption } from './options.js';
 
 export interface LocateCommandOptions {
   json?: boolean;
@@ -15,6 +16,7 @@ export interface LocateCommandOptions {
   minConfidence: number;
   fromSeg?: string;
   labels?: string;
+  jobs?: number;
 }
 
 function parseConfidence(v: string): number {
@@ -61,6 +63,11 @@ export function registerLocateCommand(program: Command): void {
       'derive the boxes from a label map (SPINEPS, TotalSpineSeg, TotalSegmentator, VerSe-coded)',
     )
     .option('--labels <table>', 'with --from-seg: verse, spineps, totalspineseg or totalsegmentator', 'verse')
+    .option(
+      '--jobs <n>',
+      'with --manifest: series located at once in child processes (default: one per core)',
+      parsePositiveIntOption,
+    )
     .option('--series <uid>', 'the series to use when the directory holds several')
     .option(
       '--min-confidence <c>',
@@ -92,13 +99,11 @@ export function registerLocateCommand(program: Command): void {
           file: opts.png,
         });
       }
-      const locator = await shippedLocator();
       if (opts.manifest) {
-        const report = await fillManifestBoxes(opts.manifest, {
-          locator,
+        const report = await fillWithJobs(opts.manifest, {
           force: opts.force,
           minConfidence: opts.minConfidence,
-          locate: (image) => loc.locateFile(image, locator, { minConfidence: opts.minConfidence }),
+          jobs: opts.jobs,
           onImage: opts.json ? undefined : (d, n) => process.stderr.write(`\rlocated ${d}/${n} images`),
         });
         if (!opts.json) process.stderr.write('\n');
@@ -111,6 +116,7 @@ export function registerLocateCommand(program: Command): void {
         }
         return;
       }
+      const locator = await shippedLocator();
       const input = await loc.readLocateInput(path as string, { seriesInstanceUID: opts.series });
       const result = await loc.locateVertebrae(input, locator, { minConfidence: opts.minConfidence });
       if (opts.png) {

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import * as loc from '@op-screen/locate';
 import { type ScanReport, type ScanSeries, scanDicomTree } from '@op-screen/mri-io';
 import type { Command } from 'commander';
 import { OpScreenError } from '../errors.js';
-import { type FillReport, fillManifestBoxes, locateSummary, shippedLocator } from '../locate/index.js';
+import { type FillReport, fillWithJobs, locateSummary } from '../locate/index.js';
 import { writeFileAtomic } from '../run/rundir.js';
 import { DEFAULT_DXA_WINDOW_DAYS, readDxa } from '../scan/dxa.js';
 import { buildManifest, keyCsv, writeFileAtomicMode } from '../scan/manifest.js';
@@ -163,11 +162,7 @@ export async function runScan(
     }
     let located: FillReport | undefined;
     if (opts.locate) {
-      const locator = await shippedLocator();
-      located = await fillManifestBoxes(opts.manifest, {
-        locator,
-        locate: (image) => loc.locateFile(image, locator),
-      });
+      located = await fillWithJobs(opts.manifest, {});
       io.err(`${locateSummary(located)}\n`);
     }
     manifestInfo = {

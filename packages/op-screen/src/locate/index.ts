@@ -1,7 +1,12 @@
 // The facade's locate stage: the shipped locator on the zoo's backend, one series or a manifest.
+
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import * as effnet from '@op-screen/efficientnet';
 import * as loc from '@op-screen/locate';
 import { backendPreference } from '../backend-env.js';
+import { type FillReport, fillManifestBoxes } from './manifest-fill.js';
+import { locatePool } from './pool.js';
 
 export { type FillOptions, type FillReport, fillManifestBoxes, locateSummary } from './manifest-fill.js';
 
@@ -54,4 +59,49 @@ let ready: Promise<loc.Locator> | null = null;
 export function shippedLocator(): Promise<loc.Locator> {
   if (!ready) ready = effnet.initBackend({ prefer: backendPreference() }).then(() => loc.loadLocator());
   return ready;
+}
+
+/**
+ * `locate --manifest` and `scan --locate`: fills the manifest's boxes, `jobs` series at a time in
+ * child processes (default one per core; 1 = in this process). Each series is located alone, so
+ * the manifest written is the same whatever `jobs` is.
+ */
+export async function fillWithJobs(
+  manifest: string,
+  o: {
+    force?: boolean;
+    minConfidence?: number;
+    jobs?: number;
+    onImage?: (done: number, total: number) => void;
+  },
+): Promise<FillReport> {
+  const jobs = o.jobs ?? availableParallelism();
+  const minConfidence = o.minConfidence ?? 0.5;
+  if (jobs <= 1) {
+    const locator = await shippedLocator();
+    return fillManifestBoxes(manifest, {
+      locator,
+      force: o.force,
+      minConfidence,
+      onImage: o.onImage,
+      locate: (image) => loc.locateFile(image, locator, { minConfidence }),
+    });
+  }
+  const pool = locatePool(jobs, [process.execPath, cliPath()], minConfidence);
+  try {
+    return await fillManifestBoxes(manifest, {
+      force: o.force,
+      minConfidence,
+      onImage: o.onImage,
+      concurrency: jobs,
+      locate: (image) => pool.locate(image),
+    });
+  } finally {
+    pool.close();
+  }
+}
+
+/** The CLI script of this package (dist/cli.js beside this module once built). */
+function cliPath(): string {
+  return fileURLToPath(new URL('./cli.js', import.meta.url));
 }

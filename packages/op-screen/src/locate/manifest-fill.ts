@@ -12,7 +12,8 @@ import { detectDelimiter } from '../manifest/index.js';
 import { writeFileAtomic } from '../run/rundir.js';
 
 export interface FillOptions {
-  locator: Locator;
+  /** Unused by the fill itself (`locate` does the work); kept for callers that pass it. */
+  locator?: Locator;
   /** Replace manual boxes too. */
   force?: boolean;
   /** Boxes below this confidence are not written (default 0.5). */
@@ -20,6 +21,8 @@ export interface FillOptions {
   /** Locates one image (tests and callers may wrap it); default readLocateInput + locateVertebrae. */
   locate: (image: string) => Promise<LocateResult>;
   onImage?: (done: number, total: number) => void;
+  /** Images located at once (default 1); `locate` must allow it (the CLI's runs in child processes). */
+  concurrency?: number;
 }
 
 export interface FillReport {
@@ -102,21 +105,25 @@ export async function fillManifestBoxes(path: string, o: FillOptions): Promise<F
   }
   const results = new Map<string, LocateResult | { error: { code: string; reason: string } }>();
   let done = 0;
-  for (const [img] of images) {
-    const abs = isAbsolute(img) ? img : resolve(base, img);
-    try {
-      results.set(img, await o.locate(abs));
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      results.set(img, {
-        error: {
-          code: e.code ?? 'UNREADABLE_IMAGE',
-          reason: (e.message ?? String(err)).split(abs).join('IMAGE'),
-        },
-      });
+  const todo = [...images.keys()];
+  const lane = async () => {
+    for (let img = todo.shift(); img !== undefined; img = todo.shift()) {
+      const abs = isAbsolute(img) ? img : resolve(base, img);
+      try {
+        results.set(img, await o.locate(abs));
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        results.set(img, {
+          error: {
+            code: e.code ?? 'UNREADABLE_IMAGE',
+            reason: (e.message ?? String(err)).split(abs).join('IMAGE'),
+          },
+        });
+      }
+      o.onImage?.(++done, images.size);
     }
-    o.onImage?.(++done, images.size);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 1, images.size)) }, lane));
   const min = o.minConfidence ?? 0.5;
   for (let i = 1; i < records.length; i++) {
     const r = records[i];
