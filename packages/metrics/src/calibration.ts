@@ -132,7 +132,7 @@ export interface CalibrationFit {
 
 const logit = (p: number) => Math.log(p / (1 - p));
 
-interface LogisticFit {
+export interface LogisticFit {
   a: number;
   b: number;
   /** Inverse information: var(a), var(b), cov(a, b) (var(b) = 0 and cov = 0 with a fixed slope). */
@@ -161,7 +161,7 @@ function information(y: NumericArray, x: Float64Array, a: number, b: number) {
 }
 
 /** Maximum-likelihood logistic fit of y on [1, x] (with optional fixed slope) by Newton-Raphson. */
-function fitLogistic(y: NumericArray, x: Float64Array, fixedSlope: number | null): LogisticFit {
+export function fitLogistic(y: NumericArray, x: Float64Array, fixedSlope: number | null): LogisticFit {
   let a = 0;
   let b = fixedSlope ?? 0;
   let converged = false;

@@ -66,6 +66,18 @@ export {
   rocSpec,
   type VegaLiteSpec,
 } from './plots.js';
+export {
+  applyRecalibration,
+  type BandAnswer,
+  type BandMetrics,
+  bandAnswer,
+  bandMetrics,
+  chooseBand,
+  fitRecalibration,
+  type IndeterminateBand,
+  type Recalibration,
+  type RecalibrationMethod,
+} from './recalibrate.js';
 export { type HtmlReportOptions, renderEvaluationHtml } from './report.js';
 export { createRng, type Rng, type RngInput } from './rng.js';
 export {
