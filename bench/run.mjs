@@ -19,6 +19,7 @@ const areas = [
   'train',
   'annotator',
   'queue',
+  'locate',
 ].filter((a) => only.length === 0 || only.includes(a));
 let failed = 0;
 for (const area of areas) {

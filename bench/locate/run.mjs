@@ -15,7 +15,9 @@ import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const req = createRequire(join(root, 'packages', 'locate', 'package.json'));
-const { values: a } = parseArgs({ options: { cases: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });
+const { values: a } = parseArgs({
+  options: { cases: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } },
+});
 const tf = req('@tensorflow/tfjs-core');
 const wasm = req('@tensorflow/tfjs-backend-wasm');
 const loc = await import(join(root, 'packages/locate/dist/index.js'));
@@ -89,7 +91,10 @@ const wasmDir = dirname(req.resolve('@tensorflow/tfjs-backend-wasm'));
 const weights = readFileSync(join(root, 'packages/locate/weights/locate-v1.bin'));
 const server = createServer((rq, res) => {
   const u = rq.url ?? '/';
-  if (u === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/b.js"></script>');
+  if (u === '/')
+    return res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><script type="module" src="/b.js"></script>');
   if (u === '/b.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
   if (u === '/weights.bin') return res.writeHead(200).end(weights);
   if (u.startsWith('/wasm/')) {
@@ -121,7 +126,11 @@ server.close();
 const same = ids.filter((c) => {
   const w = web[c.id];
   const nres = nodeResults[c.id];
-  return w.slice === nres.slice && JSON.stringify(w.levels) === JSON.stringify(Object.fromEntries(Object.entries(nres.levels).map(([k, v]) => [k, v.rect])));
+  return (
+    w.slice === nres.slice &&
+    JSON.stringify(w.levels) ===
+      JSON.stringify(Object.fromEntries(Object.entries(nres.levels).map(([k, v]) => [k, v.rect])))
+  );
 }).length;
 const nodeMs = median(node);
 const webMs = median(ids.map((c) => median(web[c.id].times)));

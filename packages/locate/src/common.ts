@@ -55,6 +55,7 @@ export {
   S1,
   type Sample,
   type SampleOptions,
+  SLICE_REACH,
   type TrainingCase,
   VERSE_LEVELS,
 } from './targets.js';

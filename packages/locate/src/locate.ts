@@ -80,6 +80,8 @@ interface Peak {
 
 /** Output channels per pixel (model.ts OUTPUTS: body, centre, L5, level). */
 const C = 4;
+/** Share of the anchor score from the level output's votes (0: the shipped weights do not train it). */
+const LEVEL_VOTE = 0;
 
 function findPeaks(maps: Float32Array, rows: number, columns: number, radius: number): Peak[] {
   const at = (i: number, j: number, ch: number) => maps[(i * columns + j) * C + ch];
@@ -345,8 +347,9 @@ export async function locateVertebrae(
     pos.push(pos[q] + Math.max(1, Math.round(d / Math.max(20, typical))));
   });
   const gaps = steps.filter((d) => d > 1.5 * Math.max(20, typical)).length;
-  // The anchor: each body in turn as L5, scored by the L5 detector (60 %) and by how well every
-  // body's own level estimate agrees with the count it implies (40 %).
+  // The anchor: each body in turn as L5, scored by the L5 detector (weights with a trained level
+  // output would add how well every body's own level estimate agrees with the count; the shipped
+  // weights have none, LEVEL_VOTE = 0).
   const scoreAs = (a: number) => {
     let agree = 0;
     let n = 0;
@@ -356,7 +359,7 @@ export async function locateVertebrae(
       agree += Math.max(0, 1 - Math.abs(chain[q].level - idx));
       n++;
     }
-    return 0.6 * chain[a].l5 + 0.4 * (n ? agree / n : 0);
+    return (1 - LEVEL_VOTE) * chain[a].l5 + LEVEL_VOTE * (n ? agree / n : 0);
   };
   const scores = chain.map((_, a) => scoreAs(a));
   const order = scores.map((_, a) => a).sort((x, y) => scores[y] - scores[x]);
@@ -365,6 +368,16 @@ export async function locateVertebrae(
   const numberingConfidence = Math.max(0, Math.min(1, scores[anchor] * Math.min(1, margin / 0.2)));
   const index = chain.map((_, q) => pos[q] - pos[anchor]);
   const lumbarTypeBelow = chain.filter((p, q) => index[q] < 0 && p.v >= 0.5 && p.level > -0.5).length;
+  // The sacrum must be in the field of view: an L5 whose centre is less than 30 mm above the
+  // image's lower edge cannot have been told from a higher body by what lies below it.
+  const belowMm = (rows - 1 - chain[anchor].i) * px;
+  if (belowMm < 30) {
+    warnings.push({
+      code: 'NO_SACRUM',
+      message: `the lowest candidate for L5 lies ${belowMm.toFixed(0)} mm above the field of view's lower edge: the sacrum is not in view, so levels cannot be counted from it`,
+    });
+    return result;
+  }
   if (chain[anchor].l5 < 0.3) {
     warnings.push({
       code: 'NO_SACRUM',
@@ -431,15 +444,7 @@ export async function locateVertebrae(
   if (low.length) {
     warnings.push({ code: 'LOW_CONFIDENCE', message: `${low.join(', ')} below confidence ${minConfidence}` });
   }
-  result.csf = csfBehind(
-    slice,
-    grid.toSource,
-    result.levels.L3,
-    chain[index.indexOf(2)],
-    map,
-    columns,
-    px,
-  );
+  result.csf = csfBehind(slice, grid.toSource, result.levels.L3, chain[index.indexOf(2)], map, columns, px);
   return result;
 }
 

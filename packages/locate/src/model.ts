@@ -1,7 +1,7 @@
 // The localisation network: a small U-Net over the canonical sagittal slice (2 mm pixels) with
 // four outputs per pixel: vertebral body (T9-L5, not the sacrum; sigmoid), body centre (Gaussian
 // heatmap; sigmoid), L5 centre (the lowest lumbar body, above the sacrum; sigmoid) and the level
-// counted up from L5 (linear: L5 = 0, L4 = 0.25, ..., S1 = -0.25), which every body votes with.
+// counted up from L5 (linear: L5 = 0, L4 = 0.125, ..., S1 = -0.125), which every body votes with.
 // Numbering anchors on L5 and checks the anchor against the votes. Written with tfjs-core ops only (no layers), so its parameters are a flat, ordered list
 // that the weights file stores as is. Downsampling is a stride-2 convolution and upsampling a
 // broadcast, so every op has a gradient on the wasm backend (no pooling or resize gradients).

@@ -30,8 +30,10 @@ export const VERSE_LEVELS: Record<number, string> = {
 };
 export const L5 = 24;
 export const S1 = 26;
-/** The level channel's unit: index / LEVEL_SCALE, so L5 = 0, L1 = 1, T9 = 2, S1 = -0.25. */
-export const LEVEL_SCALE = 4;
+/** The level channel's unit: index / LEVEL_SCALE, so L5 = 0, L1 = 0.5, T9 = 1, S1 = -0.125. */
+export const LEVEL_SCALE = 8;
+/** Training slices are drawn from the mid-sagittal slice +- this many slices. */
+export const SLICE_REACH = 1;
 
 /** Levels counted up from L5: L5 = 0, L4 = 1, ..., L1 = 4, T12 = 5, ...; S1 = -1 (VerSe codes). */
 export function levelIndex(label: number): number {
@@ -126,8 +128,11 @@ export interface Sample {
 /** One (augmented) training sample from a slice near the case's mid-sagittal slice. */
 export function makeSample(tc: TrainingCase, rng: { next(): number }, o: SampleOptions): Sample {
   const u = (a: number, b: number) => a + (b - a) * rng.next();
+  // slices up to SLICE_REACH either side of the mid-sagittal one: the body maps then shrink
+  // laterally as the masks do, which is what lets inference pick the mid-sagittal slice by area
+  const reach = SLICE_REACH + 0.49;
   const k = o.augment
-    ? Math.min(tc.slices.length - 1, Math.max(0, tc.mid + Math.round(u(-1.49, 1.49))))
+    ? Math.min(tc.slices.length - 1, Math.max(0, tc.mid + Math.round(u(-reach, reach))))
     : tc.mid;
   const slice = tc.slices[k];
   const mask = tc.masks[k];
@@ -151,7 +156,7 @@ export function makeSample(tc: TrainingCase, rng: { next(): number }, o: SampleO
   const NC = 4;
   const y = new Float32Array(n * NC);
   const w = new Float32Array(n * NC).fill(1);
-  const lut = o.augment && rng.next() < 0.5 ? randomLut(rng) : null;
+
   const gamma = o.augment ? Math.exp(u(-0.5, 0.5)) : 1;
   const invert = o.augment && rng.next() < 0.3;
   const gain = o.augment ? u(0.8, 1.2) : 1;
@@ -201,20 +206,4 @@ export function makeSample(tc: TrainingCase, rng: { next(): number }, o: SampleO
     }
   }
   return { x, y, w };
-}
-
-/**
- * A random intensity map (6 knots, piecewise linear, not necessarily monotone): the network must
- * find bodies by shape, not by one sequence's contrast (T1, T2, water, STIR differ in which tissue
- * is bright).
- */
-function randomLut(rng: { next(): number }): number[] {
-  return Array.from({ length: 6 }, () => rng.next());
-}
-
-function applyLut(knots: number[], v: number): number {
-  const x = Math.min(0.999999, Math.max(0, v)) * (knots.length - 1);
-  const i = Math.floor(x);
-  const f = x - i;
-  return knots[i] * (1 - f) + knots[i + 1] * f;
 }

@@ -13,14 +13,31 @@ const SCRIPT = join(import.meta.dirname, '../scripts/train.mjs');
 function train(out: string, seed: number) {
   execFileSync(
     process.execPath,
-    [SCRIPT, '--data', REAL_SPINE, '--only', 'VB3_03,VB3_09,VB1_12', '--epochs', '1', '--samples-per-epoch', '16', '--seed', String(seed), '--out', out, '--quiet'],
+    [
+      SCRIPT,
+      '--data',
+      REAL_SPINE,
+      '--only',
+      'VB3_03,VB3_09,VB1_12',
+      '--epochs',
+      '1',
+      '--samples-per-epoch',
+      '16',
+      '--seed',
+      String(seed),
+      '--out',
+      out,
+      '--quiet',
+    ],
     { stdio: 'pipe' },
   );
   return createHash('sha256').update(readFileSync(out)).digest('hex');
 }
 
 describe('scripts/train.mjs', () => {
-  it('gives the same weights for the same seed, others for another, and records its cases', { timeout: 120_000 }, () => {
+  it('gives the same weights for the same seed, others for another, and records its cases', {
+    timeout: 120_000,
+  }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'op-locate-train-'));
     const a = train(join(dir, 'a.bin'), 5);
     const b = train(join(dir, 'b.bin'), 5);

@@ -45,6 +45,7 @@ export async function writeRealCaseAsDicom(
   });
   const out = join(dir, id, t2 ? 'sag_t2' : 'sag_t1');
   mkdirSync(out, { recursive: true });
-  for (const [k, buf] of files.entries()) writeFileSync(join(out, `IM${String(k).padStart(4, '0')}`), new Uint8Array(buf));
+  for (const [k, buf] of files.entries())
+    writeFileSync(join(out, `IM${String(k).padStart(4, '0')}`), new Uint8Array(buf));
   return out;
 }
