@@ -36,13 +36,15 @@ const zukic = readdirSync(join(a.data, 'zukic')).sort();
 const all = [...myo, ...zukic];
 
 const splits = [];
-if (a.splits.includes('lodo'))
+const wanted = new Set(a.splits.split(','));
+if (wanted.has('lodo'))
   splits.push({ name: 'train-myosegmentum-test-zukic', train: myo, test: zukic });
-// the other way round trains on 11 series of 7 subjects: measured, it finds nothing (see README)
-if (a.splits.includes('lodo-reverse'))
+// the other way round trains on 11 series of 7 subjects (see README)
+if (wanted.has('lodo-reverse'))
   splits.push({ name: 'train-zukic-test-myosegmentum', train: zukic, test: myo });
-if (/cv\d/.test(a.splits)) {
-  const K = Number(a.splits.match(/cv(\d)/)[1]);
+const cv = [...wanted].find((w) => /^cv\d$/.test(w));
+if (cv) {
+  const K = Number(cv.slice(2));
   const groups = [];
   const grouped = new Set(SAME_SUBJECT.flat());
   for (const g of SAME_SUBJECT) groups.push(g);

@@ -3,8 +3,7 @@
 // The label map must be on the image's grid (those tools write it so); boxes are in its pixels.
 import type { Slice2D } from '@op-screen/mri-io';
 import { LocateError, type LocateWarning } from './errors.js';
-import { LEVELS, type Level, type LocatedBox, type LocateResult, STUDY_LEVELS } from './locate.js';
-import { patientPoint } from './plane.js';
+import { boxInMm, LEVELS, type Level, type LocatedBox, type LocateResult, STUDY_LEVELS } from './locate.js';
 import { type LocateInput, toSagittalStack } from './stack.js';
 
 /** Label value of each level, per tool. */
@@ -100,23 +99,7 @@ export function fromSegmentation(labelMap: LocateInput, options: FromSegmentatio
     const a = boxes.get(l);
     if (!a || a.n < 10) continue;
     const rect = { x: a.left, y: a.top, width: a.right - a.left + 1, height: a.bottom - a.top + 1 };
-    const centre: [number, number] = [a.r / a.n, a.c / a.n];
-    const e = (r: number, c: number) => patientPoint(s, r, c);
-    const centerMm = e(centre[0], centre[1]);
-    levels[l] = {
-      rect,
-      centre,
-      centerMm,
-      cornersMm: centerMm
-        ? [
-            e(rect.y - 0.5, rect.x - 0.5),
-            e(rect.y - 0.5, rect.x + rect.width - 0.5),
-            e(rect.y + rect.height - 0.5, rect.x + rect.width - 0.5),
-            e(rect.y + rect.height - 0.5, rect.x - 0.5),
-          ].map((p) => p as NonNullable<typeof p>)
-        : null,
-      confidence: 1,
-    };
+    levels[l] = boxInMm(s, rect, [a.r / a.n, a.c / a.n], 1);
   }
   const missing = STUDY_LEVELS.filter((l) => !levels[l]);
   if (missing.length)
@@ -132,14 +115,7 @@ export function fromSegmentation(labelMap: LocateInput, options: FromSegmentatio
     const w = Math.max(1, Math.min(s.columns - x, Math.round(6 / px)));
     const y = Math.round(l3.rect.y + l3.rect.height / 4);
     const h = Math.max(1, Math.round(l3.rect.height / 2));
-    const centre: [number, number] = [y + (h - 1) / 2, x + (w - 1) / 2];
-    csf = {
-      rect: { x, y, width: w, height: h },
-      centre,
-      centerMm: patientPoint(s, centre[0], centre[1]),
-      cornersMm: null,
-      confidence: 1,
-    };
+    csf = boxInMm(s, { x, y, width: w, height: h }, [y + (h - 1) / 2, x + (w - 1) / 2], 1);
   }
   return { slice: k, sliceCount: slices.length, levels, csf, numbering: null, warnings, weightsSha256: '' };
 }

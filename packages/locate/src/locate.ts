@@ -217,7 +217,8 @@ function sourceBox(
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
-function boxInMm(slice: Slice2D, rect: Rect, centre: [number, number], confidence: number): LocatedBox {
+/** A box on a slice with its centre and outer corners in patient mm (null without geometry). */
+export function boxInMm(slice: Slice2D, rect: Rect, centre: [number, number], confidence: number): LocatedBox {
   const c = patientPoint(slice, centre[0], centre[1]);
   const e = (r: number, col: number) => patientPoint(slice, r, col) as Vec3;
   const corners = c

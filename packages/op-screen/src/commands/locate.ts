@@ -3,6 +3,7 @@ import * as loc from '@op-screen/locate';
 import type { Command } from 'commander';
 import { encode } from 'fast-png';
 import { fillWithJobs, locateJson, locateSummary, shippedLocator } from '../locate/index.js';
+import { formatRoi } from '../manifest/index.js';
 import { writeFileAtomic } from '../run/rundir.js';
 import { CliError, jsonLine } from './errors.js';
 import { parsePositiveIntOption } from './options.js';
@@ -34,14 +35,9 @@ function text(r: loc.LocateResult): string {
     const b = r.levels[l];
     if (!b) continue;
     const mm = b.centerMm ? ` centre ${b.centerMm.map((v) => v.toFixed(1)).join(', ')} mm (LPS)` : '';
-    lines.push(
-      `${l.padEnd(4)} box ${b.rect.x},${b.rect.y},${b.rect.width},${b.rect.height}${mm} confidence ${b.confidence.toFixed(2)}`,
-    );
+    lines.push(`${l.padEnd(4)} box ${formatRoi(b.rect)}${mm} confidence ${b.confidence.toFixed(2)}`);
   }
-  if (r.csf)
-    lines.push(
-      `CSF  box ${r.csf.rect.x},${r.csf.rect.y},${r.csf.rect.width},${r.csf.rect.height} (behind L3)`,
-    );
+  if (r.csf) lines.push(`CSF  box ${formatRoi(r.csf.rect)} (behind L3)`);
   for (const w of r.warnings) lines.push(`warning ${w.code}: ${w.message}`);
   return `${lines.join('\n')}\n`;
 }

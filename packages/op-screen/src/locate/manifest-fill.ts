@@ -8,7 +8,7 @@ import type { LocateResult, Locator } from '@op-screen/locate';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { OpScreenError } from '../errors.js';
-import { detectDelimiter } from '../manifest/index.js';
+import { detectDelimiter, formatRoi } from '../manifest/index.js';
 import { writeFileAtomic } from '../run/rundir.js';
 
 export interface FillOptions {
@@ -44,9 +44,6 @@ export interface FillReport {
 }
 
 const NEW_COLUMNS = ['roi', 'slice', 'csf_roi', 'roi_source', 'roi_confidence'] as const;
-
-const fmtBox = (r: { x: number; y: number; width: number; height: number }) =>
-  `${r.x},${r.y},${r.width},${r.height}`;
 
 export async function fillManifestBoxes(path: string, o: FillOptions): Promise<FillReport> {
   let text: string;
@@ -169,12 +166,12 @@ export async function fillManifestBoxes(path: string, o: FillOptions): Promise<F
       list.push({ line, sequence: r[col('sequence')].trim().toUpperCase(), mm: box.centerMm });
       centres.set(key, list);
     }
-    r[col('roi')] = fmtBox(box.rect);
+    r[col('roi')] = formatRoi(box.rect);
     r[col('slice')] = String(res.slice);
     r[col('roi_source')] = 'auto';
     r[col('roi_confidence')] = box.confidence.toFixed(3);
     const csfManual = r[col('csf_roi')].trim() !== '' && source !== 'auto';
-    if (res.csf && (!csfManual || o.force)) r[col('csf_roi')] = fmtBox(res.csf.rect);
+    if (res.csf && (!csfManual || o.force)) r[col('csf_roi')] = formatRoi(res.csf.rect);
     report.filled++;
   }
   for (const [key, list] of centres) {

@@ -218,6 +218,11 @@ interface CsvRecord {
   fields: number;
 }
 
+/** A box as the manifest's `roi` / `csf_roi` text: `x,y,w,h` (the one writer of that text). */
+export function formatRoi(r: Rect): string {
+  return `${r.x},${r.y},${r.width},${r.height}`;
+}
+
 /** The delimiters a manifest may use: comma, semicolon (spreadsheets in decimal-comma locales), tab. */
 export const MANIFEST_DELIMITERS = [',', ';', '\t'] as const;
 export type ManifestDelimiter = (typeof MANIFEST_DELIMITERS)[number];
