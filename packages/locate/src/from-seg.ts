@@ -5,6 +5,7 @@ import type { Slice2D } from '@op-screen/mri-io';
 import { LocateError, type LocateWarning } from './errors.js';
 import { boxInMm, LEVELS, type Level, type LocatedBox, type LocateResult, STUDY_LEVELS } from './locate.js';
 import { type LocateInput, toSagittalStack } from './stack.js';
+import { type BodyCentre, bodyCentres } from './targets.js';
 
 /** Label value of each level, per tool. */
 export const LABEL_TABLES: Record<
@@ -30,37 +31,15 @@ export interface FromSegmentationOptions {
   slice?: number;
 }
 
-interface Acc {
-  n: number;
-  r: number;
-  c: number;
-  top: number;
-  bottom: number;
-  left: number;
-  right: number;
-}
-
-function levelBoxes(s: Slice2D, table: Partial<Record<string, number>>): Map<string, Acc> {
+/** Each level's pixels on one slice (centroid, area, bounding box), through `table`. */
+function levelBoxes(s: Slice2D, table: Partial<Record<string, number>>): Map<string, BodyCentre> {
   const byValue = new Map<number, string>();
   for (const [k, v] of Object.entries(table)) if (v !== undefined) byValue.set(v, k);
-  const out = new Map<string, Acc>();
-  for (let r = 0; r < s.rows; r++)
-    for (let c = 0; c < s.columns; c++) {
-      const level = byValue.get(Math.round(s.data[r * s.columns + c]));
-      if (!level) continue;
-      let a = out.get(level);
-      if (!a) {
-        a = { n: 0, r: 0, c: 0, top: r, bottom: r, left: c, right: c };
-        out.set(level, a);
-      }
-      a.n++;
-      a.r += r;
-      a.c += c;
-      a.top = Math.min(a.top, r);
-      a.bottom = Math.max(a.bottom, r);
-      a.left = Math.min(a.left, c);
-      a.right = Math.max(a.right, c);
-    }
+  const out = new Map<string, BodyCentre>();
+  for (const b of bodyCentres(s)) {
+    const level = byValue.get(b.label);
+    if (level) out.set(level, b);
+  }
   return out;
 }
 
@@ -78,7 +57,7 @@ export function fromSegmentation(labelMap: LocateInput, options: FromSegmentatio
     let best = 0;
     slices.forEach((s, i) => {
       const boxes = levelBoxes(s, table);
-      const area = STUDY_LEVELS.reduce((sum, l) => sum + (boxes.get(l)?.n ?? 0), 0);
+      const area = STUDY_LEVELS.reduce((sum, l) => sum + (boxes.get(l)?.area ?? 0), 0);
       if (area > best) {
         best = area;
         k = i;
@@ -97,9 +76,9 @@ export function fromSegmentation(labelMap: LocateInput, options: FromSegmentatio
   const levels: Partial<Record<Level, LocatedBox>> = {};
   for (const l of LEVELS) {
     const a = boxes.get(l);
-    if (!a || a.n < 10) continue;
+    if (!a || a.area < 10) continue;
     const rect = { x: a.left, y: a.top, width: a.right - a.left + 1, height: a.bottom - a.top + 1 };
-    levels[l] = boxInMm(s, rect, [a.r / a.n, a.c / a.n], 1);
+    levels[l] = boxInMm(s, rect, [a.r, a.c], 1);
   }
   const missing = STUDY_LEVELS.filter((l) => !levels[l]);
   if (missing.length)

@@ -158,12 +158,12 @@ function growRegion(
   return seen;
 }
 
-/** The region's box on the source slice, refined at the slice's resolution. */
+/** The region's box on the source slice, refined at the slice's resolution (`body`: the body map alone). */
 function sourceBox(
   slice: Slice2D,
   m: PixelMap,
   region: Uint8Array,
-  maps: Float32Array,
+  body: Float32Array,
   rows: number,
   columns: number,
 ): Rect | null {
@@ -188,8 +188,6 @@ function sourceBox(
       }
     }
   if (!Number.isFinite(r0)) return null;
-  const body = new Float32Array(rows * columns);
-  for (let k = 0; k < rows * columns; k++) body[k] = maps[k * C];
   let y0 = Number.POSITIVE_INFINITY;
   let y1 = -1;
   let x0 = Number.POSITIVE_INFINITY;
@@ -218,7 +216,12 @@ function sourceBox(
 }
 
 /** A box on a slice with its centre and outer corners in patient mm (null without geometry). */
-export function boxInMm(slice: Slice2D, rect: Rect, centre: [number, number], confidence: number): LocatedBox {
+export function boxInMm(
+  slice: Slice2D,
+  rect: Rect,
+  centre: [number, number],
+  confidence: number,
+): LocatedBox {
   const c = patientPoint(slice, centre[0], centre[1]);
   const e = (r: number, col: number) => patientPoint(slice, r, col) as Vec3;
   const corners = c
@@ -410,6 +413,9 @@ export async function locateVertebrae(
     confidence: numberingConfidence,
     lumbarTypeBelow,
   };
+  // the body map alone, once for every level's box
+  const body = new Float32Array(rows * columns);
+  for (let k = 0; k < rows * columns; k++) body[k] = map[k * C];
   for (let q = 0; q < chain.length; q++) {
     const idx = index[q];
     if (idx < 0 || idx > LEVELS.length - 1) continue;
@@ -426,7 +432,7 @@ export async function locateVertebrae(
       Math.round(p.j - 30 / px),
       Math.round(p.j + 30 / px),
     ]);
-    const rect = sourceBox(slice, grid.toSource, region, map, rows, columns);
+    const rect = sourceBox(slice, grid.toSource, region, body, rows, columns);
     if (!rect) continue;
     const centre = toSourcePixel(grid.toSource, p.i, p.j);
     const confidence = Math.min(p.v, numberingConfidence);
