@@ -14,6 +14,7 @@ export {
   createNodeGpu,
   defaultLibraryDirs,
   describeAdapter,
+  findGpuDevices,
   findMesaLibraries,
   findVulkanLoader,
   type GpuAdapterLike,

@@ -144,6 +144,27 @@ export function findVulkanLoader(dirs?: string[]): string | null {
   return dir ? join(dir, 'libvulkan.so.1') : null;
 }
 
+/**
+ * The GPU device nodes a Linux process sees: DRM render nodes (`/dev/dri/renderD*`: Intel, AMD,
+ * ...), NVIDIA's (`/dev/nvidia0`, ...) and WSL2's (`/dev/dxg`). None means no GPU is visible, and
+ * a Vulkan driver could only be a software one (lavapipe), whose probing prints warnings of
+ * its own on stderr. `'not checked'` off Linux.
+ */
+export function findGpuDevices(devDir = '/dev'): string[] | 'not checked' {
+  if (process.platform !== 'linux' && devDir === '/dev') return 'not checked';
+  const out: string[] = [];
+  const list = (dir: string) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  for (const f of list(join(devDir, 'dri'))) if (/^renderD\d+$/.test(f)) out.push(join(devDir, 'dri', f));
+  for (const f of list(devDir)) if (/^nvidia\d+$/.test(f) || f === 'dxg') out.push(join(devDir, f));
+  return out.sort();
+}
+
 let dawn: Promise<DawnModule> | null = null;
 
 /** Loads `webgpu` (Dawn's prebuilt Node binding) once; a variable specifier keeps bundlers off it. */
@@ -263,8 +284,20 @@ export async function createNodeGpu(options: CreateNodeGpuOptions = {}): Promise
       'NO_ADAPTER',
       `no WebGPU adapter: ${attempts.join('; ')}; software: not allowed (pass software: true)`,
     );
+  const devices = options.softwareOnly || vulkan === null ? [] : findGpuDevices();
+  const noGpu = Array.isArray(devices) && devices.length === 0 && vulkan !== null && !options.softwareOnly;
+  if (noGpu)
+    attempts.push(
+      'hardware: no GPU device (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg) is visible to this process',
+    );
+  if (noGpu && !software)
+    throw new WebGpuError(
+      'NO_ADAPTER',
+      `no WebGPU adapter: ${attempts.join('; ')}; software: not allowed (pass software: true)`,
+    );
   const mod = await loadDawn();
-  const hw = options.softwareOnly || vulkan === null ? null : await tryHardware(mod, software, attempts);
+  const hw =
+    options.softwareOnly || vulkan === null || noGpu ? null : await tryHardware(mod, software, attempts);
   if (hw) return hw;
   if (!software) attempts.push('software: not allowed (pass software: true)');
   const sw = software ? await trySoftware(mod, options.libraryDirs ?? defaultLibraryDirs(), attempts) : null;

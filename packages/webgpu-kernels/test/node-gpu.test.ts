@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   createNodeGpu,
   describeAdapter,
+  findGpuDevices,
   findMesaLibraries,
   findVulkanLoader,
   isSoftwareAdapter,
@@ -59,6 +60,23 @@ describe('createNodeGpu', () => {
     const withLoader = mkdtempSync(join(tmpdir(), 'vulkan-'));
     writeFileSync(join(withLoader, 'libvulkan.so.1'), '');
     expect(findVulkanLoader([empty, withLoader])).toBe(join(withLoader, 'libvulkan.so.1'));
+  });
+
+  test('sees a GPU only through its device nodes (render nodes, NVIDIA, WSL2), so no driver is probed without one', () => {
+    const dev = mkdtempSync(join(tmpdir(), 'dev-'));
+    expect(findGpuDevices(dev)).toEqual([]);
+    mkdirSync(join(dev, 'dri'));
+    writeFileSync(join(dev, 'dri', 'card0'), '');
+    writeFileSync(join(dev, 'nvidiactl'), '');
+    expect(findGpuDevices(dev)).toEqual([]);
+    writeFileSync(join(dev, 'dri', 'renderD128'), '');
+    writeFileSync(join(dev, 'nvidia0'), '');
+    writeFileSync(join(dev, 'dxg'), '');
+    expect(findGpuDevices(dev)).toEqual([
+      join(dev, 'dri', 'renderD128'),
+      join(dev, 'dxg'),
+      join(dev, 'nvidia0'),
+    ]);
   });
 
   test('recognises CPU rasterisers and fallback adapters as software', () => {
