@@ -4,8 +4,16 @@
 // fetch exactly the fold models' model.json and the shards each one lists, nothing else.
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { SEQUENCES, type Sequence } from './columns.js';
+import { join } from 'node:path';
+import {
+  DEFAULT_THRESHOLD,
+  foldModelDir,
+  type ModelCard,
+  readModelCard,
+  resolveModelDir as resolveStudyModelDir,
+  StudyError,
+} from '@op-screen/study';
+import type { Sequence } from './columns.js';
 import { AnnotatorError } from './errors.js';
 
 /** The run's model as the page sees it (`GET /api/model`). */
@@ -34,23 +42,22 @@ export interface LoadedModel {
   files: Map<string, string>;
 }
 
-interface Meta {
-  config?: { arch?: unknown; inputSize?: unknown; channels?: unknown };
-  sequences?: unknown;
-  folds?: unknown;
-  preprocessing?: { pipeline?: unknown };
-  thresholds?: Record<string, { image?: unknown; patient?: unknown }>;
+/** RUN_DIR/model when given RUN_DIR, the directory itself when it holds meta.json (@op-screen/study's). */
+export function resolveModelDir(path: string): string {
+  try {
+    return resolveStudyModelDir(path);
+  } catch (err) {
+    throw asAnnotatorError(err);
+  }
 }
 
-/** RUN_DIR/model when given RUN_DIR, the directory itself when it holds meta.json. */
-export function resolveModelDir(path: string): string {
-  const abs = resolve(path);
-  if (existsSync(join(abs, 'meta.json'))) return abs;
-  if (existsSync(join(abs, 'model', 'meta.json'))) return join(abs, 'model');
-  throw new AnnotatorError(
-    'MODEL_NOT_FOUND',
-    'no meta.json here or in its model/ directory: not a finished op-screen reproduce run (give RUN_DIR or RUN_DIR/model)',
-    abs,
+/** @op-screen/study's model-card errors as the annotator's (same codes). */
+function asAnnotatorError(err: unknown): unknown {
+  if (!(err instanceof StudyError)) return err;
+  return new AnnotatorError(
+    err.code === 'MODEL_NOT_FOUND' ? 'MODEL_NOT_FOUND' : 'MODEL_UNREADABLE',
+    err.message,
+    err.file,
   );
 }
 
@@ -75,14 +82,15 @@ async function foldFiles(
   files: Map<string, string>,
 ): Promise<string> {
   const base = `/model/${seq}/fold-${fold}`;
-  const modelJson = join(dir, seq, `fold-${fold}`, 'model.json');
+  const foldDir = foldModelDir(dir, seq, fold);
+  const modelJson = join(foldDir, 'model.json');
   if (!existsSync(modelJson)) throw bad(modelJson, `fold model ${seq} fold ${fold} is missing`);
   const json = (await readJson(modelJson)) as { weightsManifest?: Array<{ paths?: unknown }> };
   if (!Array.isArray(json.weightsManifest)) throw bad(modelJson, 'no weightsManifest');
   files.set(`${base}/model.json`, modelJson);
   for (const group of json.weightsManifest)
     for (const p of Array.isArray(group.paths) ? group.paths : []) {
-      const shard = join(dir, seq, `fold-${fold}`, String(p));
+      const shard = join(foldDir, String(p));
       if (typeof p !== 'string' || !SHARD.test(p) || p.includes('..'))
         throw bad(modelJson, `weight path ${JSON.stringify(p)} is not a file name beside model.json`);
       if (!existsSync(shard) || !statSync(shard).isFile()) throw bad(shard, 'weight shard missing');
@@ -93,47 +101,32 @@ async function foldFiles(
 
 /** Reads a run's model directory (or the run directory holding one) for the page. */
 export async function loadModelDir(path: string): Promise<LoadedModel> {
-  const dir = resolveModelDir(path);
-  const metaPath = join(dir, 'meta.json');
-  const meta = (await readJson(metaPath)) as Meta;
-  const sequences = Array.isArray(meta.sequences) ? meta.sequences : [];
-  const folds = meta.folds;
-  const cfg = meta.config ?? {};
-  if (
-    sequences.length === 0 ||
-    !sequences.every((s) => (SEQUENCES as readonly unknown[]).includes(s)) ||
-    !Number.isInteger(folds) ||
-    (folds as number) < 1 ||
-    typeof cfg.arch !== 'string' ||
-    !Number.isInteger(cfg.inputSize) ||
-    !(cfg.channels === 1 || cfg.channels === 3) ||
-    meta.preprocessing?.pipeline === undefined
-  )
-    throw bad(
-      metaPath,
-      'meta.json lacks sequences, folds, config (arch, inputSize, channels) or preprocessing',
-    );
+  let dir: string;
+  let meta: ModelCard;
+  try {
+    ({ dir, card: meta } = await readModelCard(path));
+  } catch (err) {
+    throw asAnnotatorError(err);
+  }
+  const { sequences, folds, config: cfg } = meta;
   const files = new Map<string, string>();
   const models: Record<string, string[]> = {};
   const thresholds: Record<string, { image: number; patient: number }> = {};
   for (const seq of sequences as Sequence[]) {
     models[seq] = [];
-    for (let k = 0; k < (folds as number); k++) models[seq].push(await foldFiles(dir, seq, k, files));
-    const t = meta.thresholds?.[seq];
-    // op-screen predict falls back to 0.5 when the run recorded no threshold; so does the page.
-    thresholds[seq] = {
-      image: typeof t?.image === 'number' ? t.image : 0.5,
-      patient: typeof t?.patient === 'number' ? t.patient : 0.5,
-    };
+    for (let k = 0; k < folds; k++) models[seq].push(await foldFiles(dir, seq, k, files));
+    const t = meta.thresholds[seq];
+    // op-screen predict falls back to the default when the run recorded no threshold; so does the page.
+    thresholds[seq] = { image: t?.image ?? DEFAULT_THRESHOLD, patient: t?.patient ?? DEFAULT_THRESHOLD };
   }
   return {
     dir,
     files,
     info: {
       sequences: sequences as Sequence[],
-      folds: folds as number,
+      folds,
       arch: cfg.arch,
-      inputSize: cfg.inputSize as number,
+      inputSize: cfg.inputSize,
       channels: cfg.channels,
       pipeline: meta.preprocessing.pipeline,
       thresholds,

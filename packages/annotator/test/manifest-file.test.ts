@@ -29,6 +29,23 @@ const TEXT = [
 ].join('\r\n');
 
 describe('saveOwnedColumns', () => {
+  it('reads and saves a semicolon-separated manifest (decimal-comma locales) with its own delimiter', async () => {
+    const text = 'patient_id;sequence;level;image;t_score\nP1;T1;L1;img1.dcm;-2,6\nP1;T1;L2;img1.dcm;-1,1\n';
+    const file = fixture(text);
+    const loaded = await loadAnnotationManifest(file);
+    expect(loaded.state.rows.map((r) => [r.patientId, r.level])).toEqual([
+      ['P1', 'L1'],
+      ['P1', 'L2'],
+    ]);
+    await saveOwnedColumns(file, { version: loaded.state.version, rows: [{ index: 1, cells: CELLS }] });
+    expect(readFileSync(file, 'utf8').split('\n')).toEqual([
+      'patient_id;sequence;level;image;t_score;roi;slice;csf_roi;exclude;roi_source;roi_confidence',
+      'P1;T1;L1;img1.dcm;-2,6;;;;;;',
+      'P1;T1;L2;img1.dcm;-1,1;1,2,3,4;2;5,6,1,2;;manual;',
+      '',
+    ]);
+  });
+
   it('adds the missing owned columns, changes only those cells, keeps other columns, order, CRLF and .orig', async () => {
     const file = fixture(TEXT);
     const loaded = await loadAnnotationManifest(file);

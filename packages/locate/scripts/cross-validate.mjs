@@ -37,8 +37,7 @@ const all = [...myo, ...zukic];
 
 const splits = [];
 const wanted = new Set(a.splits.split(','));
-if (wanted.has('lodo'))
-  splits.push({ name: 'train-myosegmentum-test-zukic', train: myo, test: zukic });
+if (wanted.has('lodo')) splits.push({ name: 'train-myosegmentum-test-zukic', train: myo, test: zukic });
 // the other way round trains on 11 series of 7 subjects (see README)
 if (wanted.has('lodo-reverse'))
   splits.push({ name: 'train-zukic-test-myosegmentum', train: zukic, test: myo });

@@ -49,3 +49,17 @@ export function shuffleInPlace<T>(arr: T[] | Int32Array, rng: RngInput): void {
     arr[j] = t as never;
   }
 }
+
+/**
+ * An independent seed for a named stream, from a parent seed and a label (FNV-1a over the label,
+ * started from the parent seed): the one way op-screen derives seeds (fold `T1-fold-0`, epoch
+ * `epoch-3`, synthetic patient `patient-7`, ...). Pure, stable across platforms.
+ */
+export function deriveSeed(seed: number, label: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < label.length; i++) {
+    h ^= label.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, stratifiedKFold } from '../src/index.js';
+import { createRng, deriveSeed, shuffleInPlace, stratifiedKFold } from '../src/index.js';
 
 describe('the Rng shape', () => {
   it('is an object with next() in [0, 1), reproducible per seed', () => {
@@ -18,5 +18,25 @@ describe('the Rng shape', () => {
     const objectFolds = stratifiedKFold(labels, { nSplits: 4, shuffle: true, rng: createRng(9) });
     const functionFolds = stratifiedKFold(labels, { nSplits: 4, shuffle: true, rng: legacy });
     expect(functionFolds.map((f) => Array.from(f.test))).toEqual(objectFolds.map((f) => Array.from(f.test)));
+  });
+});
+
+describe('deriveSeed and shuffleInPlace: the one seed derivation and the one shuffle', () => {
+  it('derives seeds by FNV-1a from the parent seed (values every earlier run depended on)', () => {
+    // reference: 32-bit FNV-1a with the offset basis xored with the seed (computed in Python)
+    expect(deriveSeed(1, 'split')).toBe(2523362972);
+    expect(deriveSeed(1, 'T1-fold-0')).toBe(3171761876);
+    expect(deriveSeed(0, '')).toBe(0x811c9dc5);
+    expect(deriveSeed(2, 'split')).not.toBe(deriveSeed(1, 'split'));
+  });
+
+  it('shuffles in place by Fisher-Yates: a permutation, the same for the same seed', () => {
+    const a = [0, 1, 2, 3, 4, 5, 6, 7];
+    shuffleInPlace(a, createRng(42));
+    expect([...a].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const b = [0, 1, 2, 3, 4, 5, 6, 7];
+    shuffleInPlace(b, createRng(42));
+    expect(b).toEqual(a);
+    expect(a).not.toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });

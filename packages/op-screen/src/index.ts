@@ -1,20 +1,9 @@
 export { backendPreference } from './backend-env.js';
+// Names that moved to their own packages, kept here (deprecated) until the next major version.
+export * from './deprecated.js';
 export { type DoctorReport, doctor } from './doctor.js';
 export { OpScreenError, type OpScreenErrorCode } from './errors.js';
 export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
-export {
-  detectDelimiter,
-  MANIFEST_DELIMITERS,
-  type Manifest,
-  type ManifestDelimiter,
-  type ManifestOptions,
-  type ManifestRow,
-  manifestRecordSchema,
-  type PixelBox,
-  parseManifest,
-  readManifest,
-  type SkippedRow,
-} from './manifest/index.js';
 export {
   type PredictedImage,
   type PredictOptions,
@@ -52,22 +41,4 @@ export {
 export { IMAGE_SPLIT_NOTE, type SplitUnit, type StudySplit, splitStudy } from './reproduce/splits.js';
 export { calibrationBlock } from './reproduce/stages/calibration.js';
 export { AGE_BANDS, ageBand, SUBGROUP_MIN_PER_CLASS, subgroupResults } from './reproduce/stages/subgroups.js';
-export {
-  type OracleAuc,
-  type OracleSummary,
-  oracleAucs,
-  oraclePosterior,
-  type PatientPosterior,
-  readSynthSidecar,
-  SYNTH_GENERATOR_VERSION,
-  SYNTH_PARAMS,
-  type SynthOptions,
-  type SynthResult,
-  type SynthSidecar,
-  sidecarOracle,
-  synthSidecarPath,
-  synthSidecarSchema,
-  writeSyntheticCohort,
-} from './synth/index.js';
-export { centralMedian, vbqScore } from './vbq.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeSyntheticCohort } from '@op-screen/synth';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeSyntheticCohort } from '../src/synth/index.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -56,7 +56,7 @@ describe('op-screen annotate', () => {
     );
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('no meta.json here or in its model/ directory');
+    expect(r.stderr).toContain('has no meta.json, nor has its model/ directory');
     expect(r.stderr).toContain('(MODEL_NOT_FOUND)');
   });
 });

@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runEvaluate } from '../src/commands/evaluate.js';
 import { type Report, reportSchema } from '../src/report/schema.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
 import { reproduce } from '../src/reproduce/run.js';
-import { writeSyntheticCohort } from '../src/synth/index.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 let run: string;

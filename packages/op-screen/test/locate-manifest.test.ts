@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocateResult, Locator } from '@op-screen/locate';
+import { readManifest } from '@op-screen/study';
 import { describe, expect, it } from 'vitest';
 import { fillManifestBoxes } from '../src/locate/index.js';
-import { readManifest } from '../src/manifest/index.js';
 
 // The manifest rules of `op-screen locate --manifest`, with the locating stubbed by known
 // results so that every rule is checked exactly (the network itself is tested in @op-screen/locate).

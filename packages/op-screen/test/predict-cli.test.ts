@@ -18,8 +18,10 @@ beforeAll(() => {
     join(dir, 'run', 'model', 'meta.json'),
     JSON.stringify({
       config: PRESETS.tiny,
+      weights: null,
       sequences: ['T1'],
       folds: 2,
+      preprocessing: { pipeline: { steps: [] } },
       thresholds: { T1: { image: 0.5, patient: 0.5 } },
     }),
   );

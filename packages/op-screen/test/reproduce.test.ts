@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { readDicomIdentity, writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { predictManifest } from '../src/predict/index.js';
@@ -17,7 +18,6 @@ import { reportSchema } from '../src/report/schema.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
 import { reproduce } from '../src/reproduce/run.js';
 import { IMAGE_SPLIT_NOTE } from '../src/reproduce/splits.js';
-import { readDicomIdentity, writeSyntheticCohort } from '../src/synth/index.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const deps = { ...defaultDeps(), engine: linearEngine };

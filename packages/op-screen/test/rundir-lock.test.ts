@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lockRunDir, RUN_LOCK } from '@op-screen/study';
+import { writeSyntheticCohort } from '@op-screen/synth';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeps } from '../src/reproduce/ports.js';
 import { reproduce } from '../src/reproduce/run.js';
-import { lockRunDir, RUN_LOCK } from '../src/run/rundir.js';
-import { writeSyntheticCohort } from '../src/synth/index.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const deps = { ...defaultDeps(), engine: linearEngine };

@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSlice } from '@op-screen/mri-io';
+import { readManifest } from '@op-screen/study';
 import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CohortPatient, writePacsExport } from '../../mri-io/test/fixtures/pacs-export.mjs';
 import { registerScanCommand } from '../src/commands/scan.js';
-import { readManifest } from '../src/manifest/index.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
 import { reproduce } from '../src/reproduce/run.js';
 import { matchDxa, parseDxa } from '../src/scan/dxa.js';

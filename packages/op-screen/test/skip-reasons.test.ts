@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { open, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseManifest } from '@op-screen/study';
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../src/manifest/index.js';
 import { loadVertebrae, withoutDirectories } from '../src/reproduce/data.js';
 import { mriIoSliceReader, roiCropper } from '../src/reproduce/ports.js';
 

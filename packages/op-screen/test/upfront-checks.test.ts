@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../src/reproduce/engine.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
 import { reproduce } from '../src/reproduce/run.js';
-import { writeSyntheticCohort } from '../src/synth/index.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const base = mkdtempSync(join(tmpdir(), 'upfront-'));

@@ -85,6 +85,7 @@ export {
 export { psnr, type QualityOptions, type SsimOptions, ssim } from './quality.js';
 export { RESIZE_METHODS, type ResizeMethod, type ResizeOptions, resize } from './resize.js';
 export { createRng, type Rng, type RngState, restoreRng } from './rng.js';
+export { centralMedian, type Region, regionMedian, vbqScore } from './vbq.js';
 export {
   type CheckOptions,
   CONSTANT_CROP_TOLERANCE,

@@ -1,4 +1,4 @@
-import type { Image2D } from '@op-screen/preprocess';
+import type { Image2D } from './image.js';
 /**
  * Vertebral bone quality score (Ehresman et al., Spine J 2020): median T1 signal of the L1-L4
  * vertebral bodies divided by the CSF signal at L3. Higher = fattier marrow = lower bone density.

@@ -5,7 +5,7 @@ import type { Rect } from '@op-screen/mri-io';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { OpScreenError } from '../errors.js';
+import { StudyError } from './errors.js';
 
 export const LEVEL_NAMES = ['L1', 'L2', 'L3', 'L4'] as const;
 export type ManifestLevel = (typeof LEVEL_NAMES)[number];
@@ -203,8 +203,8 @@ function isBinaryCode(c: number): boolean {
   return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f || c === 0xfffd;
 }
 
-function notText(manifestPath: string, byte: number): OpScreenError {
-  return new OpScreenError(
+function notText(manifestPath: string, byte: number): StudyError {
+  return new StudyError(
     'MANIFEST_UNREADABLE',
     `${manifestPath} is not a text CSV (binary content at byte ${byte}).`,
     manifestPath,
@@ -270,7 +270,7 @@ function parseRecords(text: string, manifestPath: string, delimiter: ManifestDel
   } catch (err) {
     // csv-parse's message quotes the offending text; report only where it is
     const e = err as { code?: string; lines?: number };
-    throw new OpScreenError(
+    throw new StudyError(
       'MANIFEST_UNREADABLE',
       `${manifestPath} is not valid CSV (${e.code ?? 'parse error'}${e.lines ? ` at line ${e.lines}` : ''}). Check quoting: roi boxes "x,y,w,h" must be quoted.`,
       manifestPath,
@@ -286,7 +286,8 @@ function parseRecords(text: string, manifestPath: string, delimiter: ManifestDel
   });
 }
 
-const REQUIRED_COLUMNS = ['patient_id', 'sequence', 'level', 'image'] as const;
+/** The columns every manifest must have. */
+export const REQUIRED_COLUMNS = ['patient_id', 'sequence', 'level', 'image'] as const;
 const LABEL_COLUMNS = new Set(['t_score', 'label']);
 
 /** The first zod issue as a sentence (`roi: expected "x,y,w,h" ...`), never the raw value. */
@@ -335,11 +336,11 @@ export function parseManifest(text: string, manifestPath: string, opts: Manifest
   const delimiter = detectDelimiter(text);
   const records = parseRecords(text, manifestPath, delimiter);
   if (records.length === 0)
-    throw new OpScreenError('MANIFEST_EMPTY', `${manifestPath} has no data rows.`, manifestPath);
+    throw new StudyError('MANIFEST_EMPTY', `${manifestPath} has no data rows.`, manifestPath);
   const header = Object.keys(records[0]?.record as object);
   for (const col of REQUIRED_COLUMNS)
     if (!header.includes(col))
-      throw new OpScreenError(
+      throw new StudyError(
         'MANIFEST_UNREADABLE',
         `${manifestPath} lacks the required column "${col}" (need patient_id, sequence, level, image and t_score or label; separated by commas, semicolons or tabs; the first line splits into ${header.length} column${header.length === 1 ? '' : 's'} at ${delimiter === '\t' ? 'tabs' : `"${delimiter}"`}).`,
         manifestPath,
@@ -411,7 +412,7 @@ export async function readManifest(path: string, opts: ManifestOptions = {}): Pr
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new OpScreenError(
+    throw new StudyError(
       'MANIFEST_UNREADABLE',
       `cannot read manifest ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
       path,
@@ -446,6 +447,38 @@ export function excludedCounts(
     }
   for (const r of keptRows) if (r.exclude) counts[r.exclude] = (counts[r.exclude] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * The columns a manifest op-screen writes has, in this order (`synth`, `scan`). Readers take any
+ * order and more columns (`label`, `roi_source`, `roi_confidence`, ...).
+ */
+export const MANIFEST_COLUMNS = [
+  'patient_id',
+  'sequence',
+  'level',
+  'image',
+  't_score',
+  'roi',
+  'slice',
+  'csf_roi',
+  'exclude',
+  'sex',
+  'age',
+] as const;
+export type ManifestColumn = (typeof MANIFEST_COLUMNS)[number];
+
+/** A manifest row to write: its cells as text, a missing one empty. */
+export type ManifestRecord = Partial<Record<ManifestColumn, string>>;
+
+/**
+ * A new manifest's text (the one writer of a whole manifest): the {@link MANIFEST_COLUMNS} header,
+ * then one line per record, every field quoted (`roi` holds commas, an image path may).
+ */
+export function manifestCsv(records: readonly ManifestRecord[]): string {
+  return stringify([[...MANIFEST_COLUMNS], ...records.map((r) => MANIFEST_COLUMNS.map((c) => r[c] ?? ''))], {
+    quoted: true,
+  });
 }
 
 export function skippedToCsv(skipped: SkippedRow[]): string {

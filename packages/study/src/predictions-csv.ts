@@ -1,5 +1,6 @@
 import { type KeyedScore, MetricsError, mergeViews, type PredictionRow } from '@op-screen/metrics';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 
 /**
  * The columns of a run's `predictions.csv` (`arch` first when several architectures were
@@ -7,6 +8,43 @@ import { parse } from 'csv-parse/sync';
  * `score` is written at full precision.
  */
 export const PREDICTION_COLUMNS = ['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'];
+
+/** One row of predictions.csv: one vertebra image's score in one fold's split, or the ensemble's test score. */
+export interface PredictionRecord {
+  /** Set for every row of a run that compared several architectures, never otherwise. */
+  arch?: string;
+  patientId: string;
+  sequence: string;
+  level: string;
+  /** The fold (`0`, `1`, ...) for train/val rows, `all` for the fold ensemble's test rows. */
+  fold: number | 'all';
+  split: 'train' | 'val' | 'test';
+  label: 0 | 1;
+  score: number;
+}
+
+/**
+ * predictions.csv's text (the one writer of it): every field quoted (a patient_id is the
+ * manifest's text), scores at full precision (rounding to 6 digits made ties that changed AUCs
+ * computed from the file), `arch` first when the rows carry it.
+ */
+export function predictionsCsv(rows: readonly PredictionRecord[]): string {
+  const withArch = rows.length > 0 && rows[0]?.arch !== undefined;
+  const header = withArch ? ['arch', ...PREDICTION_COLUMNS] : PREDICTION_COLUMNS;
+  const body = rows.map((r) => {
+    const cells = [
+      r.patientId,
+      r.sequence,
+      r.level,
+      String(r.fold),
+      r.split,
+      String(r.label),
+      String(r.score),
+    ];
+    return withArch ? [r.arch as string, ...cells] : cells;
+  });
+  return stringify([header, ...body], { quoted: true });
+}
 
 /** True when a CSV text is a run's predictions.csv (by its header) rather than a plain `label, score` table. */
 export function isRunPredictions(text: string): boolean {

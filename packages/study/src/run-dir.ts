@@ -1,62 +1,23 @@
+// The run directory of `op-screen reproduce`: its layout (the one place that names its files),
+// its lock, and the claim a new or resumed run makes on it.
 import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
-import { OpScreenError } from '../errors.js';
-import type { RunConfig } from '../reproduce/config.js';
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from './atomic.js';
+import { StudyError } from './errors.js';
+
+/** The model card's file name in a model directory. */
+export const MODEL_CARD = 'meta.json';
 
 /**
- * Writes a file atomically (temp file, fsync, then rename) so a kill never leaves a half-written
- * file. With `noClobber` the temp file is hard-linked to `path` instead, which fails with `EEXIST`
- * when something is there (no window in which a check and the write could race).
+ * Paths of the run directory contract (facade README, "Run directory"): the one place that builds
+ * them. With `arch` (a run comparing several architectures) the fold checkpoints and models of that
+ * architecture sit one level down: checkpoints/ARCH/SEQ/fold-K and model/ARCH/SEQ/fold-K.
  */
-export async function writeFileAtomic(
-  path: string,
-  data: string | Uint8Array,
-  opts: { noClobber?: boolean } = {},
-): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  if (!opts.noClobber) return rename(tmp, path);
-  try {
-    await link(tmp, path);
-  } finally {
-    await unlink(tmp);
-  }
-}
-
-/**
- * Finds out, before any work, whether `writeFileAtomic(path, data, { noClobber: true })` can succeed: the file must not
- * exist and its directory must take a new file (tried for real, so a read-only file system or a
- * missing directory is caught even for root). Throws the system error (`EEXIST`, `ENOENT`, ...).
- */
-export async function assertNewFileWritable(path: string): Promise<void> {
-  if (existsSync(path))
-    throw Object.assign(new Error(`${path} exists`), { code: 'EEXIST', syscall: 'open', path });
-  const probe = `${path}.probe-${process.pid}`;
-  const fh = await open(probe, 'wx');
-  await fh.close();
-  await unlink(probe);
-}
-
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-export async function readJson<T>(path: string): Promise<T | undefined> {
-  if (!existsSync(path)) return undefined;
-  return JSON.parse(await readFile(path, 'utf8')) as T;
-}
-
-/** Paths of the run directory contract (see README, "Run directory"). */
-export function runPaths(root: string) {
+export function runPaths(root: string, arch?: string) {
+  const scoped = (top: string) => (arch === undefined ? join(root, top) : join(root, top, arch));
+  const model = scoped('model');
   return {
     root,
     config: join(root, 'config.json'),
@@ -65,13 +26,22 @@ export function runPaths(root: string) {
     html: join(root, 'report.html'),
     predictions: join(root, 'predictions.csv'),
     skipped: join(root, 'skipped.csv'),
+    timing: join(root, 'timing.json'),
     checkpoints: join(root, 'checkpoints'),
-    model: join(root, 'model'),
-    foldDir: (seq: string, fold: number) => join(root, 'checkpoints', seq, `fold-${fold}`),
-    foldDone: (seq: string, fold: number) => join(root, 'checkpoints', seq, `fold-${fold}`, 'done.json'),
-    foldModel: (seq: string, fold: number) => join(root, 'model', seq, `fold-${fold}`),
+    model,
+    /** The model card of `model` (thresholds, preprocessing, weights). */
+    modelCard: join(model, MODEL_CARD),
+    foldDir: (seq: string, fold: number) => join(scoped('checkpoints'), seq, `fold-${fold}`),
+    foldDone: (seq: string, fold: number) => join(scoped('checkpoints'), seq, `fold-${fold}`, 'done.json'),
+    foldModel: (seq: string, fold: number) => foldModelDir(model, seq, fold),
   };
 }
+
+/** A fold model's directory inside a model directory: MODEL/SEQ/fold-K. */
+export function foldModelDir(modelDir: string, seq: string, fold: number): string {
+  return join(modelDir, seq, `fold-${fold}`);
+}
+
 export type RunPaths = ReturnType<typeof runPaths>;
 
 /** Stable JSON (sorted keys) so a config comparison does not depend on key order. */
@@ -147,13 +117,13 @@ export async function lockRunDir(root: string): Promise<() => Promise<void>> {
     }
     const held = await readJson<LockInfo>(path).catch(() => undefined);
     if (held && held.host !== mine.host)
-      throw new OpScreenError(
+      throw new StudyError(
         'RUN_DIR_IN_USE',
         `${root} is in use by pid ${held.pid} on host ${held.host} (since ${held.startedAt}); if that run is gone, delete ${path}.`,
         root,
       );
     if (held && alive(held.pid))
-      throw new OpScreenError(
+      throw new StudyError(
         'RUN_DIR_IN_USE',
         `${root} is in use by pid ${held.pid} (since ${held.startedAt}); wait for that run to end, or stop it first.`,
         root,
@@ -161,11 +131,7 @@ export async function lockRunDir(root: string): Promise<() => Promise<void>> {
     // stale (its process is gone) or half-written: remove it and try again
     await unlink(path).catch(() => {});
   }
-  throw new OpScreenError(
-    'RUN_DIR_IN_USE',
-    `${root}: could not take the run directory's lock ${path}.`,
-    root,
-  );
+  throw new StudyError('RUN_DIR_IN_USE', `${root}: could not take the run directory's lock ${path}.`, root);
 }
 
 /** Leaf keys (dotted paths) whose values differ between two JSON values, with both values. */
@@ -192,18 +158,18 @@ export function differingKeys(
  */
 export async function prepareRunDir(
   root: string,
-  config: RunConfig,
+  config: unknown,
   inputs: Record<string, unknown>,
   resume: boolean,
 ): Promise<PreparedRun> {
   const paths = runPaths(root);
   const exists = existsSync(root);
   if (exists && !statSync(root).isDirectory())
-    throw new OpScreenError('OUT_NOT_DIRECTORY', `${root} is a file, not a run directory.`, root);
+    throw new StudyError('OUT_NOT_DIRECTORY', `${root} is a file, not a run directory.`, root);
   // a stale lock alone (a run killed before it wrote anything) does not make the directory a run
   const entries = exists ? (await readdir(root)).filter((e) => e !== RUN_LOCK) : [];
   if (entries.length > 0 && !resume)
-    throw new OpScreenError('OUT_NOT_EMPTY', `${root} is not empty; op-screen never overwrites files.`, root);
+    throw new StudyError('OUT_NOT_EMPTY', `${root} is not empty; op-screen never overwrites files.`, root);
   await mkdir(root, { recursive: true });
   const release = await lockRunDir(root);
   try {
@@ -222,7 +188,7 @@ export async function prepareRunDir(
 async function claim(
   root: string,
   paths: RunPaths,
-  config: RunConfig,
+  config: unknown,
   inputs: Record<string, unknown>,
   resume: boolean,
 ): Promise<boolean> {
@@ -230,7 +196,7 @@ async function claim(
   if (resume) {
     const prev = await readJson<typeof stored>(paths.config);
     if (!prev)
-      throw new OpScreenError(
+      throw new StudyError(
         'RESUME_MISMATCH',
         `${root} has no config.json, so it is not an op-screen run directory; refusing to write into it.`,
         root,
@@ -239,7 +205,7 @@ async function claim(
       const diffs = differingKeys(prev, stored)
         .slice(0, 8)
         .map((d) => `${d.key}: run has ${d.before}, now ${d.after}`);
-      throw new OpScreenError(
+      throw new StudyError(
         'RESUME_MISMATCH',
         `resuming with other parameters than the run in ${root} (stored in config.json): ${diffs.join('; ')}. Resume with the run's parameters, or start a new output directory.`,
         root,

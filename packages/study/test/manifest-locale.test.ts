@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, parseManifest } from '../src/manifest/index.js';
+import { detectDelimiter, parseManifest } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'manifest-locale-'));
 mkdirSync(join(dir, 'a'));

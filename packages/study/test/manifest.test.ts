@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { excludedCounts, parseManifest, readManifest, skippedToCsv } from '../src/manifest/index.js';
+import { excludedCounts, parseManifest, readManifest, skippedToCsv } from '../src/index.js';
 
 function fixture(): string {
   const dir = mkdtempSync(join(tmpdir(), 'manifest-'));

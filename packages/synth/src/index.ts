@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
-import { OpScreenError } from '../errors.js';
+import { formatRoi, type ManifestRecord, manifestCsv, writeFileAtomic } from '@op-screen/study';
 import { encodeSagittalSeries, seededUid } from './dicom.js';
+import { SynthError } from './errors.js';
 import {
   DEFAULT_GEOMETRY,
   SEQUENCES,
@@ -16,7 +16,8 @@ import { renderSeries } from './render.js';
 import { createRng, deriveSeed } from './rng.js';
 import { buildSidecar, type SynthSidecar, writeSidecar } from './sidecar.js';
 
-export { readDicomIdentity } from './dicom.js';
+export { encodeSagittalSeries, readDicomIdentity, type SeriesToWrite } from './dicom.js';
+export { SynthError, type SynthErrorCode } from './errors.js';
 export { cropSlice, includedPatientLabel, measureVbq } from './measure.js';
 export type {
   Box,
@@ -47,6 +48,9 @@ export {
   synthSidecarSchema,
 } from './sidecar.js';
 
+/** The default cohort's size: what `op-screen synth` writes and the quick preset trains on. */
+export const DEFAULT_PATIENTS = 120;
+
 export interface SynthOptions {
   patients: number;
   seed: number;
@@ -66,20 +70,6 @@ export interface SynthResult {
 
 const SEQ_PARAMS = { T1: { tr: 600, te: 10, number: 1 }, T2: { tr: 3500, te: 100, number: 2 } } as const;
 
-export const MANIFEST_COLUMNS = [
-  'patient_id',
-  'sequence',
-  'level',
-  'image',
-  't_score',
-  'roi',
-  'slice',
-  'csf_roi',
-  'exclude',
-  'sex',
-  'age',
-] as const;
-
 /** Ages are written in whole years and capped at 90 ("90 or older"), as HIPAA Safe Harbor asks. */
 const manifestAge = (age: number) => String(Math.min(90, Math.max(18, Math.round(age))));
 
@@ -91,23 +81,23 @@ const manifestAge = (age: number) => String(Math.min(90, Math.max(18, Math.round
  */
 export async function writeSyntheticCohort(dir: string, opts: SynthOptions): Promise<SynthResult> {
   if (!Number.isInteger(opts.patients) || opts.patients < 2)
-    throw new OpScreenError(
+    throw new SynthError(
       'BAD_OPTION',
       `patients must be an integer >= 2 (got ${opts.patients}).`,
       undefined,
       'patients',
     );
   if (existsSync(dir) && !statSync(dir).isDirectory())
-    throw new OpScreenError('OUT_NOT_DIRECTORY', `${dir} is a file, not a directory.`, dir);
+    throw new SynthError('OUT_NOT_DIRECTORY', `${dir} is a file, not a directory.`, dir);
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0)
-    throw new OpScreenError(
+    throw new SynthError(
       'OUT_NOT_EMPTY',
       `${dir} is not empty; synth never overwrites files. Choose an empty or new directory.`,
     );
   const geom: SynthGeometry = { ...DEFAULT_GEOMETRY, ...opts.geometry };
   const patients: SyntheticPatient[] = [];
-  const records: string[][] = [];
+  const records: ManifestRecord[] = [];
   for (let i = 0; i < opts.patients; i++) {
     const p = samplePatient(opts.seed, i, geom);
     patients.push(p);
@@ -145,26 +135,26 @@ export async function writeSyntheticCohort(dir: string, opts: SynthOptions): Pro
         ),
       );
       for (const v of p.vertebrae) {
-        const box = (b: { x: number; y: number; w: number; h: number }) => `${b.x},${b.y},${b.w},${b.h}`;
-        records.push([
-          p.id,
-          seq,
-          v.level,
-          rel,
-          v.tScore.toFixed(2),
-          box(v.roi),
-          '',
-          box(p.csfRoi),
-          v.fracture ? 'fracture' : '',
-          p.sex,
-          manifestAge(p.age),
-        ]);
+        const box = (b: { x: number; y: number; w: number; h: number }) =>
+          formatRoi({ x: b.x, y: b.y, width: b.w, height: b.h });
+        records.push({
+          patient_id: p.id,
+          sequence: seq,
+          level: v.level,
+          image: rel,
+          t_score: v.tScore.toFixed(2),
+          roi: box(v.roi),
+          csf_roi: box(p.csfRoi),
+          exclude: v.fracture ? 'fracture' : '',
+          sex: p.sex,
+          age: manifestAge(p.age),
+        });
       }
     }
     opts.onPatient?.(i + 1, opts.patients);
   }
   const manifest = join(dir, 'manifest.csv');
-  await writeFile(manifest, stringify([Array.from(MANIFEST_COLUMNS), ...records]));
+  await writeFileAtomic(manifest, manifestCsv(records));
   const fractures = patients.reduce((s, p) => s + p.vertebrae.filter((v) => v.fracture).length, 0);
   const side = buildSidecar(opts.seed, patients.map(oraclePosterior), { fracture: fractures });
   const sidecar = await writeSidecar(manifest, side);

@@ -1,4 +1,4 @@
-import { centralMedian, type Region, regionMedian, vbqScore } from '../vbq.js';
+import { centralMedian, type Region, regionMedian, vbqScore } from '@op-screen/preprocess';
 import { type Box, DEFAULT_GEOMETRY, type SyntheticPatient, type SynthGeometry } from './model.js';
 import { renderSlices } from './render.js';
 

@@ -1,7 +1,9 @@
 /**
- * Small seeded PRNG (mulberry32) with Gaussian draws (Box-Muller). The synthetic cohort must be
- * bit-identical for a given seed on every machine, so it does not use Math.random.
+ * Small seeded PRNG (mulberry32) with Gaussian draws (Box-Muller): @op-screen/metrics' `Rng`
+ * extended with `normal` and `int`. The synthetic cohort must be bit-identical for a given seed on
+ * every machine, so it does not use Math.random. Streams are derived with metrics' `deriveSeed`.
  */
+export { deriveSeed } from '@op-screen/metrics';
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -40,14 +42,4 @@ export function createRng(seed: number): Rng {
       return Math.floor(next() * n);
     },
   };
-}
-
-/** Derives an independent stream from a parent seed and a label (FNV-1a over the label). */
-export function deriveSeed(seed: number, label: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < label.length; i++) {
-    h ^= label.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { writeJsonAtomic } from '@op-screen/study';
 import { z } from 'zod';
-import { OpScreenError } from '../errors.js';
-import { writeJsonAtomic } from '../run/rundir.js';
+import { SynthError } from './errors.js';
 import { type OracleSummary, oracleAucs, type PatientPosterior } from './oracle.js';
 import { SYNTH_GENERATOR_VERSION, SYNTH_PARAMS } from './params.js';
 
@@ -84,7 +84,7 @@ export async function writeSidecar(manifestPath: string, sidecar: SynthSidecar):
 
 /**
  * Reads the sidecar of a manifest: `null` when there is none (real data), the validated sidecar
- * otherwise; a sidecar that does not validate is an `OpScreenError` `MANIFEST_UNREADABLE`.
+ * otherwise; a sidecar that does not validate is an `SynthError` `MANIFEST_UNREADABLE`.
  */
 export async function readSynthSidecar(manifestPath: string): Promise<SynthSidecar | null> {
   const path = synthSidecarPath(manifestPath);
@@ -93,7 +93,7 @@ export async function readSynthSidecar(manifestPath: string): Promise<SynthSidec
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new OpScreenError(
+    throw new SynthError(
       'MANIFEST_UNREADABLE',
       `${path} is not valid JSON (${(err as Error).message}).`,
       path,
@@ -101,7 +101,7 @@ export async function readSynthSidecar(manifestPath: string): Promise<SynthSidec
   }
   const parsed = synthSidecarSchema.safeParse(raw);
   if (!parsed.success)
-    throw new OpScreenError(
+    throw new SynthError(
       'MANIFEST_UNREADABLE',
       `${path} is not a synth sidecar: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
       path,

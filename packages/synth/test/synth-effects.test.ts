@@ -5,7 +5,7 @@ import {
   type SyntheticPatient,
   type SyntheticVertebra,
   samplePatient,
-} from '../src/synth/index.js';
+} from '../src/index.js';
 
 // Causal checks of the generator's effects: render a patient, then the same patient with one
 // finding switched off (same seed, so texture and noise are identical), and compare the pixels.

@@ -1,10 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MANIFEST_COLUMNS, readManifest } from '@op-screen/study';
+import { parse } from 'csv-parse/sync';
 import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
-import { readManifest } from '../src/manifest/index.js';
-import { readDicomIdentity, renderSeries, samplePatient, writeSyntheticCohort } from '../src/synth/index.js';
+import { readDicomIdentity, renderSeries, samplePatient, writeSyntheticCohort } from '../src/index.js';
 
 function pearson(a: number[], b: number[]): number {
   const n = a.length;
@@ -118,15 +119,17 @@ describe('synthetic cohort', () => {
     expect(m.rows.length + m.skipped.length).toBe(24);
     expect(m.rows[0]?.roi?.width).toBeGreaterThan(0);
     // New columns: exclude (fracture), sex, age.
-    const lines = readFileSync(ra.manifest, 'utf8').trim().split('\n');
+    const records = parse(readFileSync(ra.manifest, 'utf8'), { columns: true }) as Array<
+      Record<string, string>
+    >;
+    expect(Object.keys(records[0] ?? {})).toEqual([...MANIFEST_COLUMNS]);
     const fractured = ra.patients.flatMap((p) =>
       p.vertebrae.filter((v) => v.fracture).map((v) => `${p.id}/${v.level}`),
     );
-    for (const line of lines.slice(1)) {
-      const cells = line.split(',');
-      const key = `${cells[0]}/${cells[2]}`;
-      expect(line.includes(',fracture,')).toBe(fractured.includes(key));
-      expect(line).toMatch(/,(F|M),\d+$/);
+    for (const r of records) {
+      expect(r.exclude === 'fracture').toBe(fractured.includes(`${r.patient_id}/${r.level}`));
+      expect(r.sex).toMatch(/^(F|M)$/);
+      expect(r.age).toMatch(/^\d+$/);
     }
   });
 

@@ -8,8 +8,8 @@ import {
   parsePredictionsCsv,
   renderEvaluationHtml,
 } from '@op-screen/metrics';
+import { isRunPredictions, type RunResultRows, runResultRows } from '@op-screen/study';
 import type { Command } from 'commander';
-import { isRunPredictions, type RunResultRows, runResultRows } from '../reproduce/predictions-csv.js';
 import { CliError, EXIT_USAGE, jsonLine, renderError } from './errors.js';
 
 export interface EvaluateCommandOptions {

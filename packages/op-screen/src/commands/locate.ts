@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import * as loc from '@op-screen/locate';
+import { formatRoi, writeFileAtomic } from '@op-screen/study';
 import type { Command } from 'commander';
 import { encode } from 'fast-png';
 import { fillWithJobs, locateJson, locateSummary, shippedLocator } from '../locate/index.js';
-import { formatRoi } from '../manifest/index.js';
-import { writeFileAtomic } from '../run/rundir.js';
 import { CliError, jsonLine } from './errors.js';
 import { parsePositiveIntOption } from './options.js';
 

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isArchName, listArchitectures } from '@op-screen/efficientnet';
+import { releaseRunDirLock } from '@op-screen/study';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { MetricBlock } from '../report/schema.js';
 import { defaultDeps } from '../reproduce/ports.js';
 import { reproduce } from '../reproduce/run.js';
-import { releaseRunDirLock } from '../run/rundir.js';
 import { jsonLine } from './errors.js';
 import {
   parseFractionOption,

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type ScanReport, type ScanSeries, scanDicomTree } from '@op-screen/mri-io';
+import { writeFileAtomic } from '@op-screen/study';
 import type { Command } from 'commander';
 import { OpScreenError } from '../errors.js';
 import { type FillReport, fillWithJobs, locateSummary } from '../locate/index.js';
-import { writeFileAtomic } from '../run/rundir.js';
 import { DEFAULT_DXA_WINDOW_DAYS, readDxa } from '../scan/dxa.js';
-import { buildManifest, keyCsv, writeFileAtomicMode } from '../scan/manifest.js';
+import { buildManifest, keyCsv } from '../scan/manifest.js';
 import { CliError, jsonLine } from './errors.js';
 import { parseIntOption } from './options.js';
 
@@ -134,7 +134,7 @@ export async function runScan(
   if (opts.manifest && opts.key) {
     const m = buildManifest(report.patients, identities, dxa, opts.dxaWindowDays);
     await writeFileAtomic(opts.manifest, m.csv);
-    await writeFileAtomicMode(opts.key, keyCsv(identities), 0o600);
+    await writeFileAtomic(opts.key, keyCsv(identities), { mode: 0o600 });
     const without = m.choices.filter((c) => !c.T1 || !c.T2);
     io.err(
       `manifest: ${m.rows} rows for ${m.choices.length - without.length} patients with sagittal T1 and T2 -> ${opts.manifest}\n`,

@@ -1,6 +1,6 @@
+import { DEFAULT_PATIENTS, writeSyntheticCohort } from '@op-screen/synth';
 import type { Command } from 'commander';
 import { createProgress } from '../progress.js';
-import { writeSyntheticCohort } from '../synth/index.js';
 import { parseIntOption } from './options.js';
 
 export function registerSynthCommand(program: Command): void {
@@ -8,7 +8,7 @@ export function registerSynthCommand(program: Command): void {
     .command('synth')
     .description('write a synthetic lumbar-spine MRI cohort (sagittal T1/T2 DICOM series + manifest.csv)')
     .requiredOption('--out <dir>', 'output directory (must be empty or new)')
-    .option('--patients <n>', 'number of patients', parseIntOption, 120)
+    .option('--patients <n>', 'number of patients', parseIntOption, DEFAULT_PATIENTS)
     .option('--seed <n>', 'random seed', parseIntOption, 1)
     .action(async (opts: { out: string; patients: number; seed: number }) => {
       const bar = createProgress('synth', opts.patients);

@@ -1,15 +1,11 @@
 // Fills a manifest's missing boxes from automatic localisation: roi (per level), slice and
 // csf_roi, with roi_source (auto / manual) and roi_confidence. A box a person drew (roi set and
-// roi_source not "auto") is never replaced without `force`. The file is rewritten atomically,
-// keeping its delimiter, line ends, column order and every other cell.
-import { readFile } from 'node:fs/promises';
+// roi_source not "auto") is never replaced without `force`. The cells are written by
+// @op-screen/study's editManifestCells: atomically, untouched rows byte for byte, and refused when
+// the file changed while the series were being located.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { LocateResult, Locator } from '@op-screen/locate';
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
-import { OpScreenError } from '../errors.js';
-import { detectDelimiter, formatRoi } from '../manifest/index.js';
-import { writeFileAtomic } from '../run/rundir.js';
+import { type CellEdit, editManifestCells, formatRoi, readManifestTable } from '@op-screen/study';
 
 export interface FillOptions {
   /** Unused by the fill itself (`locate` does the work); kept for callers that pass it. */
@@ -46,46 +42,16 @@ export interface FillReport {
 const NEW_COLUMNS = ['roi', 'slice', 'csf_roi', 'roi_source', 'roi_confidence'] as const;
 
 export async function fillManifestBoxes(path: string, o: FillOptions): Promise<FillReport> {
-  let text: string;
-  try {
-    text = (await readFile(path)).toString('utf8');
-  } catch (err) {
-    throw new OpScreenError(
-      'MANIFEST_UNREADABLE',
-      `cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      path,
-    );
-  }
-  const delimiter = detectDelimiter(text);
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const bom = text.startsWith('\uFEFF');
-  let records: string[][];
-  try {
-    records = parse(text, {
-      delimiter,
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as string[][];
-  } catch (err) {
-    throw new OpScreenError('MANIFEST_UNREADABLE', `not valid CSV (${(err as Error).message})`, path);
-  }
-  if (records.length < 2)
-    throw new OpScreenError('MANIFEST_UNREADABLE', 'the manifest has no data rows', path);
-  const header = records[0].map((h) => h.trim().toLowerCase());
-  for (const c of ['patient_id', 'sequence', 'level', 'image']) {
-    if (!header.includes(c))
-      throw new OpScreenError('MANIFEST_UNREADABLE', `the manifest lacks the column "${c}"`, path);
-  }
-  for (const c of NEW_COLUMNS)
-    if (!header.includes(c)) {
-      header.push(c);
-      records[0].push(c);
-    }
-  const col = (name: string) => header.indexOf(name);
+  const table = await readManifestTable(path);
+  const records = table.rows;
+  const header = table.columns;
+  const cellOf = (r: string[], name: string) => {
+    const i = header.indexOf(name);
+    return i < 0 ? '' : (r[i] ?? '');
+  };
   const base = dirname(resolve(path));
   const report: FillReport = {
-    rows: records.length - 1,
+    rows: records.length,
     filled: 0,
     keptManual: 0,
     notFilled: [],
@@ -94,12 +60,10 @@ export async function fillManifestBoxes(path: string, o: FillOptions): Promise<F
   };
   const centres = new Map<string, { line: number; sequence: string; mm: readonly number[] }[]>();
   const images = new Map<string, number>(); // image -> first record index
-  for (let i = 1; i < records.length; i++) {
-    const r = records[i];
-    while (r.length < header.length) r.push('');
-    const img = r[col('image')].trim();
+  records.forEach((r, i) => {
+    const img = cellOf(r, 'image').trim();
     if (img && !images.has(img)) images.set(img, i);
-  }
+  });
   const results = new Map<string, LocateResult | { error: { code: string; reason: string } }>();
   let done = 0;
   const todo = [...images.keys()];
@@ -122,25 +86,30 @@ export async function fillManifestBoxes(path: string, o: FillOptions): Promise<F
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 1, images.size)) }, lane));
   const min = o.minConfidence ?? 0.5;
-  for (let i = 1; i < records.length; i++) {
-    const r = records[i];
-    const line = i + 1;
-    const img = r[col('image')].trim();
-    const level = r[col('level')].trim().toUpperCase();
-    const source = r[col('roi_source')].trim().toLowerCase();
-    const manual = r[col('roi')].trim() !== '' && source !== 'auto';
+  const edits: CellEdit[] = [];
+  records.forEach((r, i) => {
+    const line = i + 2;
+    const cells: Record<string, string> = {};
+    const edit = () => edits.push({ index: i, cells });
+    const level = cellOf(r, 'level').trim().toUpperCase();
+    const img = cellOf(r, 'image').trim();
+    const source = cellOf(r, 'roi_source').trim().toLowerCase();
+    const manual = cellOf(r, 'roi').trim() !== '' && source !== 'auto';
     if (manual && !o.force) {
-      if (source === '') r[col('roi_source')] = 'manual';
+      if (source === '') {
+        cells.roi_source = 'manual';
+        edit();
+      }
       report.keptManual++;
-      continue;
+      return;
     }
     const res = results.get(img);
-    if (!res) continue;
+    if (!res) return;
     if ('error' in res) {
       if (images.get(img) === i)
         report.unreadable.push({ line, code: res.error.code, reason: res.error.reason });
       report.notFilled.push({ line, code: res.error.code, reason: 'the image could not be read' });
-      continue;
+      return;
     }
     const box = res.levels[level as 'L1'];
     if (!box || box.confidence < min) {
@@ -154,26 +123,26 @@ export async function fillManifestBoxes(path: string, o: FillOptions): Promise<F
       });
       // a stale automatic box would be worse than none
       if (source === 'auto') {
-        r[col('roi')] = '';
-        r[col('roi_confidence')] = '';
-        r[col('roi_source')] = '';
+        Object.assign(cells, { roi: '', roi_confidence: '', roi_source: '' });
+        edit();
       }
-      continue;
+      return;
     }
     if (box.centerMm) {
-      const key = `${r[col('patient_id')]}\u0000${level}`;
+      const key = `${cellOf(r, 'patient_id')}\u0000${level}`;
       const list = centres.get(key) ?? [];
-      list.push({ line, sequence: r[col('sequence')].trim().toUpperCase(), mm: box.centerMm });
+      list.push({ line, sequence: cellOf(r, 'sequence').trim().toUpperCase(), mm: box.centerMm });
       centres.set(key, list);
     }
-    r[col('roi')] = formatRoi(box.rect);
-    r[col('slice')] = String(res.slice);
-    r[col('roi_source')] = 'auto';
-    r[col('roi_confidence')] = box.confidence.toFixed(3);
-    const csfManual = r[col('csf_roi')].trim() !== '' && source !== 'auto';
-    if (res.csf && (!csfManual || o.force)) r[col('csf_roi')] = formatRoi(res.csf.rect);
+    cells.roi = formatRoi(box.rect);
+    cells.slice = String(res.slice);
+    cells.roi_source = 'auto';
+    cells.roi_confidence = box.confidence.toFixed(3);
+    const csfManual = cellOf(r, 'csf_roi').trim() !== '' && source !== 'auto';
+    if (res.csf && (!csfManual || o.force)) cells.csf_roi = formatRoi(res.csf.rect);
+    edit();
     report.filled++;
-  }
+  });
   for (const [key, list] of centres) {
     const t1 = list.find((c) => c.sequence === 'T1');
     const t2 = list.find((c) => c.sequence === 'T2');
@@ -185,10 +154,7 @@ export async function fillManifestBoxes(path: string, o: FillOptions): Promise<F
       mm: Math.round(mm * 10) / 10,
     });
   }
-  const out =
-    (bom ? '\uFEFF' : '') +
-    stringify(records, { delimiter, record_delimiter: eol === '\r\n' ? 'windows' : 'unix' });
-  await writeFileAtomic(path, out);
+  await editManifestCells(path, edits, { version: table.version, columns: NEW_COLUMNS });
   return report;
 }
 

@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { resolveModelDir } from '@op-screen/annotator';
-import { OpScreenError } from '../errors.js';
-import { type ManifestSequence, readManifest, type SkippedRow } from '../manifest/index.js';
-import { type RunConfig, runConfigSchema } from '../reproduce/config.js';
+import {
+  DEFAULT_THRESHOLD,
+  foldModelDir,
+  type ManifestSequence,
+  readManifest,
+  readModelCard,
+  type SkippedRow,
+} from '@op-screen/study';
+import { runConfigSchema } from '../reproduce/config.js';
 import { loadVertebrae, type VertebraImage } from '../reproduce/data.js';
 import type { TrainBatch } from '../reproduce/engine.js';
 import { defaultDeps } from '../reproduce/ports.js';
@@ -35,13 +38,6 @@ export interface PredictResult {
   thresholds: Record<string, number>;
 }
 
-interface ModelMeta {
-  config: RunConfig;
-  sequences: ManifestSequence[];
-  folds: number;
-  thresholds: Record<string, { image: number; patient: number }>;
-}
-
 /**
  * Scores new cases with the fold models of a finished run (their mean probability), using the
  * run's own preprocessing; manifest rows of sequences the run did not train are skipped.
@@ -50,18 +46,7 @@ export async function predictManifest(
   opts: PredictOptions,
   deps: ReproduceDeps = defaultDeps(),
 ): Promise<PredictResult> {
-  let modelDir: string;
-  try {
-    modelDir = resolveModelDir(opts.model);
-  } catch {
-    throw new OpScreenError(
-      'MODEL_NOT_FOUND',
-      `${opts.model} has no meta.json, nor has its model/ directory; it is not a finished op-screen reproduce run.`,
-      opts.model,
-    );
-  }
-  const metaPath = join(modelDir, 'meta.json');
-  const raw = JSON.parse(await readFile(metaPath, 'utf8')) as ModelMeta;
+  const { dir: modelDir, card: raw } = await readModelCard(opts.model);
   const cfg = runConfigSchema.parse(raw.config);
   const manifest = await readManifest(opts.manifest, {
     tScoreThreshold: cfg.tScoreThreshold,
@@ -98,7 +83,7 @@ export async function predictManifest(
     const inputs = ims.map((im) => prep.prepare(im.crop));
     const sum = new Float64Array(ims.length);
     for (let k = 0; k < raw.folds; k++) {
-      const model = await deps.engine.load(join(modelDir, seq, `fold-${k}`));
+      const model = await deps.engine.load(foldModelDir(modelDir, seq, k));
       try {
         const p = await deps.engine.predict(model, batches(inputs, perImage, 32), cfg);
         for (let i = 0; i < p.length; i++) (sum[i] as number) += (p[i] as number) / raw.folds;
@@ -107,7 +92,7 @@ export async function predictManifest(
       }
       progress?.('scoring', ++passesDone, passes);
     }
-    const threshold = raw.thresholds[seq]?.image ?? 0.5;
+    const threshold = raw.thresholds[seq]?.image ?? DEFAULT_THRESHOLD;
     ims.forEach((im: VertebraImage, i) => {
       const score = sum[i] as number;
       predictions.push({
@@ -124,7 +109,9 @@ export async function predictManifest(
   return {
     predictions,
     skipped,
-    thresholds: Object.fromEntries(raw.sequences.map((s) => [s, raw.thresholds[s]?.image ?? 0.5])),
+    thresholds: Object.fromEntries(
+      raw.sequences.map((s) => [s, raw.thresholds[s]?.image ?? DEFAULT_THRESHOLD]),
+    ),
   };
 }
 

@@ -1,6 +1,6 @@
 import { MetricsError } from '@op-screen/metrics';
+import type { ManifestRow } from '@op-screen/study';
 import { OpScreenError } from '../errors.js';
-import type { ManifestRow } from '../manifest/index.js';
 import type { RunConfig } from './config.js';
 import type { VertebraImage } from './data.js';
 import type { VertebraSplit } from './splits.js';

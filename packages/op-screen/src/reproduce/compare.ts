@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { pairedDeLong } from '@op-screen/metrics';
-import { stringify } from 'csv-stringify/sync';
+import {
+  type PredictionRecord,
+  predictionsCsv,
+  type RunPaths,
+  runPaths,
+  writeFileAtomic,
+} from '@op-screen/study';
 import type { Comparison } from '../report/comparison.js';
-import { type RunPaths, writeFileAtomic } from '../run/rundir.js';
 import type { RunConfig } from './config.js';
-import { PREDICTION_COLUMNS } from './predictions-csv.js';
 import { type Scored, toPatientLevel } from './score.js';
 import type { Evaluation } from './stages/evaluation.js';
 import { predictionRows } from './stages/outputs.js';
@@ -26,15 +29,7 @@ export const runArchs = (cfg: RunConfig): string[] => cfg.archs ?? [cfg.arch];
  * (checkpoints/ARCH/SEQ/fold-K, model/ARCH/SEQ/fold-K).
  */
 export function pathsForArch(cfg: RunConfig, paths: RunPaths, arch: string): RunPaths {
-  if (!cfg.archs) return paths;
-  const fold = (top: string, seq: string, k: number) => join(paths.root, top, arch, seq, `fold-${k}`);
-  return {
-    ...paths,
-    model: join(paths.root, 'model', arch),
-    foldDir: (seq, k) => fold('checkpoints', seq, k),
-    foldDone: (seq, k) => join(fold('checkpoints', seq, k), 'done.json'),
-    foldModel: (seq, k) => fold('model', seq, k),
-  };
+  return cfg.archs ? runPaths(paths.root, arch) : paths;
 }
 
 /**
@@ -71,13 +66,12 @@ export async function writeComparedPredictions(
   outcomes: Map<string, TrainingOutcome>,
   evaluations: Map<string, Evaluation>,
 ): Promise<void> {
-  const rows: string[][] = [['arch', ...PREDICTION_COLUMNS]];
+  const rows: PredictionRecord[] = [];
   for (const arch of runArchs(cfg)) {
     const fr = outcomes.get(arch)?.foldResults as Map<string, FoldDone[]>;
-    for (const r of predictionRows(cfg, fr, evaluations.get(arch) as Evaluation)) rows.push([arch, ...r]);
+    for (const r of predictionRows(cfg, fr, evaluations.get(arch) as Evaluation)) rows.push({ arch, ...r });
   }
-  // every field quoted, as in a single-architecture run
-  await writeFileAtomic(paths.predictions, stringify(rows, { quoted: true }));
+  await writeFileAtomic(paths.predictions, predictionsCsv(rows));
 }
 
 /** Scores of `b` in the order of `a`'s cases (both scored the same test cases). */

@@ -1,4 +1,5 @@
 import { getArch, isArchName, listArchitectures } from '@op-screen/efficientnet';
+import { DEFAULT_PATIENTS } from '@op-screen/synth';
 import { z } from 'zod';
 import { OpScreenError } from '../errors.js';
 
@@ -118,7 +119,7 @@ const QUICK: RunConfig = {
   folds: 3,
   holdOutFraction: 0.5,
   preprocessPreset: 'quick-32',
-  synthPatients: 120,
+  synthPatients: DEFAULT_PATIENTS,
   gradcamSamples: 6,
   workers: 1,
   predictTrain: false,

@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import type { Slice2D } from '@op-screen/mri-io';
-import type { ManifestRow, PixelBox, SkippedRow } from '../manifest/index.js';
-import { centralMedian, type Region, regionMedian } from '../vbq.js';
+import { centralMedian, type Region, regionMedian } from '@op-screen/preprocess';
+import type { ManifestRow, PixelBox, SkippedRow } from '@op-screen/study';
 
 /** One slice in real-world values (modality LUT applied), row-major [rows, columns]: mri-io's `Slice2D` without geometry. */
 export type SliceImage = Pick<Slice2D, 'data' | 'rows' | 'columns'> & {

@@ -1,5 +1,5 @@
+import type { Region } from '@op-screen/preprocess';
 import type { FineTuneData, TrainBatch } from '@op-screen/train';
-import type { Region } from '../vbq.js';
 import type { RunConfig } from './config.js';
 
 // The batch and data contract is @op-screen/train's own (`fineTune`), re-exported so the
@@ -46,6 +46,6 @@ export interface Preparer {
   prepare(crop: Region): Float32Array;
   /** Train-only augmentation of prepared inputs, one seeded stream per epoch. */
   augmenter(seed: number): (x: Float32Array) => Float32Array;
-  /** JSON description of the steps (recorded in report.json). */
-  describe(): unknown;
+  /** JSON description of the steps (recorded in report.json and the model card): `pipeline` is the spec @op-screen/preprocess runs. */
+  describe(): { pipeline: unknown; [key: string]: unknown };
 }

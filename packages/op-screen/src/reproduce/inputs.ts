@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { Manifest, RunPaths } from '@op-screen/study';
 import { OpScreenError } from '../errors.js';
-import type { Manifest } from '../manifest/index.js';
-import type { RunPaths } from '../run/rundir.js';
 import { checkSequencesPresent, checkSplitUsable, splitOrExplain } from './checks.js';
 import type { RunConfig } from './config.js';
 import type { VertebraImage } from './data.js';

@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getArch } from '@op-screen/efficientnet';
+import { prepareRunDir, type RunPaths, readManifest } from '@op-screen/study';
 import { OpScreenError } from '../errors.js';
-import { readManifest } from '../manifest/index.js';
 import { queueExecutor } from '../queue/coordinator.js';
 import { parseQueueUrl } from '../queue/url.js';
 import type { Report } from '../report/schema.js';
-import { prepareRunDir, type RunPaths } from '../run/rundir.js';
 import { RunTimer } from '../run/timing.js';
 import { checkSequencesPresent } from './checks.js';
 import {
@@ -107,7 +106,7 @@ export async function reproduce(
   );
   let timer: RunTimer;
   try {
-    timer = await RunTimer.start(`${paths.root}/timing.json`, t0);
+    timer = await RunTimer.start(paths.timing, t0);
   } catch (err) {
     await release();
     throw err;

@@ -1,15 +1,15 @@
 import {
   auditLeakage,
   createRng,
+  deriveSeed,
   type Fold,
   groupedHoldout,
   stratifiedGroupKFold,
   stratifiedKFold,
 } from '@op-screen/metrics';
+import type { ManifestRow } from '@op-screen/study';
+import type { SyntheticPatient } from '@op-screen/synth';
 import { OpScreenError } from '../errors.js';
-import type { ManifestRow } from '../manifest/index.js';
-import type { SyntheticPatient } from '../synth/model.js';
-import { deriveSeed } from '../synth/rng.js';
 import type { RunConfig, SplitMode } from './config.js';
 import { unitKey } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { KeyedScore } from '@op-screen/metrics';
-import type { ManifestRow } from '../manifest/index.js';
+import type { ManifestRow } from '@op-screen/study';
 import type { RunConfig } from './config.js';
 import type { CropCheck, Cropper, SliceReader } from './data.js';
 import type { Engine, FitSummary, Preparer } from './engine.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { runPaths } from '@op-screen/study';
 import { OpScreenError } from '../errors.js';
-import { runPaths } from '../run/rundir.js';
 import { pathsForArch } from './compare.js';
 import { type RunConfig, runConfigSchema } from './config.js';
 import type { EpochRecord } from './engine.js';

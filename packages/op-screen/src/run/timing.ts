@@ -1,4 +1,4 @@
-import { readJson, writeJsonAtomic } from './rundir.js';
+import { readJson, writeJsonAtomic } from '@op-screen/study';
 
 interface TimingFile {
   sessions: Array<{ startedAt: string; seconds: number }>;

@@ -1,9 +1,7 @@
-import { open, rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { PatientIdentity, ScanPatient, ScanSeries, ScanStudy } from '@op-screen/mri-io';
+import { LEVEL_NAMES, type ManifestRecord, type ManifestSequence, manifestCsv } from '@op-screen/study';
 import { stringify } from 'csv-stringify/sync';
-import { LEVEL_NAMES, type ManifestSequence } from '../manifest/index.js';
-import { MANIFEST_COLUMNS } from '../synth/index.js';
 import { type DxaMatch, type DxaTable, matchDxa } from './dxa.js';
 
 /** A sagittal series usable for a manifest: at most this many degrees off the sagittal plane. */
@@ -101,7 +99,7 @@ export function buildManifest(
   windowDays: number,
 ): ManifestBuild {
   const idOf = new Map(identities.map((i) => [i.key, i.patientId]));
-  const records: string[][] = [[...MANIFEST_COLUMNS]];
+  const records: ManifestRecord[] = [];
   const choices: SeriesChoice[] = [];
   const matches: Array<{ key: string } & DxaMatch> = [];
   for (const p of patients) {
@@ -114,43 +112,22 @@ export function buildManifest(
       if (!s) continue;
       for (const level of LEVEL_NAMES) {
         const t = m?.status === 'matched' ? m.tScores[level] : undefined;
-        const row: Record<string, string> = {
+        records.push({
           patient_id: p.key,
           sequence: seq,
           level,
           image: resolve(s.image),
           t_score: t === undefined ? '' : String(t),
-          roi: '',
-          slice: '',
-          csf_roi: '',
-        };
-        records.push(MANIFEST_COLUMNS.map((col) => row[col] ?? ''));
+        });
       }
     }
   }
   return {
-    csv: stringify(records, { quoted: true }),
-    rows: records.length - 1,
+    csv: manifestCsv(records),
+    rows: records.length,
     choices,
     dxa: dxa ? matches : null,
   };
-}
-
-/** Writes `data` atomically (temp file created with `mode`, fsync, rename). */
-export async function writeFileAtomicMode(path: string, data: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fh = await open(tmp, 'wx', mode);
-  let ok = false;
-  try {
-    await fh.writeFile(data);
-    await fh.chmod(mode); // the umask may have cleared bits; never adds any
-    await fh.sync();
-    ok = true;
-  } finally {
-    await fh.close();
-    if (!ok) await rm(tmp, { force: true });
-  }
-  await rename(tmp, path);
 }
 
 /** KEY.csv: pseudonym -> PatientID, AccessionNumber(s), StudyInstanceUID(s). Only for a mode-0600 file. */

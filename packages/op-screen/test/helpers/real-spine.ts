@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { niftiSagittalSlice, readNifti } from '@op-screen/mri-io';
-import { encodeSagittalSeries } from '../../src/synth/dicom.js';
+import { encodeSagittalSeries } from '@op-screen/synth';
 
 export const REAL_SPINE = resolve(import.meta.dirname, '../../../../../shared/data/real-spine');
 

@@ -1,5 +1,5 @@
+import { vbqScore } from '@op-screen/preprocess';
 import type { Report } from '../../report/schema.js';
-import { vbqScore } from '../../vbq.js';
 import type { RunConfig } from '../config.js';
 import type { VertebraImage } from '../data.js';
 import { compareAucs, metricBlock } from '../score.js';

@@ -1,12 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { RunPaths } from '@op-screen/study';
+import { type Manifest, type ManifestRow, readManifest } from '@op-screen/study';
+import { readSynthSidecar, type SynthSidecar, writeSyntheticCohort } from '@op-screen/synth';
 import { OpScreenError } from '../../errors.js';
-import { type Manifest, type ManifestRow, readManifest } from '../../manifest/index.js';
 import { createProgress } from '../../progress.js';
-import type { RunPaths } from '../../run/rundir.js';
-import { writeSyntheticCohort } from '../../synth/index.js';
-import { readSynthSidecar, type SynthSidecar } from '../../synth/sidecar.js';
 import type { RunConfig } from '../config.js';
 
 export interface Cohort {

@@ -1,4 +1,4 @@
-import type { RunPaths } from '../../run/rundir.js';
+import type { RunPaths } from '@op-screen/study';
 import type { RunConfig } from '../config.js';
 import type { VertebraImage } from '../data.js';
 import { type GradCamImage, imageKey, type ReproduceDeps, type SequenceScores } from '../types.js';

@@ -1,7 +1,12 @@
+import {
+  excludedCounts,
+  type RunPaths,
+  type SkippedRow,
+  skippedToCsv,
+  writeFileAtomic,
+} from '@op-screen/study';
 import { OpScreenError } from '../../errors.js';
-import { excludedCounts, type SkippedRow, skippedToCsv } from '../../manifest/index.js';
 import { createProgress } from '../../progress.js';
-import { type RunPaths, writeFileAtomic } from '../../run/rundir.js';
 import type { RunConfig } from '../config.js';
 import { loadVertebrae, type VertebraImage } from '../data.js';
 import type { ReproduceDeps } from '../types.js';

@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
-import type { SkippedRow } from '../../manifest/index.js';
+import type { SkippedRow } from '@op-screen/study';
+import {
+  type PredictionRecord,
+  predictionsCsv,
+  type RunPaths,
+  writeFileAtomic,
+  writeJsonAtomic,
+  writeModelCard,
+} from '@op-screen/study';
+import { type SynthSidecar, sidecarOracle } from '@op-screen/synth';
 import { renderHtmlReport } from '../../report/html.js';
 import { type MetricBlock, type Report, reportSchema } from '../../report/schema.js';
 import { buildTripod } from '../../report/tripod.js';
-import { type RunPaths, writeFileAtomic, writeJsonAtomic } from '../../run/rundir.js';
-import { type SynthSidecar, sidecarOracle } from '../../synth/sidecar.js';
 import type { RunConfig } from '../config.js';
 import type { VertebraImage } from '../data.js';
-import { PREDICTION_COLUMNS } from '../predictions-csv.js';
 import type { Scored } from '../score.js';
 import { IMAGE_SPLIT_NOTE, type SplitUnit, type VertebraSplit } from '../splits.js';
 import type { FoldDone, GradCamImage, ReproduceDeps, ScoredImage, SequenceScores } from '../types.js';
@@ -18,17 +23,14 @@ import type { Evaluation } from './evaluation.js';
 import type { PreparedInputs } from './preprocessing.js';
 import { scienceSections } from './science.js';
 
-function predictionRow(im: VertebraImage, fold: string, split: string, score: number): string[] {
-  return [
-    im.row.patientId,
-    im.row.sequence,
-    im.row.level,
-    fold,
-    split,
-    String(im.row.label),
-    // full precision: rounding to 6 digits made ties that changed AUCs computed from the file
-    String(score),
-  ];
+function predictionRow(
+  im: VertebraImage,
+  fold: PredictionRecord['fold'],
+  split: PredictionRecord['split'],
+  score: number,
+): PredictionRecord {
+  const { patientId, sequence, level, label } = im.row;
+  return { patientId, sequence, level, fold, split, label, score };
 }
 
 /** Rows of predictions.csv: every fold's train/val scores, then the ensemble's test scores, per sequence. */
@@ -36,8 +38,8 @@ export function predictionRows(
   cfg: RunConfig,
   foldResults: Map<string, FoldDone[]>,
   ev: Evaluation,
-): string[][] {
-  const rows: string[][] = [];
+): PredictionRecord[] {
+  const rows: PredictionRecord[] = [];
   const image = (key: string) => ev.imageByKey.get(key) as VertebraImage;
   for (const seq of cfg.sequences) {
     for (const d of foldResults.get(seq) as FoldDone[])
@@ -46,7 +48,7 @@ export function predictionRows(
         ['val', d.val],
       ] as const)
         part.keys.forEach((key, i) => {
-          rows.push(predictionRow(image(key), String(d.fold), split, part.scores[i] as number));
+          rows.push(predictionRow(image(key), d.fold, split, part.scores[i] as number));
         });
     for (const e of ev.seqScores.get(seq)?.test ?? [])
       rows.push(predictionRow(image(e.key), 'all', 'test', e.score));
@@ -61,11 +63,7 @@ export async function writePredictions(
   foldResults: Map<string, FoldDone[]>,
   ev: Evaluation,
 ): Promise<void> {
-  await writeFileAtomic(
-    paths.predictions,
-    // every field quoted: a patient_id is the manifest's text
-    stringify([PREDICTION_COLUMNS, ...predictionRows(cfg, foldResults, ev)], { quoted: true }),
-  );
+  await writeFileAtomic(paths.predictions, predictionsCsv(predictionRows(cfg, foldResults, ev)));
 }
 
 export interface ReportInputs {
@@ -172,7 +170,7 @@ export async function writeReports(
     paths.html,
     await renderHtmlReport(report, { seqScores: testScoresBySequence(ev.seqScores, ev.collect), gradcams }),
   );
-  await writeJsonAtomic(`${paths.model}/meta.json`, {
+  await writeModelCard(paths.model, {
     config: cfg,
     // the model card of the initial weights: which file, its bytes' hash, how inputs were prepared
     weights: cfg.weights

@@ -1,6 +1,6 @@
+import type { SynthSidecar } from '@op-screen/synth';
 import type { TripodContext } from '../../report/tripod.js';
 import { sampleSizeOf } from '../../report/tripod.js';
-import type { SynthSidecar } from '../../synth/sidecar.js';
 import type { VertebraImage } from '../data.js';
 import type { VertebraSplit } from '../splits.js';
 import { calibrationStage } from './calibration.js';

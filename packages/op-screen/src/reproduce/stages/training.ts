@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRng, type Rng } from '@op-screen/metrics';
+import { createRng, deriveSeed, shuffleInPlace } from '@op-screen/metrics';
+import { type RunPaths, readJson, writeJsonAtomic } from '@op-screen/study';
 import { OpScreenError } from '../../errors.js';
 import type { Report } from '../../report/schema.js';
-import { type RunPaths, readJson, writeJsonAtomic } from '../../run/rundir.js';
-import { deriveSeed } from '../../synth/rng.js';
 import type { RunConfig } from '../config.js';
 import type { VertebraImage } from '../data.js';
 import type { EpochRecord, FineTuneData, TrainBatch } from '../engine.js';
@@ -59,16 +58,6 @@ export async function* batchesOf(
   }
 }
 
-/** Fisher-Yates with the given uniform [0, 1) stream. */
-export function shuffled(indices: number[], rng: Rng): number[] {
-  const a = indices.slice();
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [a[i], a[j]] = [a[j] as number, a[i] as number];
-  }
-  return a;
-}
-
 /** Image indices of one sequence, by split role. */
 interface FoldImages {
   train: number[];
@@ -82,7 +71,8 @@ function foldData(t: TrainingInputs, idx: FoldImages, foldSeed: number): FineTun
   return {
     train: (epoch: number) => {
       const rng = createRng(deriveSeed(foldSeed, `epoch-${epoch}`));
-      const order = shuffled(idx.train, rng);
+      const order = idx.train.slice();
+      shuffleInPlace(order, rng);
       return batchesOf(
         order,
         inputs,
