@@ -22,6 +22,15 @@ export type {
   TripodItem,
 } from './report/sections.js';
 export { buildTripod, TRIPOD_AI_REFERENCE, type TripodContext } from './report/tripod.js';
+export { createPreparer, defaultDeps, efficientnetEngine, pipelineSpec } from './reproduce/ports.js';
+export { calibrationBlock } from './reproduce/stages/calibration.js';
+export { AGE_BANDS, ageBand, SUBGROUP_MIN_PER_CLASS, subgroupResults } from './reproduce/stages/subgroups.js';
+export {
+  type ReproduceDeps,
+  type ReproduceOptions,
+  type ReproduceResult,
+  reproduce,
+} from './reproduce.js';
 export {
   type ConfigOverrides,
   PRESETS,
@@ -29,16 +38,7 @@ export {
   type RunConfig,
   resolveConfig,
   runConfigSchema,
-} from './reproduce/config.js';
-export type { Engine, FineTuneData, FitSummary, Preparer, TrainBatch } from './reproduce/engine.js';
-export { createPreparer, defaultDeps, efficientnetEngine, pipelineSpec } from './reproduce/ports.js';
-export {
-  type ReproduceDeps,
-  type ReproduceOptions,
-  type ReproduceResult,
-  reproduce,
-} from './reproduce/run.js';
-export { IMAGE_SPLIT_NOTE, type SplitUnit, type StudySplit, splitStudy } from './reproduce/splits.js';
-export { calibrationBlock } from './reproduce/stages/calibration.js';
-export { AGE_BANDS, ageBand, SUBGROUP_MIN_PER_CLASS, subgroupResults } from './reproduce/stages/subgroups.js';
+} from './run/config.js';
+export type { Engine, FineTuneData, FitSummary, Preparer, TrainBatch } from './run/engine.js';
+export { IMAGE_SPLIT_NOTE, type SplitUnit, type StudySplit, splitStudy } from './run/splits.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError, describeError, errorLine, renderError, wantsJson } from '../src/commands/errors.js';
 import { OpScreenError } from '../src/errors.js';
 import { predictManifest } from '../src/predict/index.js';
-import { resolveConfig } from '../src/reproduce/config.js';
+import { resolveConfig } from '../src/run/config.js';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(pkg, 'dist', 'cli.js');

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { reportSchema } from '../src/report/schema.js';
-import type { Engine } from '../src/reproduce/engine.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
+import { reproduce } from '../src/reproduce.js';
+import type { Engine } from '../src/run/engine.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 // The linear learner; as "resnet34" its scores get a fixed, rank-changing jitter so the two

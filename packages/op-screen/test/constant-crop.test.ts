@@ -7,7 +7,7 @@ import { writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
+import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 describe('constant crops (CONSTANT_CROP)', () => {

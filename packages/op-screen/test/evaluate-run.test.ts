@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runEvaluate } from '../src/commands/evaluate.js';
 import { type Report, reportSchema } from '../src/report/schema.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
+import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 let run: string;

@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { reportSchema } from '../src/report/schema.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
+import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 describe('reproduce with an exclude column', () => {

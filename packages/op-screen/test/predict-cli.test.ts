@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PRESETS } from '../src/reproduce/config.js';
+import { PRESETS } from '../src/run/config.js';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(pkg, 'dist', 'cli.js');

@@ -16,8 +16,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { predictManifest } from '../src/predict/index.js';
 import { reportSchema } from '../src/report/schema.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
-import { IMAGE_SPLIT_NOTE } from '../src/reproduce/splits.js';
+import { reproduce } from '../src/reproduce.js';
+import { IMAGE_SPLIT_NOTE } from '../src/run/splits.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const deps = { ...defaultDeps(), engine: linearEngine };

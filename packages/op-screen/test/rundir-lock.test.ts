@@ -6,7 +6,7 @@ import { lockRunDir, RUN_LOCK } from '@op-screen/study';
 import { writeSyntheticCohort } from '@op-screen/synth';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
+import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const deps = { ...defaultDeps(), engine: linearEngine };

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CohortPatient, writePacsExport } from '../../mri-io/test/fixtures/pacs-export.mjs';
 import { registerScanCommand } from '../src/commands/scan.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
+import { reproduce } from '../src/reproduce.js';
 import { matchDxa, parseDxa } from '../src/scan/dxa.js';
 import { linearEngine } from './helpers/linear-engine.js';
 

@@ -10,8 +10,8 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Report, reportSchema } from '../src/report/schema.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
 import { ageBand, subgroupResults } from '../src/reproduce/stages/subgroups.js';
+import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const deps = { ...defaultDeps(), engine: linearEngine };

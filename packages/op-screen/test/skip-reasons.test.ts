@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifest } from '@op-screen/study';
 import { describe, expect, it } from 'vitest';
-import { loadVertebrae, withoutDirectories } from '../src/reproduce/data.js';
 import { mriIoSliceReader, roiCropper } from '../src/reproduce/ports.js';
+import { loadVertebrae, withoutDirectories } from '../src/run/data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skip-reasons-'));
 

@@ -6,9 +6,9 @@ import { writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../src/reproduce/engine.js';
 import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce/run.js';
+import { reproduce } from '../src/reproduce.js';
+import type { Engine } from '../src/run/engine.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const base = mkdtempSync(join(tmpdir(), 'upfront-'));

@@ -5,7 +5,7 @@ import { releaseRunDirLock } from '@op-screen/study';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { MetricBlock } from '../report/schema.js';
 import { defaultDeps } from '../reproduce/ports.js';
-import { reproduce } from '../reproduce/run.js';
+import { reproduce } from '../reproduce.js';
 import { jsonLine } from './errors.js';
 import {
   parseFractionOption,

@@ -6,11 +6,11 @@ import {
   readModelCard,
   type SkippedRow,
 } from '@op-screen/study';
-import { runConfigSchema } from '../reproduce/config.js';
-import { loadVertebrae, type VertebraImage } from '../reproduce/data.js';
-import type { TrainBatch } from '../reproduce/engine.js';
 import { defaultDeps } from '../reproduce/ports.js';
-import type { ReproduceDeps } from '../reproduce/types.js';
+import { runConfigSchema } from '../run/config.js';
+import { loadVertebrae, type VertebraImage } from '../run/data.js';
+import type { TrainBatch } from '../run/engine.js';
+import type { ReproduceDeps } from '../run/types.js';
 
 export interface PredictOptions {
   /** A finished `reproduce` run: RUN_DIR, or RUN_DIR/model. */

@@ -1,6 +1,6 @@
 import { encode } from 'fast-png';
-import type { Scored } from '../reproduce/score.js';
-import type { GradCamImage } from '../reproduce/types.js';
+import type { Scored } from '../run/score.js';
+import type { GradCamImage } from '../run/types.js';
 import { comparisonHtml } from './comparison.js';
 import { esc, f3 } from './format.js';
 import { curvePlots, trainingCurveSvg } from './plots.js';

@@ -14,7 +14,7 @@ import {
   rocSpec,
   thresholdGrid,
 } from '@op-screen/metrics';
-import type { Scored } from '../reproduce/score.js';
+import type { Scored } from '../run/score.js';
 import type { MetricBlock } from './schema.js';
 
 /** ROC with a bootstrap CI band, PR, calibration and decision curve of one test set, as inline SVG. */

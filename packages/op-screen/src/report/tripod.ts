@@ -1,4 +1,4 @@
-import type { SplitUnit, VertebraSplit } from '../reproduce/splits.js';
+import type { SplitUnit, VertebraSplit } from '../run/splits.js';
 import type { Report } from './schema.js';
 import type { EventCount, SampleSize, Tripod, TripodItem } from './sections.js';
 

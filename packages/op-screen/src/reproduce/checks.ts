@@ -1,9 +1,9 @@
 import { MetricsError } from '@op-screen/metrics';
 import type { ManifestRow } from '@op-screen/study';
 import { OpScreenError } from '../errors.js';
-import type { RunConfig } from './config.js';
-import type { VertebraImage } from './data.js';
-import type { VertebraSplit } from './splits.js';
+import type { RunConfig } from '../run/config.js';
+import type { VertebraImage } from '../run/data.js';
+import type { VertebraSplit } from '../run/splits.js';
 import { foldImages } from './stages/training.js';
 
 // What `reproduce` checks before it trains anything, so that a run that cannot produce a result

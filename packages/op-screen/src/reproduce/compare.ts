@@ -8,8 +8,9 @@ import {
   writeFileAtomic,
 } from '@op-screen/study';
 import type { Comparison } from '../report/comparison.js';
-import type { RunConfig } from './config.js';
-import { type Scored, toPatientLevel } from './score.js';
+import type { RunConfig } from '../run/config.js';
+import { type Scored, toPatientLevel } from '../run/score.js';
+import type { FoldDone, ScoredImage } from '../run/types.js';
 import type { Evaluation } from './stages/evaluation.js';
 import { predictionRows } from './stages/outputs.js';
 import {
@@ -18,7 +19,6 @@ import {
   type TrainingOutcome,
   trainSequences,
 } from './stages/training.js';
-import type { FoldDone, ScoredImage } from './types.js';
 
 /** The run's architectures: `archs` when it compares several, else its one `arch`. */
 export const runArchs = (cfg: RunConfig): string[] => cfg.archs ?? [cfg.arch];

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Manifest, RunPaths } from '@op-screen/study';
 import { OpScreenError } from '../errors.js';
+import type { RunConfig } from '../run/config.js';
+import type { VertebraImage } from '../run/data.js';
+import { splitVertebrae, type VertebraSplit } from '../run/splits.js';
+import { imageKey, type ReproduceDeps } from '../run/types.js';
 import { checkSequencesPresent, checkSplitUsable, splitOrExplain } from './checks.js';
-import type { RunConfig } from './config.js';
-import type { VertebraImage } from './data.js';
-import { splitVertebrae, type VertebraSplit } from './splits.js';
 import { type Cohort, resolveCohort } from './stages/cohort.js';
 import { type LoadedImages, loadImages } from './stages/images.js';
 import { type PreparedInputs, prepareInputs } from './stages/preprocessing.js';
-import { imageKey, type ReproduceDeps } from './types.js';
 
 /** Everything the training stage needs, rebuilt deterministically from the run directory. */
 export interface RunInputs extends LoadedImages {

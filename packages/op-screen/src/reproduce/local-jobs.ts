@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism, freemem } from 'node:os';
 import { OpScreenError } from '../errors.js';
-import type { RunConfig } from './config.js';
+import type { RunConfig } from '../run/config.js';
 import type { PendingFold } from './stages/training.js';
 import type { TrainingUnit } from './unit.js';
 

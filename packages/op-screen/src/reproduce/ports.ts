@@ -8,10 +8,10 @@ import * as train from '@op-screen/train';
 import { registerWasmKernels } from '@op-screen/wasm-kernels';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { backendPreference } from '../backend-env.js';
-import type { RunConfig } from './config.js';
-import type { CropCheck, Cropper, SliceImage, SliceReader } from './data.js';
-import type { Engine, EpochRecord, FitSummary, Preparer, TrainBatch } from './engine.js';
-import type { ReproduceDeps } from './types.js';
+import type { RunConfig } from '../run/config.js';
+import type { CropCheck, Cropper, SliceImage, SliceReader } from '../run/data.js';
+import type { Engine, EpochRecord, FitSummary, Preparer, TrainBatch } from '../run/engine.js';
+import type { ReproduceDeps } from '../run/types.js';
 
 /** The study's preprocessing preset for the run's input size (the study presets at 380/224; the same steps resized otherwise). */
 export function pipelineSpec(cfg: RunConfig): pre.PipelineSpec {

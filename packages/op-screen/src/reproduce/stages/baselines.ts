@@ -1,9 +1,9 @@
 import { vbqScore } from '@op-screen/preprocess';
 import type { Report } from '../../report/schema.js';
-import type { RunConfig } from '../config.js';
-import type { VertebraImage } from '../data.js';
-import { compareAucs, metricBlock } from '../score.js';
-import type { SequenceScores } from '../types.js';
+import type { RunConfig } from '../../run/config.js';
+import type { VertebraImage } from '../../run/data.js';
+import { compareAucs, metricBlock } from '../../run/score.js';
+import type { SequenceScores } from '../../run/types.js';
 
 interface PatientVbq {
   marrow: number[];

@@ -1,6 +1,6 @@
 import { calibrationCurve, calibrationSlope, decisionCurve } from '@op-screen/metrics';
 import type { Calibration, CalibrationBlock } from '../../report/sections.js';
-import { type Scored, toPatientLevel } from '../score.js';
+import { type Scored, toPatientLevel } from '../../run/score.js';
 import type { Evaluation } from './evaluation.js';
 
 /** Threshold probabilities at which report.json lists the decision curve (the HTML plots the full curve). */

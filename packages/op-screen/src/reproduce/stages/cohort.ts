@@ -6,7 +6,7 @@ import { type Manifest, type ManifestRow, readManifest } from '@op-screen/study'
 import { readSynthSidecar, type SynthSidecar, writeSyntheticCohort } from '@op-screen/synth';
 import { OpScreenError } from '../../errors.js';
 import { createProgress } from '../../progress.js';
-import type { RunConfig } from '../config.js';
+import type { RunConfig } from '../../run/config.js';
 
 export interface Cohort {
   manifestPath: string;

@@ -1,8 +1,8 @@
 import { ensembleMean, mergeViews, poolOutOfFold } from '@op-screen/metrics';
 import type { Report } from '../../report/schema.js';
-import type { RunConfig } from '../config.js';
-import type { VertebraImage } from '../data.js';
-import { chooseThreshold, metricBlock, type Scored, safeAuc, toPatientLevel } from '../score.js';
+import type { RunConfig } from '../../run/config.js';
+import type { VertebraImage } from '../../run/data.js';
+import { chooseThreshold, metricBlock, type Scored, safeAuc, toPatientLevel } from '../../run/score.js';
 import {
   type FoldDone,
   imageKey,
@@ -10,7 +10,7 @@ import {
   type SequenceScores,
   toScoredImages,
   unitOfImageKey,
-} from '../types.js';
+} from '../../run/types.js';
 
 export interface Evaluation {
   results: Report['results'];

@@ -1,7 +1,7 @@
 import type { RunPaths } from '@op-screen/study';
-import type { RunConfig } from '../config.js';
-import type { VertebraImage } from '../data.js';
-import { type GradCamImage, imageKey, type ReproduceDeps, type SequenceScores } from '../types.js';
+import type { RunConfig } from '../../run/config.js';
+import type { VertebraImage } from '../../run/data.js';
+import { type GradCamImage, imageKey, type ReproduceDeps, type SequenceScores } from '../../run/types.js';
 
 /** Grad-CAM of fold 0's model on a stratified sample of test images (half positives when possible). */
 export async function gradCamSample(

@@ -7,9 +7,9 @@ import {
 } from '@op-screen/study';
 import { OpScreenError } from '../../errors.js';
 import { createProgress } from '../../progress.js';
-import type { RunConfig } from '../config.js';
-import { loadVertebrae, type VertebraImage } from '../data.js';
-import type { ReproduceDeps } from '../types.js';
+import type { RunConfig } from '../../run/config.js';
+import { loadVertebrae, type VertebraImage } from '../../run/data.js';
+import type { ReproduceDeps } from '../../run/types.js';
 import type { Cohort } from './cohort.js';
 
 export interface LoadedImages {

@@ -1,7 +1,7 @@
-import type { RunConfig } from '../config.js';
-import type { VertebraImage } from '../data.js';
-import type { Preparer } from '../engine.js';
-import type { ReproduceDeps } from '../types.js';
+import type { RunConfig } from '../../run/config.js';
+import type { VertebraImage } from '../../run/data.js';
+import type { Preparer } from '../../run/engine.js';
+import type { ReproduceDeps } from '../../run/types.js';
 
 /** Network inputs of every usable image, in image order. */
 export interface PreparedInputs {

@@ -1,8 +1,8 @@
 import type { SynthSidecar } from '@op-screen/synth';
 import type { TripodContext } from '../../report/tripod.js';
 import { sampleSizeOf } from '../../report/tripod.js';
-import type { VertebraImage } from '../data.js';
-import type { VertebraSplit } from '../splits.js';
+import type { VertebraImage } from '../../run/data.js';
+import type { VertebraSplit } from '../../run/splits.js';
 import { calibrationStage } from './calibration.js';
 import type { Evaluation } from './evaluation.js';
 import { subgroupStage } from './subgroups.js';

@@ -1,7 +1,7 @@
 import { subgroupAuc } from '@op-screen/metrics';
 import type { SubgroupAnalysis, SubgroupResult, Subgroups } from '../../report/sections.js';
-import type { VertebraImage } from '../data.js';
-import { type Scored, toPatientLevel } from '../score.js';
+import type { VertebraImage } from '../../run/data.js';
+import { type Scored, toPatientLevel } from '../../run/score.js';
 import type { Evaluation } from './evaluation.js';
 
 /** A subgroup's AUC is reported only when it has at least this many positives and as many negatives. */

@@ -5,11 +5,11 @@ import { createRng, deriveSeed, shuffleInPlace } from '@op-screen/metrics';
 import { type RunPaths, readJson, writeJsonAtomic } from '@op-screen/study';
 import { OpScreenError } from '../../errors.js';
 import type { Report } from '../../report/schema.js';
-import type { RunConfig } from '../config.js';
-import type { VertebraImage } from '../data.js';
-import type { EpochRecord, FineTuneData, TrainBatch } from '../engine.js';
-import type { VertebraSplit } from '../splits.js';
-import { type FoldDone, imageKey, type ReproduceDeps, unitKey } from '../types.js';
+import type { RunConfig } from '../../run/config.js';
+import type { VertebraImage } from '../../run/data.js';
+import type { EpochRecord, FineTuneData, TrainBatch } from '../../run/engine.js';
+import type { VertebraSplit } from '../../run/splits.js';
+import { type FoldDone, imageKey, type ReproduceDeps, unitKey } from '../../run/types.js';
 import type { PreparedInputs } from './preprocessing.js';
 
 /** What every fold of a run trains on. */

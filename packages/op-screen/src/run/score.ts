@@ -8,7 +8,36 @@ import {
   thresholdMetrics,
   youdenThreshold,
 } from '@op-screen/metrics';
-import type { MetricBlock } from '../report/schema.js';
+import { z } from 'zod';
+
+const nullableNumber = z.number().nullable();
+
+/** Metrics of one scorer at one level (image or patient), at the Youden threshold chosen on validation data. */
+export const metricBlockSchema = z.object({
+  n: z.number().int().nonnegative(),
+  positives: z.number().int().nonnegative(),
+  auc: z.number().min(0).max(1),
+  aucCI95: z.tuple([z.number(), z.number()]),
+  /** Probability threshold chosen by Youden's J on the out-of-fold validation predictions. */
+  threshold: z.number(),
+  sensitivity: nullableNumber,
+  specificity: nullableNumber,
+  ppv: nullableNumber,
+  npv: nullableNumber,
+  confusion: z.object({
+    tp: z.number().int(),
+    fp: z.number().int(),
+    tn: z.number().int(),
+    fn: z.number().int(),
+  }),
+  averagePrecision: nullableNumber,
+  brier: nullableNumber,
+  /** AUC of each fold's model on the hold-out test set (fold order). */
+  folds: z.array(nullableNumber),
+  /** AUC of each fold's model on its own validation fold. */
+  validationFolds: z.array(nullableNumber),
+});
+export type MetricBlock = z.infer<typeof metricBlockSchema>;
 
 export interface Scored {
   labels: Uint8Array;

@@ -3,31 +3,31 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getArch } from '@op-screen/efficientnet';
 import { prepareRunDir, type RunPaths, readManifest } from '@op-screen/study';
-import { OpScreenError } from '../errors.js';
-import { queueExecutor } from '../queue/coordinator.js';
-import { parseQueueUrl } from '../queue/url.js';
-import type { Report } from '../report/schema.js';
-import { RunTimer } from '../run/timing.js';
-import { checkSequencesPresent } from './checks.js';
+import { OpScreenError } from './errors.js';
+import { queueExecutor } from './queue/coordinator.js';
+import { parseQueueUrl } from './queue/url.js';
+import type { Report } from './report/schema.js';
+import { checkSequencesPresent } from './reproduce/checks.js';
 import {
   compareArchitectures,
   pathsForArch,
   trainArchitectures,
   writeComparedPredictions,
-} from './compare.js';
-import { type ConfigOverrides, resolveConfig } from './config.js';
-import { prepareRunInputs } from './inputs.js';
-import { autoJobs, localExecutor } from './local-jobs.js';
-import { defaultDeps } from './ports.js';
-import { vbqBaseline } from './stages/baselines.js';
-import { manifestArgument } from './stages/cohort.js';
-import { evaluateRun } from './stages/evaluation.js';
-import { gradCamSample } from './stages/gradcam.js';
-import { buildReport, writePredictions, writeReports } from './stages/outputs.js';
-import type { TrainingOutcome } from './stages/training.js';
-import type { ReproduceDeps } from './types.js';
+} from './reproduce/compare.js';
+import { prepareRunInputs } from './reproduce/inputs.js';
+import { autoJobs, localExecutor } from './reproduce/local-jobs.js';
+import { defaultDeps } from './reproduce/ports.js';
+import { vbqBaseline } from './reproduce/stages/baselines.js';
+import { manifestArgument } from './reproduce/stages/cohort.js';
+import { evaluateRun } from './reproduce/stages/evaluation.js';
+import { gradCamSample } from './reproduce/stages/gradcam.js';
+import { buildReport, writePredictions, writeReports } from './reproduce/stages/outputs.js';
+import type { TrainingOutcome } from './reproduce/stages/training.js';
+import { type ConfigOverrides, resolveConfig } from './run/config.js';
+import { RunTimer } from './run/timing.js';
+import type { ReproduceDeps } from './run/types.js';
 
-export type { GradCamImage, ReproduceDeps } from './types.js';
+export type { GradCamImage, ReproduceDeps } from './run/types.js';
 
 export interface ReproduceOptions extends ConfigOverrides {
   manifest?: string;
