@@ -177,8 +177,8 @@ export async function reproduce(
       training,
       prepared,
       wallTimeSeconds: await timer.save(),
+      ...(cfg.archs ? { comparison: compareArchitectures(cfg, evaluations) } : {}),
     });
-    if (cfg.archs) report.comparison = compareArchitectures(cfg, evaluations);
     const primaryPaths = pathsForArch(cfg, paths, cfg.arch);
     const gradcams = await gradCamSample(
       cfg,

@@ -1,6 +1,7 @@
 import { DEFAULT_PATIENTS, writeSyntheticCohort } from '@op-screen/synth';
 import type { Command } from 'commander';
 import { createProgress } from '../progress.js';
+import { f3 } from '../report/format.js';
 import { parseIntOption } from './options.js';
 
 export function registerSynthCommand(program: Command): void {
@@ -18,10 +19,9 @@ export function registerSynthCommand(program: Command): void {
         onPatient: (d) => bar.update(d),
       });
       bar.stop();
-      const f3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
       process.stderr.write(
         `wrote ${r.patients.length} synthetic patients, ${r.rows} manifest rows: ${r.manifest}\n` +
-          `oracle (best attainable) AUC: image ${f3(r.oracle.image.auc)}, patient ${f3(r.oracle.patient.auc)} (${r.sidecar})\n`,
+          `oracle (best attainable) AUC: image ${f3(r.oracle.image.auc, 'n/a')}, patient ${f3(r.oracle.patient.auc, 'n/a')} (${r.sidecar})\n`,
       );
     });
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { esc, f3 } from './format.js';
+import type { ReportSection } from './section.js';
 
 const nullableNumber = z.number().nullable();
 
@@ -38,11 +40,8 @@ export const comparisonSchema = z.object({
 });
 export type Comparison = z.infer<typeof comparisonSchema>;
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-const f3 = (v: number | null) => (v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(3));
-
 /** The HTML report's comparison section (empty without a comparison). */
-export function comparisonHtml(c: Comparison | undefined): string {
+function comparisonHtml(c: Comparison | undefined): string {
   if (!c) return '';
   const rows = c.results
     .map(
@@ -61,3 +60,13 @@ export function comparisonHtml(c: Comparison | undefined): string {
     `<h3>Paired DeLong tests</h3><table><tr><th>pair</th><th>sequence</th><th>level</th><th>n</th><th>AUC difference (95% CI)</th><th>z</th><th>p</th><th></th></tr>${tests}</table>`
   );
 }
+
+/** The report.json fields of the comparison section. */
+export const comparisonShape = { comparison: comparisonSchema.optional() };
+
+/** Only when the run trained several architectures (`--arch a,b,c`): AUCs and paired DeLong tests. */
+export const comparisonSection: ReportSection = {
+  name: 'comparison',
+  shape: comparisonShape,
+  html: (report) => comparisonHtml(report.comparison),
+};

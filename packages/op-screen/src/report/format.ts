@@ -1,4 +1,4 @@
-/** HTML text escaping and number formatting shared by the report's HTML modules. */
+/** HTML text escaping and the one number formatter of the report, its TRIPOD text and the CLI. */
 
 export const esc = (s: string) =>
   s.replace(
@@ -6,6 +6,9 @@ export const esc = (s: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
-/** Three decimals, or an en dash for a missing or non-finite value. */
-export const f3 = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
+/**
+ * Three decimals, or `missing` for a missing or non-finite value: an en dash in report.html,
+ * `n/a` in report.json's TRIPOD text and the CLI's lines.
+ */
+export const f3 = (v: number | null | undefined, missing = '–') =>
+  v === null || v === undefined || !Number.isFinite(v) ? missing : v.toFixed(3);

@@ -1,6 +1,43 @@
+import { z } from 'zod';
 import type { SplitUnit, VertebraSplit } from '../run/splits.js';
+import { esc, f3 as fmt3 } from './format.js';
 import type { Report } from './schema.js';
-import type { EventCount, SampleSize, Tripod, TripodItem } from './sections.js';
+import type { ReportSection } from './section.js';
+
+export const tripodItemSchema = z.object({
+  /** TRIPOD+AI (Collins et al., BMJ 2024;385:e078378) item number, e.g. "5a". */
+  item: z.string(),
+  section: z.string(),
+  topic: z.string(),
+  /** filled: from this run; partial: the run's part is filled, the rest is the authors'; authors: a tool cannot know it. */
+  status: z.enum(['filled', 'partial', 'authors']),
+  text: z.string(),
+});
+export type TripodItem = z.infer<typeof tripodItemSchema>;
+
+const eventCount = z.object({
+  patients: z.number().int(),
+  positivePatients: z.number().int(),
+  vertebrae: z.number().int(),
+  positiveVertebrae: z.number().int(),
+});
+export type EventCount = z.infer<typeof eventCount>;
+
+export const sampleSizeSchema = z.object({
+  development: eventCount,
+  test: eventCount,
+  folds: z.array(z.object({ train: eventCount, validation: eventCount })),
+});
+export type SampleSize = z.infer<typeof sampleSizeSchema>;
+
+export const tripodSchema = z.object({
+  guideline: z.string(),
+  note: z.string(),
+  /** Participants (patients) and events (osteoporotic vertebrae / patients) in each analysis (item 21). */
+  sampleSize: sampleSizeSchema,
+  items: z.array(tripodItemSchema),
+});
+export type Tripod = z.infer<typeof tripodSchema>;
 
 /**
  * The TRIPOD+AI checklist (Collins GS et al. TRIPOD+AI statement: updated guidance for reporting
@@ -68,7 +105,8 @@ export interface TripodContext {
 }
 
 type ReportCore = Omit<Report, 'tripod'>;
-const f3 = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? 'n/a' : v.toFixed(3));
+/** Numbers in the TRIPOD text (report.json): three decimals, `n/a` when missing. */
+const f3 = (v: number | null | undefined) => fmt3(v, 'n/a');
 const ev = (e: EventCount) =>
   `${e.patients} patients (${e.positivePatients} with osteoporosis), ${e.vertebrae} vertebrae (${e.positiveVertebrae} with T-score at or below the threshold)`;
 const item = (
@@ -431,3 +469,25 @@ export function buildTripod(r: ReportCore, ctx: TripodContext): Tripod {
     ],
   };
 }
+
+function tripodHtml(t: Tripod | null): string {
+  if (!t) return '';
+  const rows = t.items.map(
+    (i) =>
+      `<tr><td>${esc(i.item)}</td><td style="text-align:left">${esc(i.section)}: ${esc(i.topic)}</td><td>${i.status}</td><td style="text-align:left">${esc(i.text)}</td></tr>`,
+  );
+  return `<h2>TRIPOD+AI checklist</h2><p class="note">${esc(t.guideline)}. ${esc(t.note)}</p><table><tr><th>item</th><th>topic</th><th>status</th><th>reported</th></tr>${rows.join('')}</table>`;
+}
+
+/** The report.json fields of the tripod section. */
+export const tripodShape = {
+  /** The TRIPOD+AI items this run can fill, from its own values; the rest marked for the authors. */
+  tripod: tripodSchema.nullable().default(null),
+};
+
+/** The TRIPOD+AI checklist filled from the finished report (`buildTripod`). */
+export const tripodSection: ReportSection = {
+  name: 'tripod',
+  shape: tripodShape,
+  html: (report) => tripodHtml(report.tripod),
+};

@@ -11,6 +11,7 @@ import {
   writeModelCard,
 } from '@op-screen/study';
 import { type SynthSidecar, sidecarOracle } from '@op-screen/synth';
+import type { Comparison } from '../../report/comparison.js';
 import { renderHtmlReport } from '../../report/html.js';
 import { type MetricBlock, type Report, reportSchema } from '../../report/schema.js';
 import { buildTripod } from '../../report/tripod.js';
@@ -84,15 +85,20 @@ export interface ReportInputs {
   training: Report['training'];
   prepared: PreparedInputs;
   wallTimeSeconds: number;
+  /** Only when the run compared several architectures: the comparison section. */
+  comparison?: Comparison;
 }
 
-/** report.json's content, validated by its schema. */
+/**
+ * report.json's content: every section's value, then the TRIPOD+AI section filled from them, then
+ * one validation of the whole report by its schema.
+ */
 export async function buildReport(r: ReportInputs): Promise<Report> {
   const { cfg, split } = r;
   const testPatientSet = new Set(split.split.test.map((i) => (split.units[i] as SplitUnit).patientId));
   const oracle = r.sidecar ? sidecarOracle(r.sidecar, testPatientSet) : null;
   const science = scienceSections(r.evaluation, r.images, split, r.sidecar);
-  const core = reportSchema.parse({
+  const core: Omit<Report, 'tripod'> = {
     title: `op-screen ${cfg.preset} run${r.synthetic ? ' on synthetic data' : ''}${cfg.includeExcluded ? ' (sensitivity analysis: excluded rows included)' : ''}`,
     synthetic: r.synthetic,
     split: cfg.split,
@@ -106,7 +112,7 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
     leakage: { groupsInMultipleSplits: split.split.groupsInMultipleSplits, unit: cfg.split },
     skipped: r.skipped.length,
     skippedRows: r.skipped,
-    excluded: r.excluded,
+    excluded: r.excluded as Record<string, number>,
     oracle: oracle
       ? cfg.includeExcluded
         ? oracle.includeExcluded
@@ -125,8 +131,9 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
     training: r.training,
     preprocessing: r.prepared.prep.describe(),
     wallTimeSeconds: r.wallTimeSeconds,
+    ...(r.comparison ? { comparison: r.comparison } : {}),
     createdAt: new Date().toISOString(),
-  });
+  };
   return reportSchema.parse({ ...core, tripod: buildTripod(core, science.tripodContext) });
 }
 

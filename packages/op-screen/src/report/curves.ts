@@ -5,7 +5,6 @@ import {
   createRng,
   decisionCurve,
   decisionCurveSpec,
-  lineChartSpec,
   prCurve,
   prSpec,
   renderSvg,
@@ -14,8 +13,9 @@ import {
   rocSpec,
   thresholdGrid,
 } from '@op-screen/metrics';
-import type { Scored } from '../run/score.js';
-import type { MetricBlock } from './schema.js';
+import type { MetricBlock, Scored } from '../run/score.js';
+import { esc } from './format.js';
+import type { ReportSection } from './section.js';
 
 /** ROC with a bootstrap CI band, PR, calibration and decision curve of one test set, as inline SVG. */
 export async function curvePlots(
@@ -47,17 +47,23 @@ export async function curvePlots(
   return Promise.all(specs.map((sp) => renderSvg(sp)));
 }
 
-export async function trainingCurveSvg(
-  title: string,
-  history: Array<{ epoch: number; loss: number; valLoss: number }>,
-): Promise<string> {
-  return renderSvg(
-    lineChartSpec(
-      [
-        { name: 'train loss', x: history.map((h) => h.epoch), y: history.map((h) => h.loss) },
-        { name: 'validation loss', x: history.map((h) => h.epoch), y: history.map((h) => h.valLoss) },
-      ],
-      { title, xTitle: 'epoch', yTitle: 'binary cross-entropy' },
-    ),
-  );
-}
+/** The report.json fields of the curves section. */
+export const curvesShape = {};
+
+/** ROC with its bootstrap band, PR, calibration, decision curve and confusion matrix per sequence (image level, test set). */
+export const curvesSection: ReportSection = {
+  name: 'curves',
+  shape: curvesShape,
+  async html(report, extras) {
+    const parts: string[] = [];
+    for (const [seq, s] of Object.entries(extras.seqScores)) {
+      const block = report.results[seq as 'T1' | 'T2']?.image;
+      if (!block) continue;
+      parts.push(`<h2>${esc(seq)}: test-set curves (image level)</h2><div class="grid">`);
+      for (const svg of await curvePlots(s, block, seq, report.config.seed))
+        parts.push(`<figure>${svg}</figure>`);
+      parts.push('</div>');
+    }
+    return parts.join('\n');
+  },
+};
