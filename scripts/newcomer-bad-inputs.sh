@@ -81,7 +81,7 @@ ok "a truncated file in a series: its rows are refused naming $FILE, $(tail -1 p
 
 # 6. a T2-only manifest under the default --sequence both: a usage error before any work
 head -1 cohort/manifest.csv >cohort/t2.csv
-grep ',T2,' cohort/manifest.csv >>cohort/t2.csv
+grep -E ',"?T2"?,' cohort/manifest.csv >>cohort/t2.csv
 set +e
 run reproduce --manifest cohort/t2.csv --preset tiny --out run-t2 >/dev/null 2>t2.err
 code=$?

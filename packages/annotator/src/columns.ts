@@ -1,5 +1,6 @@
 // The manifest columns the annotator owns, and their text forms. Pure: shared by the server
 // (Node) and the page.
+import type { Rect } from '@op-screen/mri-io';
 
 export const LEVELS = ['L1', 'L2', 'L3', 'L4'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -21,13 +22,11 @@ export type ExcludeReason = (typeof EXCLUDE_REASONS)[number];
 export const OWNED_COLUMNS = ['roi', 'slice', 'csf_roi', 'exclude', 'roi_source', 'roi_confidence'] as const;
 export type OwnedColumn = (typeof OWNED_COLUMNS)[number];
 
-/** A box in pixels of one slice: top-left column `x`, row `y`, width and height (as in `roi`). */
-export interface PixelBox {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+/**
+ * A box in pixels of one slice: @op-screen/mri-io's `Rect` (top-left column `x`, row `y`, `width`,
+ * `height`), as the manifest's `roi` parses into everywhere.
+ */
+export type PixelBox = Rect;
 
 /** The annotator's columns of one manifest row, as text exactly as they appear in the CSV. */
 export type OwnedCells = Record<OwnedColumn, string>;
@@ -36,12 +35,12 @@ export type OwnedCells = Record<OwnedColumn, string>;
 export function parseBox(text: string): PixelBox | undefined {
   const m = /^\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*$/.exec(text);
   if (!m) return undefined;
-  const [x, y, w, h] = m.slice(1).map(Number) as [number, number, number, number];
-  return w > 0 && h > 0 ? { x, y, w, h } : undefined;
+  const [x, y, width, height] = m.slice(1).map(Number) as [number, number, number, number];
+  return width > 0 && height > 0 ? { x, y, width, height } : undefined;
 }
 
 export function formatBox(b: PixelBox | undefined): string {
-  return b ? `${b.x},${b.y},${b.w},${b.h}` : '';
+  return b ? `${b.x},${b.y},${b.width},${b.height}` : '';
 }
 
 export function parseExclude(text: string): ExcludeReason | undefined {

@@ -55,7 +55,7 @@ export function mapBox(
   from: PlaneGeometry,
   to: PlaneGeometry[],
 ): { slice: number; box: PixelBox; distance: number } | undefined {
-  const centre = pixelToPatient(from, box.x - 0.5 + box.w / 2, box.y - 0.5 + box.h / 2);
+  const centre = pixelToPatient(from, box.x - 0.5 + box.width / 2, box.y - 0.5 + box.height / 2);
   let best = -1;
   let bestDistance = Number.POSITIVE_INFINITY;
   to.forEach((g, i) => {
@@ -69,9 +69,9 @@ export function mapBox(
   const g = to[best];
   const corners = [
     [box.x - 0.5, box.y - 0.5],
-    [box.x + box.w - 0.5, box.y - 0.5],
-    [box.x - 0.5, box.y + box.h - 0.5],
-    [box.x + box.w - 0.5, box.y + box.h - 0.5],
+    [box.x + box.width - 0.5, box.y - 0.5],
+    [box.x - 0.5, box.y + box.height - 0.5],
+    [box.x + box.width - 0.5, box.y + box.height - 0.5],
   ].map(([c, r]) => patientToPixel(g, pixelToPatient(from, c as number, r as number)));
   // Edge coordinates back to pixel indices: the edge at -0.5 is pixel 0's left/top edge.
   const snap = (v: number) => Math.round(v + 0.5 + 1e-9);
@@ -80,5 +80,5 @@ export function mapBox(
   const x1 = Math.min(g.columns, snap(Math.max(...corners.map((c) => c.column))));
   const y1 = Math.min(g.rows, snap(Math.max(...corners.map((c) => c.row))));
   if (x1 <= x0 || y1 <= y0) return undefined;
-  return { slice: best, box: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, distance: bestDistance };
+  return { slice: best, box: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, distance: bestDistance };
 }

@@ -14,8 +14,8 @@ import { type AnnotateServer, startAnnotateServer } from '../src/server.js';
 import { launchChromium } from './chromium.js';
 import { OP_SCREEN_CLI, reproduceTiny, synthCohort } from './cohort.js';
 
-type Box = { x: number; y: number; w: number; h: number };
-const fmt = (b: Box) => `${b.x},${b.y},${b.w},${b.h}`;
+type Box = { x: number; y: number; width: number; height: number };
+const fmt = (b: Box) => `${b.x},${b.y},${b.width},${b.height}`;
 
 async function canvasOrigin(page: Page, seq: 'T1' | 'T2') {
   const r = await page.locator(`.panel[data-seq='${seq}'] canvas.view`).boundingBox();
@@ -34,7 +34,7 @@ async function drag(page: Page, seq: 'T1' | 'T2', x0: number, y0: number, x1: nu
 }
 async function drawBox(page: Page, seq: 'T1' | 'T2', key: string, b: Box) {
   await page.keyboard.press(key);
-  await drag(page, seq, b.x, b.y, b.x + b.w, b.y + b.h);
+  await drag(page, seq, b.x, b.y, b.x + b.width, b.y + b.height);
 }
 async function waitSaved(page: Page) {
   await page.waitForFunction(() => {
@@ -71,11 +71,11 @@ describe('annotator in Chromium', () => {
   });
 
   const P1: Record<string, Box> = {
-    L1: { x: 30, y: 5, w: 30, h: 20 },
-    L2: { x: 30, y: 30, w: 30, h: 20 },
-    L3: { x: 30, y: 55, w: 30, h: 20 },
-    L4: { x: 30, y: 80, w: 30, h: 20 },
-    CSF: { x: 70, y: 50, w: 4, h: 12 },
+    L1: { x: 30, y: 5, width: 30, height: 20 },
+    L2: { x: 30, y: 30, width: 30, height: 20 },
+    L3: { x: 30, y: 55, width: 30, height: 20 },
+    L4: { x: 30, y: 80, width: 30, height: 20 },
+    CSF: { x: 70, y: 50, width: 4, height: 12 },
   };
 
   it('starts with both patients to do, the mid-sagittal slice shown', async () => {
@@ -115,9 +115,9 @@ describe('annotator in Chromium', () => {
     await openPatient(page, 'SYN0002');
     for (const key of ['1', '2', '3', '4']) {
       const y = 8 + (Number(key) - 1) * 24;
-      await drawBox(page, 'T1', key, { x: 36, y, w: 32, h: 20 });
+      await drawBox(page, 'T1', key, { x: 36, y, width: 32, height: 20 });
     }
-    await drawBox(page, 'T1', 'c', { x: 75, y: 40, w: 3, h: 15 });
+    await drawBox(page, 'T1', 'c', { x: 75, y: 40, width: 3, height: 15 });
     await page.click('#copy');
     await drag(page, 'T2', 50, 20, 49, 23); // T2 L1 moves by (-1, 3)
     await waitSaved(page);
@@ -128,8 +128,8 @@ describe('annotator in Chromium', () => {
     const expected: Record<string, [string, string, string, string]> = {};
     const p1: Record<string, Box> = {
       ...P1,
-      L1: { x: 32, y: 6, w: 30, h: 20 },
-      L2: { x: 30, y: 30, w: 34, h: 22 },
+      L1: { x: 32, y: 6, width: 30, height: 20 },
+      L2: { x: 30, y: 30, width: 34, height: 22 },
       L4: { ...P1.L4, x: 31 },
     };
     for (const seq of ['T1', 'T2'])
@@ -141,7 +141,10 @@ describe('annotator in Chromium', () => {
           l === 'L3' ? 'fracture' : '',
         ];
         const y = 8 + (Number(l[1]) - 1) * 24;
-        const b = seq === 'T2' && l === 'L1' ? { x: 35, y: y + 3, w: 32, h: 20 } : { x: 36, y, w: 32, h: 20 };
+        const b =
+          seq === 'T2' && l === 'L1'
+            ? { x: 35, y: y + 3, width: 32, height: 20 }
+            : { x: 36, y, width: 32, height: 20 };
         expected[`SYN0002 ${seq} ${l}`] = [fmt(b), '2', '75,40,3,15', ''];
       }
     const rows = parse(readFileSync(cohort.manifest), { columns: true }) as Record<string, string>[];
@@ -248,12 +251,12 @@ describe('annotator in Chromium', () => {
       if (shift) await page.keyboard.up('Shift');
     };
     await dragAt(40, 40); // 40 css px = 8 image px at 5 css px per pixel
-    expect(await l1()).toEqual({ x: 80, y: 100, w: 8, h: 8 });
+    expect(await l1()).toEqual({ x: 80, y: 100, width: 8, height: 8 });
     await dragAt(-40, -40, true); // pan: the image moves 8 px up-left under the pointer...
-    expect(await l1()).toEqual({ x: 80, y: 100, w: 8, h: 8 });
+    expect(await l1()).toEqual({ x: 80, y: 100, width: 8, height: 8 });
     // ...so the pointer is now on the box's bottom-right corner (88, 108): dragging resizes it.
     await dragAt(40, 20);
-    expect(await l1()).toEqual({ x: 80, y: 100, w: 16, h: 12 });
+    expect(await l1()).toEqual({ x: 80, y: 100, width: 16, height: 12 });
     await page.keyboard.press('Control+z');
     await page.keyboard.press('Control+z');
     expect(await l1()).toEqual(before);

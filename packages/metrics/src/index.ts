@@ -79,7 +79,7 @@ export {
   type RecalibrationMethod,
 } from './recalibrate.js';
 export { type HtmlReportOptions, renderEvaluationHtml } from './report.js';
-export { createRng, deriveSeed, type Rng, type RngInput, shuffleInPlace } from './rng.js';
+export { createRng, deriveSeed, mulberry32, type Rng, type RngInput, shuffleInPlace } from './rng.js';
 export {
   auditLeakage,
   type Fold,

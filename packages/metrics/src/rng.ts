@@ -19,11 +19,12 @@ export function uniform(rng: RngInput): number {
 }
 
 /**
- * Seeded PRNG (mulberry32, 32-bit state): small, fast and reproducible across platforms. Good
- * enough for resampling and fold shuffles; not for cryptography.
+ * The mulberry32 generator started from a raw 32-bit `state`: the one implementation of it here.
+ * {@link createRng} seeds it; `@op-screen/synth` starts it from its own documented state so that
+ * its cohorts stay byte-identical.
  */
-export function createRng(seed: number): Rng {
-  let a = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+export function mulberry32(state: number): Rng {
+  let a = state >>> 0;
   return {
     next: () => {
       a = (a + 0x6d2b79f5) >>> 0;
@@ -33,6 +34,14 @@ export function createRng(seed: number): Rng {
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     },
   };
+}
+
+/**
+ * Seeded PRNG (mulberry32, 32-bit state): small, fast and reproducible across platforms. Good
+ * enough for resampling and fold shuffles; not for cryptography.
+ */
+export function createRng(seed: number): Rng {
+  return mulberry32((Math.trunc(seed) ^ 0x9e3779b9) >>> 0);
 }
 
 /** Uniform integer in [0, n). */

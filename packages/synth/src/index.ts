@@ -135,16 +135,14 @@ export async function writeSyntheticCohort(dir: string, opts: SynthOptions): Pro
         ),
       );
       for (const v of p.vertebrae) {
-        const box = (b: { x: number; y: number; w: number; h: number }) =>
-          formatRoi({ x: b.x, y: b.y, width: b.w, height: b.h });
         records.push({
           patient_id: p.id,
           sequence: seq,
           level: v.level,
           image: rel,
           t_score: v.tScore.toFixed(2),
-          roi: box(v.roi),
-          csf_roi: box(p.csfRoi),
+          roi: formatRoi(v.roi),
+          csf_roi: formatRoi(p.csfRoi),
           exclude: v.fracture ? 'fracture' : '',
           sex: p.sex,
           age: manifestAge(p.age),

@@ -4,10 +4,10 @@ import { renderSlices } from './render.js';
 
 /** A box of a rendered slice as a VBQ region (stored values; the synthetic DICOM has slope 1, intercept 0). */
 export function cropSlice(img: Uint16Array, columns: number, b: Box): Region {
-  const data = new Float32Array(b.w * b.h);
-  for (let y = 0; y < b.h; y++)
-    for (let x = 0; x < b.w; x++) data[y * b.w + x] = img[(b.y + y) * columns + b.x + x] as number;
-  return { data, width: b.w, height: b.h };
+  const data = new Float32Array(b.width * b.height);
+  for (let y = 0; y < b.height; y++)
+    for (let x = 0; x < b.width; x++) data[y * b.width + x] = img[(b.y + y) * columns + b.x + x] as number;
+  return { data, width: b.width, height: b.height };
 }
 
 /**

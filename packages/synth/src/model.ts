@@ -1,3 +1,4 @@
+import type { PixelBox } from '@op-screen/study';
 import { SYNTH_PARAMS } from './params.js';
 import { createRng, deriveSeed, type Rng } from './rng.js';
 
@@ -11,13 +12,8 @@ export type Level = (typeof LEVELS)[number];
 export const SEQUENCES = ['T1', 'T2'] as const;
 export type Sequence = (typeof SEQUENCES)[number];
 
-/** Pixel box on a slice: column x, row y, width, height. */
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+/** A pixel rectangle: @op-screen/study's `PixelBox`, which is @op-screen/mri-io's `Rect`. */
+export type Box = PixelBox;
 
 export interface SynthGeometry {
   rows: number;
@@ -234,8 +230,8 @@ export function samplePatient(
     const roi: Box = {
       x: Math.max(0, Math.floor(ax) - margin),
       y: Math.max(0, top - margin),
-      w: lay.width + 2 * margin,
-      h: lay.body + 2 * margin,
+      width: lay.width + 2 * margin,
+      height: lay.body + 2 * margin,
     };
     return {
       level,
@@ -251,9 +247,9 @@ export function samplePatient(
     };
   });
   const l3 = vertebrae[2] as SyntheticVertebra;
-  const l3Mid = l3.roi.y + l3.roi.h / 2;
+  const l3Mid = l3.roi.y + l3.roi.height / 2;
   const canalX = Math.round(anteriorEdge(geom, lordosis, l3Mid) + lay.width + 3);
-  const csfRoi: Box = { x: canalX, y: Math.round(l3Mid - 5), w: 3, h: 10 };
+  const csfRoi: Box = { x: canalX, y: Math.round(l3Mid - 5), width: 3, height: 10 };
   const scanner = {} as Record<Sequence, ScannerParams>;
   const site = rng.int(SITES.length);
   for (const seq of SEQUENCES) {

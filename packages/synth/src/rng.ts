@@ -3,6 +3,8 @@
  * extended with `normal` and `int`. The synthetic cohort must be bit-identical for a given seed on
  * every machine, so it does not use Math.random. Streams are derived with metrics' `deriveSeed`.
  */
+import { mulberry32 } from '@op-screen/metrics';
+
 export { deriveSeed } from '@op-screen/metrics';
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -13,16 +15,14 @@ export interface Rng {
   int(n: number): number;
 }
 
+/**
+ * The cohort's generator: metrics' mulberry32 started from the seed itself (0 replaced by the
+ * golden-ratio constant), the state every cohort since version 1 was drawn from.
+ */
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0 || 0x9e3779b9;
+  const uniform = mulberry32(seed >>> 0 || 0x9e3779b9);
   let spare: number | undefined;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = (): number => uniform.next();
   return {
     next,
     normal() {

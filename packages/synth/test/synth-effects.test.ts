@@ -34,8 +34,8 @@ function withVertebra(p: SyntheticPatient, i: number, change: Partial<SyntheticV
 function footprint(a: Uint16Array, b: Uint16Array, roi: SyntheticVertebra['roi']) {
   const ia: number[] = [];
   const ib: number[] = [];
-  for (let y = roi.y; y < roi.y + roi.h; y++)
-    for (let x = roi.x; x < roi.x + roi.w; x++)
+  for (let y = roi.y; y < roi.y + roi.height; y++)
+    for (let x = roi.x; x < roi.x + roi.width; x++)
       if (a[y * 128 + x] !== b[y * 128 + x]) {
         ia.push(a[y * 128 + x] as number);
         ib.push(b[y * 128 + x] as number);

@@ -53,14 +53,14 @@ describe('synthetic cohort', () => {
         const img = renderSeries(p, seq, 3)[2] as Uint16Array;
         const csf = p.csfRoi;
         let c = 0;
-        for (let y = csf.y; y < csf.y + csf.h; y++)
-          for (let x = csf.x; x < csf.x + csf.w; x++) c += img[y * 128 + x] as number;
-        c /= csf.w * csf.h;
+        for (let y = csf.y; y < csf.y + csf.height; y++)
+          for (let x = csf.x; x < csf.x + csf.width; x++) c += img[y * 128 + x] as number;
+        c /= csf.width * csf.height;
         for (const v of p.vertebrae) {
           let s = 0;
           let n = 0;
-          for (let y = v.roi.y + 8; y < v.roi.y + v.roi.h - 8; y++)
-            for (let x = v.roi.x + 10; x < v.roi.x + v.roi.w - 10; x++) {
+          for (let y = v.roi.y + 8; y < v.roi.y + v.roi.height - 8; y++)
+            for (let x = v.roi.x + 10; x < v.roi.x + v.roi.width - 10; x++) {
               s += img[y * 128 + x] as number;
               n++;
             }

@@ -155,7 +155,7 @@ export class Predictor {
 
   /** The crop through the run's preprocessing: inputSize^2 x channels floats (as `op-screen predict` prepares it). */
   prepare(slice: Slice2D, box: PixelBox): Float32Array {
-    const c = cropRoi(slice, { x: box.x, y: box.y, width: box.w, height: box.h });
+    const c = cropRoi(slice, box);
     return this.pipeline.run(imageFromData(c.data, { height: c.rows, width: c.columns, channels: 1 })).data;
   }
 

@@ -9,7 +9,7 @@ const pipeline = createPipeline('study-efficientnet-b4');
 
 /** The preprocessed crop (380x380, values in [0, 1]). */
 export function preprocessCrop(slice: Slice2D, box: PixelBox): { data: Float32Array; size: number } {
-  const c = cropRoi(slice, { x: box.x, y: box.y, width: box.w, height: box.h }, { clip: true });
+  const c = cropRoi(slice, box, { clip: true });
   const out = pipeline.run(imageFromData(c.data, { height: c.rows, width: c.columns, channels: 1 }));
   return { data: out.data, size: out.width };
 }

@@ -1,6 +1,6 @@
 // One series on a canvas: slice slider, window/level, zoom (wheel) and pan (right or shift drag),
 // and the labelled boxes drawn, moved and resized with the mouse. Box coordinates are pixel
-// edges: a box {x, y, w, h} covers columns x..x+w-1 and rows y..y+h-1.
+// edges: a box {x, y, width, height} covers columns x..x+width-1 and rows y..y+height-1.
 import type { Label, PixelBox } from '../columns.js';
 import type { LoadedSeries } from './series.js';
 import type { PlacedBox } from './store.js';
@@ -120,7 +120,7 @@ export class Viewer {
   private drawBox(label: Label, b: PixelBox, onSlice: boolean): void {
     const c = this.ctx;
     const [x0, y0] = this.toScreen(b.x, b.y);
-    const [x1, y1] = this.toScreen(b.x + b.w, b.y + b.h);
+    const [x1, y1] = this.toScreen(b.x + b.width, b.y + b.height);
     c.strokeStyle = COLOURS[label];
     c.lineWidth = label === this.selected ? 2.5 : 1.5;
     const proposal = this.boxes[label]?.proposal;
@@ -159,15 +159,15 @@ export class Viewer {
     );
     for (const [label, { box: b }] of entries) {
       for (const [cx, cy, ax, ay] of [
-        [b.x, b.y, b.x + b.w, b.y + b.h],
-        [b.x + b.w, b.y, b.x, b.y + b.h],
-        [b.x, b.y + b.h, b.x + b.w, b.y],
-        [b.x + b.w, b.y + b.h, b.x, b.y],
+        [b.x, b.y, b.x + b.width, b.y + b.height],
+        [b.x + b.width, b.y, b.x, b.y + b.height],
+        [b.x, b.y + b.height, b.x + b.width, b.y],
+        [b.x + b.width, b.y + b.height, b.x, b.y],
       ] as Array<[number, number, number, number]>)
         if (Math.abs(x - cx) <= tol && Math.abs(y - cy) <= tol) return { label, corner: [ax, ay] };
     }
     for (const [label, { box: b }] of entries)
-      if (x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h) return { label };
+      if (x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height) return { label };
     return undefined;
   }
 
@@ -199,9 +199,14 @@ export class Viewer {
   private clampBox(b: PixelBox): PixelBox {
     const cols = this.image.columns;
     const rows = this.image.rows;
-    const w = Math.min(Math.max(1, b.w), cols);
-    const h = Math.min(Math.max(1, b.h), rows);
-    return { x: Math.min(Math.max(0, b.x), cols - w), y: Math.min(Math.max(0, b.y), rows - h), w, h };
+    const w = Math.min(Math.max(1, b.width), cols);
+    const h = Math.min(Math.max(1, b.height), rows);
+    return {
+      x: Math.min(Math.max(0, b.x), cols - w),
+      y: Math.min(Math.max(0, b.y), rows - h),
+      width: w,
+      height: h,
+    };
   }
 
   private spanBox(ax: number, ay: number, x: number, y: number): PixelBox {
@@ -211,7 +216,7 @@ export class Viewer {
     const by = Math.min(rows, Math.max(0, Math.round(y)));
     const x0 = Math.min(ax, bx);
     const y0 = Math.min(ay, by);
-    return { x: x0, y: y0, w: Math.abs(bx - ax), h: Math.abs(by - ay) };
+    return { x: x0, y: y0, width: Math.abs(bx - ax), height: Math.abs(by - ay) };
   }
 
   private move(e: MouseEvent): void {
@@ -243,7 +248,7 @@ export class Viewer {
     this.drag = undefined;
     const live = this.live;
     this.live = undefined;
-    if (d && d.kind !== 'pan' && live && live.box.w >= 1 && live.box.h >= 1)
+    if (d && d.kind !== 'pan' && live && live.box.width >= 1 && live.box.height >= 1)
       this.cb.commit(live.label, live.box, this.slice);
     else this.render();
   }
