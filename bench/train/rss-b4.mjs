@@ -50,7 +50,15 @@ try {
         yield { x: x.subarray(0, 2 * SIZE * SIZE * 3), y: y.subarray(0, 2), n: 2 };
       },
     },
-    { epochs: 1, workers: WORKERS, progress: false, gradientCheckpointing: ckpt, microBatch: mb },
+    {
+      epochs: 1,
+      workers: WORKERS,
+      // the replicas rebuild the model in worker threads: they must register the zoo's layers
+      replicaModules: [lib.zooLayersModule()],
+      progress: false,
+      gradientCheckpointing: ckpt,
+      microBatch: mb,
+    },
   );
   outcome = `${r.history[0].imagesPerSecond.toFixed(3)} img/s`;
 } catch (e) {

@@ -67,6 +67,8 @@ async function ours({ arch, size }, workers, profile) {
   const r = await lib.fineTune(model, data, {
     epochs: 2,
     workers,
+    // the replicas rebuild the model in worker threads: they must register the zoo's layers
+    replicaModules: [lib.zooLayersModule()],
     progress: false,
     earlyStopping: false,
   });
