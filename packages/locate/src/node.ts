@@ -1,7 +1,7 @@
 // Node-only: the shipped weights from the package's weights/ folder, and a series from a path.
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { assembleVolume, MriIoError, orderSeries, readImage, readSeriesDirectory } from '@op-screen/mri-io';
+import { assembleVolume, MriIoError, orderSeries, readDirectorySeries, readImage } from '@op-screen/mri-io';
 import { MODEL_CARD } from './card.js';
 import { LocateError } from './errors.js';
 import { type LocateOptions, type LocateResult, locateVertebrae } from './locate.js';
@@ -30,9 +30,19 @@ export async function loadLocator(path?: string): Promise<Locator> {
 export interface ReadLocateInputOptions {
   /** With several series in a directory, the one to use. */
   seriesInstanceUID?: string;
+  /**
+   * Locate in a directory even when some of its files could not be read (default false:
+   * `SERIES_INCOMPLETE`, as `readSlice` does; the slice a manifest row names must be the same
+   * instance for every reader).
+   */
+  allowIncomplete?: boolean;
 }
 
-/** A NIfTI file, an (enhanced) DICOM file or a DICOM series directory, as a locate input. */
+/**
+ * A NIfTI file, an (enhanced) DICOM file or a DICOM series directory, as a locate input. A
+ * directory's series is chosen by @op-screen/mri-io's `readDirectorySeries`, as `readSlice`
+ * chooses it.
+ */
 export async function readLocateInput(
   path: string,
   options: ReadLocateInputOptions = {},
@@ -43,22 +53,7 @@ export async function readLocateInput(
   } catch (err) {
     throw new MriIoError('NOT_FOUND', 'no such file or directory; check the path', path, { cause: err });
   }
-  if (isDir) {
-    const dir = await readSeriesDirectory(path);
-    let series = dir.series;
-    if (options.seriesInstanceUID)
-      series = series.filter((s) => s.seriesInstanceUID === options.seriesInstanceUID);
-    if (series.length === 0)
-      throw new MriIoError('EMPTY_SERIES', 'no readable DICOM image series in the directory', path);
-    if (series.length > 1) {
-      throw new MriIoError(
-        'BAD_ARGUMENT',
-        `the directory holds ${series.length} series; pass seriesInstanceUID to choose one`,
-        path,
-      );
-    }
-    return assembleVolume(series[0]);
-  }
+  if (isDir) return assembleVolume(await readDirectorySeries(path, options));
   const image = await readImage(path);
   if (image.kind === 'nifti') return image;
   return assembleVolume(orderSeries(image.seriesInstanceUID ?? '', [image]));

@@ -3,9 +3,10 @@
 // confident boxes) on the bad inputs of the issue. These cases are in the shipped model's
 // training set, so this guards the weights and the decoding against regressions; the accuracy on
 // unseen series is measured by scripts/cross-validate.mjs (README, "Accuracy").
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type NiftiImage, readNifti } from '@op-screen/mri-io';
+import { type NiftiImage, readNifti, type Volume } from '@op-screen/mri-io';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,23 @@ describe('shipped weights on real series', () => {
 
 describe('bad input: a warning or a refusal, never confident boxes', () => {
   const none = (r: LocateResult) => STUDY_LEVELS.filter((l) => (r.levels[l]?.confidence ?? 0) >= 0.5);
+
+  it('a series directory that lost a file is refused as readSlice refuses it (SERIES_INCOMPLETE)', async () => {
+    const series = join(SHARED, 'dicom/generated/sag_t1');
+    const dir = mkdtempSync(join(tmpdir(), 'locate-incomplete-'));
+    try {
+      cpSync(series, dir, { recursive: true });
+      const victim = join(dir, readdirSync(dir).sort()[0] as string);
+      writeFileSync(victim, readFileSync(victim).subarray(0, 200));
+      await expect(readLocateInput(dir)).rejects.toMatchObject({ code: 'SERIES_INCOMPLETE', file: victim });
+      // read anyway on request: the volume holds the readable files only
+      const whole = (await readLocateInput(series)) as Volume;
+      const partial = (await readLocateInput(dir, { allowIncomplete: true })) as Volume;
+      expect(partial.files.length).toBe(whole.files.length - 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('a brain MR slice from the pydicom corpus', async () => {
     const r = await locateVertebrae(

@@ -9,6 +9,7 @@ import { readImage } from './image.js';
 import type { NiftiImage } from './nifti/read.js';
 import type { NiftiWriteInput } from './nifti/write.js';
 import {
+  type DicomSeries,
   frameValues,
   orderSeries,
   readSeriesDirectory,
@@ -59,23 +60,15 @@ export function toGrayscale(
   return hook(rgb instanceof Float32Array ? rgb : Float32Array.from(rgb), pixels);
 }
 
-export interface SliceOptions extends SeriesReadOptions {
+export interface SliceOptions extends DirectorySeriesOptions {
   /**
    * Which slice: index in slice order (series: along the normal; NIfTI: along the sagittal
    * axis in the same ascending-normal order; enhanced multi-frame DICOM: frames in order along
    * the normal; other multi-frame DICOM: frame). Default: the middle one.
    */
   slice?: number;
-  /** For a directory holding several series, which one. */
-  seriesInstanceUID?: string;
   /** Colour images are converted with this (default BT.601 luma). */
   grayscale?: GrayscaleHook;
-  /**
-   * Read a directory slice even when files of the directory could not be read (default false:
-   * `SERIES_INCOMPLETE`). A file that fails to read has no place in the slice order, so every
-   * index past it, and the mid-sagittal default, would name another instance than it did.
-   */
-  allowIncomplete?: boolean;
 }
 
 /**
@@ -84,6 +77,53 @@ export interface SliceOptions extends SeriesReadOptions {
  */
 export function lostFiles(skipped: readonly SkippedFile[]): SkippedFile[] {
   return skipped.filter((f) => f.code !== 'NO_PIXEL_DATA' && !basename(f.path).startsWith('.'));
+}
+
+/** Which series of a directory, and whether a directory with unreadable files may be read. */
+export interface DirectorySeriesOptions extends SeriesReadOptions {
+  /** For a directory holding several series, which one. */
+  seriesInstanceUID?: string;
+  /**
+   * Take the series even when files of the directory could not be read (default false:
+   * `SERIES_INCOMPLETE`): a lost file may have been one of its slices.
+   */
+  allowIncomplete?: boolean;
+}
+
+/**
+ * The one image series of a DICOM directory, the way every reader of a series directory chooses
+ * it ({@link readSlice}, @op-screen/locate's `readLocateInput`): `EMPTY_SERIES` when none is
+ * readable, `BAD_ARGUMENT` when several are and `seriesInstanceUID` names none of them,
+ * `SERIES_INCOMPLETE` when files that may have been its slices could not be read.
+ */
+export async function readDirectorySeries(
+  path: string,
+  options: DirectorySeriesOptions = {},
+): Promise<DicomSeries> {
+  const dir = await readSeriesDirectory(path, options);
+  let candidates = dir.series;
+  if (options.seriesInstanceUID)
+    candidates = candidates.filter((s) => s.seriesInstanceUID === options.seriesInstanceUID);
+  if (candidates.length === 0) {
+    const why = dir.skipped[0] ? ` (first skipped file: ${dir.skipped[0].code})` : '';
+    throw new MriIoError('EMPTY_SERIES', `no readable DICOM image series in the directory${why}`, path);
+  }
+  if (candidates.length > 1) {
+    throw new MriIoError(
+      'BAD_ARGUMENT',
+      `the directory holds ${candidates.length} series; pass seriesInstanceUID to choose one`,
+      path,
+    );
+  }
+  const lost = lostFiles(dir.skipped);
+  const first = lost[0];
+  if (first && !options.allowIncomplete)
+    throw new MriIoError(
+      'SERIES_INCOMPLETE',
+      `${lost.length} file${lost.length > 1 ? 's' : ''} of the series directory could not be read (first: ${basename(first.path)}, ${first.code}: ${first.message.split(` (${first.path})`).join('')}); slice indices would shift to other instances, so no slice is read. Repair or remove the file`,
+      first.path,
+    );
+  return candidates[0] as DicomSeries;
 }
 
 /**
@@ -100,30 +140,7 @@ export async function readSlice(path: string, options: SliceOptions = {}): Promi
     throw new MriIoError('NOT_FOUND', 'no such file or directory; check the path', path, { cause: err });
   }
   if (isDir) {
-    const dir = await readSeriesDirectory(path, options);
-    let candidates = dir.series;
-    if (options.seriesInstanceUID)
-      candidates = candidates.filter((s) => s.seriesInstanceUID === options.seriesInstanceUID);
-    if (candidates.length === 0) {
-      const why = dir.skipped[0] ? ` (first skipped file: ${dir.skipped[0].code})` : '';
-      throw new MriIoError('EMPTY_SERIES', `no readable DICOM image series in the directory${why}`, path);
-    }
-    if (candidates.length > 1) {
-      throw new MriIoError(
-        'BAD_ARGUMENT',
-        `the directory holds ${candidates.length} series; pass seriesInstanceUID to choose one`,
-        path,
-      );
-    }
-    const lost = lostFiles(dir.skipped);
-    const first = lost[0];
-    if (first && !options.allowIncomplete)
-      throw new MriIoError(
-        'SERIES_INCOMPLETE',
-        `${lost.length} file${lost.length > 1 ? 's' : ''} of the series directory could not be read (first: ${basename(first.path)}, ${first.code}: ${first.message.split(` (${first.path})`).join('')}); slice indices would shift to other instances, so no slice is read. Repair or remove the file`,
-        first.path,
-      );
-    const series = candidates[0];
+    const series = await readDirectorySeries(path, options);
     const index = options.slice ?? series.midSagittalIndex;
     checkIndex(index, series.files.length, path);
     const img = await readDicom(series.files[index], options);
