@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { editManifestCells, type ManifestTable, readManifestTable, StudyError } from '@op-screen/study';
+import { editManifestCells, type ManifestTable, readManifestTable } from '@op-screen/study';
 import {
   type AnnotationRow,
   type AnnotationState,
@@ -13,7 +13,7 @@ import {
   type Sequence,
   type SeriesFiles,
 } from './columns.js';
-import { AnnotatorError } from './errors.js';
+import { AnnotatorError, fromStudyError } from './errors.js';
 
 /** A manifest read for annotation: the page's view of it, and which files it may be served. */
 export interface LoadedManifest {
@@ -21,22 +21,6 @@ export interface LoadedManifest {
   state: AnnotationState;
   /** URL path (`/files/...`) to absolute file path: the only files the server hands out. */
   files: Map<string, string>;
-}
-
-/** @op-screen/study's errors as the annotator's (the server maps these codes to HTTP statuses). */
-function asAnnotatorError(err: unknown): unknown {
-  if (!(err instanceof StudyError)) return err;
-  const code =
-    err.code === 'MANIFEST_CHANGED'
-      ? 'MANIFEST_CHANGED'
-      : err.code === 'BAD_EDIT'
-        ? 'BAD_SAVE'
-        : 'MANIFEST_UNREADABLE';
-  const message =
-    err.code === 'MANIFEST_CHANGED'
-      ? 'the manifest changed on disk since the page loaded it; nothing was written. Reload the page to load the new version'
-      : err.message;
-  return new AnnotatorError(code, message, err.file);
 }
 
 /** The files of one manifest `image`: the file itself, or a series directory's regular files (not recursive). */
@@ -84,7 +68,7 @@ export async function loadAnnotationManifest(manifestPath: string): Promise<Load
   try {
     table = await readManifestTable(path);
   } catch (err) {
-    throw asAnnotatorError(err);
+    throw fromStudyError(err);
   }
   const col = (name: string) => table.columns.indexOf(name);
   const base = dirname(path);
@@ -165,6 +149,6 @@ export async function saveOwnedColumns(manifestPath: string, request: SaveReques
       { version: request.version, columns: OWNED_COLUMNS, keepOriginal: true },
     );
   } catch (err) {
-    throw asAnnotatorError(err);
+    throw fromStudyError(err);
   }
 }

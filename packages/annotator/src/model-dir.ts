@@ -11,10 +11,9 @@ import {
   type ModelCard,
   readModelCard,
   resolveModelDir as resolveStudyModelDir,
-  StudyError,
 } from '@op-screen/study';
 import type { Sequence } from './columns.js';
-import { AnnotatorError } from './errors.js';
+import { AnnotatorError, fromStudyError } from './errors.js';
 
 /** The run's model as the page sees it (`GET /api/model`). */
 export interface ModelInfo {
@@ -47,18 +46,8 @@ export function resolveModelDir(path: string): string {
   try {
     return resolveStudyModelDir(path);
   } catch (err) {
-    throw asAnnotatorError(err);
+    throw fromStudyError(err);
   }
-}
-
-/** @op-screen/study's model-card errors as the annotator's (same codes). */
-function asAnnotatorError(err: unknown): unknown {
-  if (!(err instanceof StudyError)) return err;
-  return new AnnotatorError(
-    err.code === 'MODEL_NOT_FOUND' ? 'MODEL_NOT_FOUND' : 'MODEL_UNREADABLE',
-    err.message,
-    err.file,
-  );
 }
 
 const bad = (file: string, why: string) =>
@@ -106,7 +95,7 @@ export async function loadModelDir(path: string): Promise<LoadedModel> {
   try {
     ({ dir, card: meta } = await readModelCard(path));
   } catch (err) {
-    throw asAnnotatorError(err);
+    throw fromStudyError(err);
   }
   const { sequences, folds, config: cfg } = meta;
   const files = new Map<string, string>();
