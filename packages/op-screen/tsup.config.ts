@@ -12,8 +12,7 @@ export default defineConfig([
     shims: true,
   },
   {
-    // The queue worker's BullMQ sandboxed processor is its own file, loaded in a worker thread.
-    entry: { cli: 'src/cli.ts', 'queue-processor': 'src/queue/processor.ts' },
+    entry: { cli: 'src/cli.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

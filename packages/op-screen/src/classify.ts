@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as effnet from '@op-screen/efficientnet';
+import { backendPreference, OpScreenError } from '@op-screen/pipeline';
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { backendPreference } from './backend-env.js';
-import { OpScreenError } from './errors.js';
 
 /** A JPEG or PNG photo decoded to 8-bit RGB(A), by its bytes (never its name). */
 export async function readPhoto(path: string): Promise<effnet.RgbImage> {

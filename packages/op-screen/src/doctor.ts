@@ -1,8 +1,8 @@
 import * as efficientnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
+import { backendPreference } from '@op-screen/pipeline';
 import * as preprocess from '@op-screen/preprocess';
-import { backendPreference } from './backend-env.js';
 
 export interface DoctorReport {
   node: string;

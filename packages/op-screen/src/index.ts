@@ -1,44 +1,32 @@
-export { backendPreference } from './backend-env.js';
-// Names that moved to their own packages, kept here (deprecated) until the next major version.
-export * from './deprecated.js';
-export { type DoctorReport, doctor } from './doctor.js';
-export { OpScreenError, type OpScreenErrorCode } from './errors.js';
-export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
+// @op-screen/op-screen: the CLI and the one import for the study end to end. `reproduce` here adds
+// the queue (@op-screen/queue) to @op-screen/pipeline's; the rest is re-exported from the packages
+// that own it.
 export {
+  backendPreference,
+  type ConfigOverrides,
+  type GradCamOptions,
+  type GradCamResult,
+  gradCam,
+  type MetricBlock,
+  metricBlockSchema,
+  OpScreenError,
+  type OpScreenErrorCode,
+  PRESETS,
   type PredictedImage,
   type PredictOptions,
   type PredictResult,
-  predictManifest,
-} from './predict/index.js';
-export { type MetricBlock, metricBlockSchema, type Report, reportSchema } from './report/schema.js';
-export type {
-  Calibration,
-  CalibrationBlock,
-  SampleSize,
-  SubgroupAnalysis,
-  SubgroupResult,
-  Subgroups,
-  Tripod,
-  TripodItem,
-} from './report/sections.js';
-export { buildTripod, TRIPOD_AI_REFERENCE, type TripodContext } from './report/tripod.js';
-export { createPreparer, defaultDeps, efficientnetEngine, pipelineSpec } from './reproduce/ports.js';
-export { calibrationBlock } from './reproduce/stages/calibration.js';
-export { AGE_BANDS, ageBand, SUBGROUP_MIN_PER_CLASS, subgroupResults } from './reproduce/stages/subgroups.js';
-export {
-  type ReproduceDeps,
-  type ReproduceOptions,
-  type ReproduceResult,
-  reproduce,
-} from './reproduce.js';
-export {
-  type ConfigOverrides,
-  PRESETS,
   type PresetName,
+  predictManifest,
+  type Report,
+  type ReproduceDeps,
+  type ReproduceResult,
   type RunConfig,
+  reportSchema,
   resolveConfig,
   runConfigSchema,
-} from './run/config.js';
-export type { Engine, FineTuneData, FitSummary, Preparer, TrainBatch } from './run/engine.js';
-export { IMAGE_SPLIT_NOTE, type SplitUnit, type StudySplit, splitStudy } from './run/splits.js';
+} from '@op-screen/pipeline';
+// Names that moved to their own packages, kept here (deprecated) until the next major version.
+export * from './deprecated.js';
+export { type DoctorReport, doctor } from './doctor.js';
+export { type ReproduceOptions, reproduce } from './reproduce.js';
 export { PACKAGE_NAME, VERSION } from './version.js';

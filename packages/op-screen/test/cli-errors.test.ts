@@ -3,13 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OpScreenError, predictManifest, resolveConfig } from '@op-screen/pipeline';
 import { prepareRunDir, readManifest, StudyError } from '@op-screen/study';
 import { CommanderError } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError, describeError, errorLine, renderError, wantsJson } from '../src/commands/errors.js';
-import { OpScreenError } from '../src/errors.js';
-import { predictManifest } from '../src/predict/index.js';
-import { resolveConfig } from '../src/run/config.js';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(pkg, 'dist', 'cli.js');

@@ -1,12 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Engine } from '@op-screen/pipeline';
+import { defaultDeps, reportSchema, reproduce } from '@op-screen/pipeline';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { reportSchema } from '../src/report/schema.js';
-import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce.js';
-import type { Engine } from '../src/run/engine.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 // The linear learner; as "resnet34" its scores get a fixed, rank-changing jitter so the two

@@ -3,11 +3,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultDeps, reproduce } from '@op-screen/pipeline';
 import { writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 describe('constant crops (CONSTANT_CROP)', () => {

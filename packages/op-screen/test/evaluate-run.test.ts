@@ -1,13 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultDeps, type Report, reportSchema, reproduce } from '@op-screen/pipeline';
 import { writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runEvaluate } from '../src/commands/evaluate.js';
-import { type Report, reportSchema } from '../src/report/schema.js';
-import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 let run: string;
@@ -90,7 +88,7 @@ describe("op-screen evaluate on a run's own predictions.csv", () => {
 
 describe('predict progress', () => {
   it('reports reading every row, then each fold model pass, up to its total', async () => {
-    const { predictManifest } = await import('../src/predict/index.js');
+    const { predictManifest } = await import('@op-screen/pipeline');
     const events: Array<[string, number, number]> = [];
     const r = await predictManifest(
       {

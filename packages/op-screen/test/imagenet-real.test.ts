@@ -95,8 +95,8 @@ describe('op-screen zoo classify with real Keras ImageNet ResNet-50 weights', ()
 
 describe('the study preset on the real Keras ResNet-50 weights', () => {
   it('builds the fold model from model.json (backbone loaded, binary head zero) and feeds it caffe-normalised 3-channel crops', async () => {
-    const { resolveConfig } = await import('../src/run/config.js');
-    const { createPreparer, efficientnetEngine } = await import('../src/reproduce/ports.js');
+    const { resolveConfig } = await import('@op-screen/pipeline');
+    const { createPreparer, efficientnetEngine } = await import('@op-screen/pipeline');
     const cfg = resolveConfig({ preset: 'study', arch: 'keras_resnet50', weights: modelJson });
     expect(cfg.inputNormalisation?.kind).toBe('caffe');
     const model = (await efficientnetEngine.createModel(cfg, 1)) as tfl.LayersModel;

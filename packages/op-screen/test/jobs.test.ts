@@ -94,8 +94,8 @@ describe('reproduce --jobs', () => {
 
 describe('--jobs auto', () => {
   it("takes as many units as the cores hold with each unit's replicas, capped by free memory", async () => {
-    const { autoJobs, unitMemoryBytes } = await import('../src/reproduce/local-jobs.js');
-    const { PRESETS } = await import('../src/run/config.js');
+    const { autoJobs, unitMemoryBytes } = await import('@op-screen/pipeline');
+    const { PRESETS } = await import('@op-screen/pipeline');
     const GB = 2 ** 30;
     // quick: 1 replica per unit -> one unit per core
     expect(autoJobs(PRESETS.quick, 11_689_512, 2, 20 * GB)).toBe(2);

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PRESETS } from '@op-screen/pipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PRESETS } from '../src/run/config.js';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(pkg, 'dist', 'cli.js');

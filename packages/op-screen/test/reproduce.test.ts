@@ -10,14 +10,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { defaultDeps, IMAGE_SPLIT_NOTE, predictManifest, reportSchema, reproduce } from '@op-screen/pipeline';
 import { readDicomIdentity, writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { predictManifest } from '../src/predict/index.js';
-import { reportSchema } from '../src/report/schema.js';
-import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce.js';
-import { IMAGE_SPLIT_NOTE } from '../src/run/splits.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const deps = { ...defaultDeps(), engine: linearEngine };

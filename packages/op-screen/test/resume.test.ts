@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reportSchema } from '@op-screen/pipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reportSchema } from '../src/report/schema.js';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(pkg, 'dist', 'cli.js');

@@ -2,11 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultDeps, reproduce } from '@op-screen/pipeline';
 import { lockRunDir, RUN_LOCK } from '@op-screen/study';
 import { writeSyntheticCohort } from '@op-screen/synth';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const deps = { ...defaultDeps(), engine: linearEngine };

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSlice } from '@op-screen/mri-io';
+import { defaultDeps, reproduce } from '@op-screen/pipeline';
 import { readManifest } from '@op-screen/study';
 import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
@@ -9,8 +10,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CohortPatient, writePacsExport } from '../../mri-io/test/fixtures/pacs-export.mjs';
 import { registerScanCommand } from '../src/commands/scan.js';
-import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce.js';
 import { matchDxa, parseDxa } from '../src/scan/dxa.js';
 import { linearEngine } from './helpers/linear-engine.js';
 

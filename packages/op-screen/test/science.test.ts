@@ -4,14 +4,18 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aggregateByGroup, calibrationSlope, rocAuc } from '@op-screen/metrics';
+import {
+  ageBand,
+  defaultDeps,
+  type Report,
+  reportSchema,
+  reproduce,
+  subgroupResults,
+} from '@op-screen/pipeline';
 import { parseManifest } from '@op-screen/study';
 import { includedPatientLabel, measureVbq, readSynthSidecar, samplePatient } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Report, reportSchema } from '../src/report/schema.js';
-import { defaultDeps } from '../src/reproduce/ports.js';
-import { ageBand, subgroupResults } from '../src/reproduce/stages/subgroups.js';
-import { reproduce } from '../src/reproduce.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const deps = { ...defaultDeps(), engine: linearEngine };

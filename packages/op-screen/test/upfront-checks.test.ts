@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Engine } from '@op-screen/pipeline';
+import { defaultDeps, reproduce } from '@op-screen/pipeline';
 import { writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultDeps } from '../src/reproduce/ports.js';
-import { reproduce } from '../src/reproduce.js';
-import type { Engine } from '../src/run/engine.js';
 import { linearEngine } from './helpers/linear-engine.js';
 
 const base = mkdtempSync(join(tmpdir(), 'upfront-'));

@@ -1,6 +1,5 @@
+import { pipelineSpec, resolveConfig } from '@op-screen/pipeline';
 import { describe, expect, it } from 'vitest';
-import { pipelineSpec } from '../src/reproduce/ports.js';
-import { resolveConfig } from '../src/run/config.js';
 
 describe('ImageNet weights get their own input normalisation (the zoo entry is the one source)', () => {
   it('Keras ResNet-50 model.json: caffe BGR means on the 0-255 scale, recorded in the config', () => {
@@ -47,11 +46,11 @@ describe('the model card of the initial weights', () => {
     const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { reproduce } = await import('../src/reproduce.js');
-    const { defaultDeps } = await import('../src/reproduce/ports.js');
+    const { reproduce } = await import('@op-screen/pipeline');
+    const { defaultDeps } = await import('@op-screen/pipeline');
     const { writeSyntheticCohort } = await import('@op-screen/synth');
     const { linearEngine } = await import('./helpers/linear-engine.js');
-    const { weightsSha256 } = await import('../src/reproduce/stages/outputs.js');
+    const { weightsSha256 } = await import('@op-screen/pipeline');
     const dir = mkdtempSync(join(tmpdir(), 'model-card-'));
     // a tfjs layers model.json with one shard: the hash covers both, in order
     writeFileSync(

@@ -1,9 +1,7 @@
+import { createProgress, defaultDeps, type Progress, predictManifest } from '@op-screen/pipeline';
 import { assertNewFileWritable, writeFileAtomic } from '@op-screen/study';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { predictManifest } from '../predict/index.js';
-import { createProgress, type Progress } from '../progress.js';
-import { defaultDeps } from '../reproduce/ports.js';
 import { CliError, jsonLine } from './errors.js';
 
 interface PredictCliOptions {

@@ -1,6 +1,5 @@
+import { formatQueueStatus, parseQueueUrl, queueStatus } from '@op-screen/queue';
 import type { Command } from 'commander';
-import { formatQueueStatus, queueStatus } from '../queue/status.js';
-import { parseQueueUrl } from '../queue/url.js';
 
 export function registerQueueCommand(program: Command): void {
   const queue = program

@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isArchName, listArchitectures } from '@op-screen/efficientnet';
+import type { MetricBlock } from '@op-screen/pipeline';
+import { defaultDeps } from '@op-screen/pipeline';
 import { releaseRunDirLock } from '@op-screen/study';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { MetricBlock } from '../report/schema.js';
-import { defaultDeps } from '../reproduce/ports.js';
 import { reproduce } from '../reproduce.js';
 import { jsonLine } from './errors.js';
 import {
@@ -168,7 +167,6 @@ export function registerReproduceCommand(program: Command): void {
           holdOut: o.holdOut,
           wholeImage: o.wholeImage,
           jobs: o.jobs ?? 'auto',
-          unitCommand: [process.execPath, fileURLToPath(new URL('./cli.js', import.meta.url))],
         },
         defaultDeps(),
       ).finally(() => process.off('SIGINT', onInterrupt));

@@ -1,7 +1,6 @@
+import { createProgress, f3 } from '@op-screen/pipeline';
 import { DEFAULT_PATIENTS, writeSyntheticCohort } from '@op-screen/synth';
 import type { Command } from 'commander';
-import { createProgress } from '../progress.js';
-import { f3 } from '../report/format.js';
 import { parseIntOption } from './options.js';
 
 export function registerSynthCommand(program: Command): void {

@@ -1,6 +1,6 @@
+import type { UnitMessage } from '@op-screen/pipeline';
+import { trainUnit } from '@op-screen/pipeline';
 import type { Command } from 'commander';
-import type { UnitMessage } from '../reproduce/local-jobs.js';
-import { trainUnit } from '../reproduce/unit.js';
 
 /**
  * `op-screen train-unit` (hidden): the child process of `reproduce --jobs N`. It takes training

@@ -1,6 +1,5 @@
+import { parseQueueUrl, runWorker } from '@op-screen/queue';
 import type { Command } from 'commander';
-import { parseQueueUrl } from '../queue/url.js';
-import { runWorker } from '../queue/worker.js';
 import { parseIntOption } from './options.js';
 
 export function registerWorkerCommand(program: Command): void {

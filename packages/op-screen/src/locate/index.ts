@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as effnet from '@op-screen/efficientnet';
 import * as loc from '@op-screen/locate';
-import { backendPreference } from '../backend-env.js';
+import { backendPreference } from '@op-screen/pipeline';
 import { type FillReport, fillManifestBoxes } from './manifest-fill.js';
 import { locatePool } from './pool.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { OpScreenError } from '@op-screen/pipeline';
 import { LEVEL_NAMES, type ManifestLevel } from '@op-screen/study';
 import { parse } from 'csv-parse/sync';
-import { OpScreenError } from '../errors.js';
 
 /** One DXA T-score of one vertebra, keyed by the hospital PatientID (never written anywhere). */
 export interface DxaEntry {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Engine, EpochRecord, FitSummary, TrainBatch } from '../../src/run/engine.js';
+import type { Engine, EpochRecord, FitSummary, TrainBatch } from '@op-screen/pipeline';
 
 /**
  * A fast, real (if weak) learner for orchestration tests: logistic regression on two image

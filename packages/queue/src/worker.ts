@@ -15,7 +15,7 @@ export interface WorkerOptions {
   log?: (line: string) => void;
 }
 
-/** The built processor file (dist/queue-processor.js beside dist/cli.js). */
+/** The built processor file (dist/queue-processor.js beside this package's dist/index.js). */
 function processorFile(): string {
   const file = fileURLToPath(new URL('./queue-processor.js', import.meta.url));
   if (!existsSync(file)) throw new Error(`${file} is missing; build the package (tsup) first`);
@@ -24,7 +24,7 @@ function processorFile(): string {
 
 /**
  * `op-screen worker`: trains fold jobs from the queue until SIGTERM/SIGINT. Jobs run in BullMQ's
- * sandboxed processor (a worker thread each, src/queue/processor.ts), so this thread only holds
+ * sandboxed processor (a worker thread each, src/processor.ts), so this thread only holds
  * the job locks. On SIGTERM the running jobs finish their current epoch (checkpointed) and go
  * back to the queue; then the worker exits. Resolves when it has stopped.
  */

@@ -2,8 +2,7 @@ import { availableParallelism } from 'node:os';
 import { createModel, getArch } from '@op-screen/efficientnet';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { efficientnetEngine, trainerWorkers } from '../src/reproduce/ports.js';
-import { resolveConfig } from '../src/run/config.js';
+import { efficientnetEngine, resolveConfig, trainerWorkers } from '../src/index.js';
 
 const values = (m: tfl.LayersModel) =>
   new Map(m.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobIdOf, queueSettings, runIdOf } from '../src/queue/jobs.js';
-import { parseQueueUrl, redact } from '../src/queue/url.js';
+import { jobIdOf, parseQueueUrl, queueSettings, redact, runIdOf } from '../src/index.js';
 
 describe('--queue URL', () => {
   it('parses host, port, db; the password never appears in the printable form', () => {

@@ -1,7 +1,6 @@
 import { includedPatientLabel, samplePatient } from '@op-screen/synth';
 import { describe, expect, it } from 'vitest';
-import { PRESETS, resolveConfig } from '../src/run/config.js';
-import { splitSyntheticPatients } from '../src/run/splits.js';
+import { PRESETS, resolveConfig, splitSyntheticPatients } from '../src/index.js';
 
 // The quick preset's design (README "Why quick holds out half"): a test set large enough that one
 // seed's AUC means something, and a development set as large as the earlier 72-patient / 20% design.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countSharedPatients, type SplitUnit, splitStudy } from '../src/run/splits.js';
+import { countSharedPatients, type SplitUnit, splitStudy } from '../src/index.js';
 
 function cohort(patients: number, positiveRate: number, seed: number): SplitUnit[] {
   let s = seed >>> 0 || 1;

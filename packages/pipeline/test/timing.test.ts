@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RunTimer } from '../src/run/timing.js';
+import { RunTimer } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'timing-'));
 const bundle = join(dir, 'timing.mjs');

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import type { PendingFold } from '@op-screen/pipeline';
+import { OpScreenError } from '@op-screen/pipeline';
 import type { RunPaths } from '@op-screen/study';
 import { type Job, Queue, QueueEvents } from 'bullmq';
-import { OpScreenError } from '../errors.js';
-import type { PendingFold } from '../reproduce/stages/training.js';
 import {
   type FoldJobData,
   type FoldJobProgress,

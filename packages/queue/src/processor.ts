@@ -4,9 +4,8 @@
 // worker leaves no training behind that would race the job's next attempt.
 import { hostname } from 'node:os';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { OpScreenError, trainUnit } from '@op-screen/pipeline';
 import { type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
-import { OpScreenError } from '../errors.js';
-import { trainUnit } from '../reproduce/unit.js';
 import type { FoldJobData, FoldJobProgress, FoldJobResult } from './jobs.js';
 import { jobLabel } from './jobs.js';
 

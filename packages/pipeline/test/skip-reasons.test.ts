@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifest } from '@op-screen/study';
 import { describe, expect, it } from 'vitest';
-import { mriIoSliceReader, roiCropper } from '../src/reproduce/ports.js';
-import { loadVertebrae, withoutDirectories } from '../src/run/data.js';
+import { loadVertebrae, mriIoSliceReader, roiCropper, withoutDirectories } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skip-reasons-'));
 

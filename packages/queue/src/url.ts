@@ -1,5 +1,5 @@
+import { OpScreenError } from '@op-screen/pipeline';
 import type { RedisOptions } from 'bullmq';
-import { OpScreenError } from '../errors.js';
 
 /** A parsed `--queue` URL: BullMQ connection options and a printable form without the password. */
 export interface QueueTarget {
