@@ -36,6 +36,35 @@ export function ensembleMean(members: readonly (readonly KeyedScore[])[]): Keyed
 }
 
 /**
+ * The fold ensemble of models that scored the same items in the same order: per item, the mean of
+ * the members' scores, each added as score / members.length in member order starting from 0 (the
+ * arithmetic of {@link ensembleMean}, without keys). `op-screen predict`, the annotator and a run's
+ * test predictions therefore agree to the last bit on the same fold probabilities.
+ */
+export function meanOfMembers(members: readonly ArrayLike<number>[]): Float64Array {
+  if (members.length === 0) throw new MetricsError('EMPTY_INPUT', 'meanOfMembers: no members');
+  const n = (members[0] as ArrayLike<number>).length;
+  const out = new Float64Array(n);
+  for (const m of members) {
+    if (m.length !== n)
+      throw new MetricsError(
+        'LENGTH_MISMATCH',
+        `meanOfMembers: a member scored ${m.length} items, the first ${n}; every member must score the same items`,
+      );
+    for (let i = 0; i < n; i++) {
+      const v = m[i] as number;
+      if (!Number.isFinite(v))
+        throw new MetricsError(
+          'NON_FINITE_SCORE',
+          `meanOfMembers: a score is ${v}; every score must be finite`,
+        );
+      out[i] = (out[i] as number) + v / members.length;
+    }
+  }
+  return out;
+}
+
+/**
  * Out-of-fold pooling: the folds' validation predictions concatenated in fold order. A key in two
  * folds means the folds' validation sets overlap, which out-of-fold estimates must not.
  */

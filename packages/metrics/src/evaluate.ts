@@ -3,7 +3,7 @@ import { brierScore, logLoss } from './calibration.js';
 import { averagePrecisionFromTable, scoreTable } from './curve.js';
 import { deLongFromTable, pairedDeLong } from './delong.js';
 import { MetricsError, type MetricsErrorCode } from './errors.js';
-import { youdenThreshold } from './threshold.js';
+import { thresholdMetrics, youdenThreshold } from './threshold.js';
 import { allProbabilities } from './validate.js';
 
 /** One prediction: a 0/1 label, a score (higher = more likely positive), optionally a second scorer's score and a group (patient). */
@@ -14,35 +14,80 @@ export interface PredictionRow {
   group?: string | number;
 }
 
+/**
+ * The one metric block of op-screen (issue 24): how a score separates the classes, and its
+ * operating point at one threshold. `op-screen evaluate` computes it at the Youden threshold of the
+ * table itself; a run's report at the threshold chosen on the out-of-fold validation predictions
+ * (and adds each fold's AUC).
+ */
 export interface EvaluationBlock {
   n: number;
   positives: number;
   negatives: number;
   auc: number;
-  /** DeLong 95% CI. */
+  /** DeLong 95% CI; a bound DeLong cannot give (a degenerate variance) is 0 or 1. */
   aucCI95: [number, number];
   aucVariance: number;
   averagePrecision: number;
-  /** Present when every score lies in [0, 1]. */
-  brier?: number;
-  logLoss?: number;
-  /** At the Youden-optimal threshold (predict positive when score >= threshold). */
-  youden: {
-    threshold: number;
-    j: number;
-    sensitivity: number | null;
-    specificity: number | null;
-    ppv: number | null;
-    npv: number | null;
-    f1: number;
-    accuracy: number;
-    tp: number;
-    fp: number;
-    tn: number;
-    fn: number;
-  };
-  /** With score2: DeLong test of AUC(score) vs AUC(score2) on the same cases. */
+  /** null unless every score lies in [0, 1]. */
+  brier: number | null;
+  /** null unless every score lies in [0, 1] (probabilities clipped to [1e-15, 1 - 1e-15]). */
+  logLoss: number | null;
+  /** The operating point: positive when score >= threshold. */
+  threshold: number;
+  /** null where the denominator is 0. */
+  sensitivity: number | null;
+  specificity: number | null;
+  ppv: number | null;
+  npv: number | null;
+  /** 0 when there is no true positive. */
+  f1: number;
+  accuracy: number;
+  confusion: { tp: number; fp: number; tn: number; fn: number };
+  /** With a second scorer: DeLong test of AUC(score) vs AUC(score2) on the same cases. */
   pairedDeLong?: { auc2: number; difference: number; z: number; p: number };
+}
+
+/**
+ * {@link EvaluationBlock} of `scores` against 0/1 `labels` at `threshold` (`'youden'`: the Youden
+ * threshold of these scores), with the paired DeLong test against `scores2` when given. Throws
+ * `SINGLE_CLASS` when the labels hold one class.
+ */
+export function evaluationBlock(
+  labels: Uint8Array,
+  scores: Float64Array,
+  threshold: number | 'youden',
+  scores2: Float64Array | null = null,
+): EvaluationBlock {
+  const table = scoreTable(labels, scores, 'evaluationBlock');
+  const d = deLongFromTable(table);
+  const t = threshold === 'youden' ? youdenThreshold(labels, scores).threshold : threshold;
+  const m = thresholdMetrics(labels, scores, t);
+  const probabilities = allProbabilities(scores);
+  const out: EvaluationBlock = {
+    n: labels.length,
+    positives: table.positives,
+    negatives: table.negatives,
+    auc: d.auc,
+    aucCI95: [Number.isFinite(d.ci[0]) ? d.ci[0] : 0, Number.isFinite(d.ci[1]) ? d.ci[1] : 1],
+    aucVariance: d.variance,
+    averagePrecision: averagePrecisionFromTable(table),
+    brier: probabilities ? brierScore(labels, scores) : null,
+    logLoss: probabilities ? logLoss(labels, scores) : null,
+    threshold: t,
+    sensitivity: m.sensitivity,
+    specificity: m.specificity,
+    ppv: m.ppv,
+    npv: m.npv,
+    f1: m.f1,
+    accuracy: m.accuracy,
+    confusion: { tp: m.tp, fp: m.fp, tn: m.tn, fn: m.fn },
+  };
+  if (scores2) {
+    const p = pairedDeLong(labels, scores, scores2);
+    out.pairedDeLong = { auc2: p.auc2, difference: p.difference, z: p.z, p: p.p };
+  }
+  return out;
 }
 
 /** The `op-screen evaluate --json` object. */
@@ -54,45 +99,6 @@ export interface EvaluationReport extends EvaluationBlock {
    * (e.g. `SINGLE_CLASS`: every patient positive); the row-level results stand.
    */
   patientUnavailable?: { code: MetricsErrorCode; message: string };
-}
-
-function block(labels: Uint8Array, scores: Float64Array, scores2: Float64Array | null): EvaluationBlock {
-  const table = scoreTable(labels, scores, 'evaluatePredictions');
-  const d = deLongFromTable(table);
-  const y = youdenThreshold(labels, scores);
-  const m = y.metrics;
-  const out: EvaluationBlock = {
-    n: labels.length,
-    positives: table.positives,
-    negatives: table.negatives,
-    auc: d.auc,
-    aucCI95: d.ci,
-    aucVariance: d.variance,
-    averagePrecision: averagePrecisionFromTable(table),
-    youden: {
-      threshold: y.threshold,
-      j: y.j,
-      sensitivity: m.sensitivity,
-      specificity: m.specificity,
-      ppv: m.ppv,
-      npv: m.npv,
-      f1: m.f1,
-      accuracy: m.accuracy,
-      tp: m.tp,
-      fp: m.fp,
-      tn: m.tn,
-      fn: m.fn,
-    },
-  };
-  if (allProbabilities(scores)) {
-    out.brier = brierScore(labels, scores);
-    out.logLoss = logLoss(labels, scores);
-  }
-  if (scores2) {
-    const t = pairedDeLong(labels, scores, scores2);
-    out.pairedDeLong = { auc2: t.auc2, difference: t.difference, z: t.z, p: t.p };
-  }
-  return out;
 }
 
 /** Columns of a row table as typed arrays, checking that optional columns are all or nothing. */
@@ -155,7 +161,7 @@ export function predictionColumns(rows: readonly PredictionRow[]): {
  */
 export function evaluatePredictions(rows: readonly PredictionRow[]): EvaluationReport {
   const { labels, scores, scores2, groups } = predictionColumns(rows);
-  const report: EvaluationReport = block(labels, scores, scores2);
+  const report: EvaluationReport = evaluationBlock(labels, scores, 'youden', scores2);
   if (groups) {
     const a = aggregateByGroup(labels, scores, groups, { pooling: 'mean', labelPolicy: 'any' });
     const a2 = scores2
@@ -163,7 +169,7 @@ export function evaluatePredictions(rows: readonly PredictionRow[]): EvaluationR
       : null;
     try {
       report.patient = {
-        ...block(a.labels, a.scores, a2 ? a2.scores : null),
+        ...evaluationBlock(a.labels, a.scores, 'youden', a2 ? a2.scores : null),
         labelPolicy: 'any',
         pooling: 'mean',
       };

@@ -46,12 +46,13 @@ export {
   type Placements,
   pairedDeLong,
 } from './delong.js';
-export { ensembleMean, type KeyedScore, mergeViews, poolOutOfFold } from './ensemble.js';
+export { ensembleMean, type KeyedScore, meanOfMembers, mergeViews, poolOutOfFold } from './ensemble.js';
 export { MetricsError, type MetricsErrorCode } from './errors.js';
 export {
   type EvaluationBlock,
   type EvaluationReport,
   evaluatePredictions,
+  evaluationBlock,
   type PredictionRow,
 } from './evaluate.js';
 export { normalCdf, normalQuantile, twoSidedP } from './normal.js';

@@ -31,13 +31,12 @@ function metricsTable(b: EvaluationBlock): string {
     ['ROC AUC [DeLong 95% CI]', `${fmt(b.auc)} [${fmt(b.aucCI95[0])}, ${fmt(b.aucCI95[1])}]`],
     ['average precision', fmt(b.averagePrecision)],
   ];
-  if (b.brier !== undefined) rows.push(['Brier score', fmt(b.brier)], ['log loss', fmt(b.logLoss)]);
-  const y = b.youden;
+  if (b.brier !== null) rows.push(['Brier score', fmt(b.brier)], ['log loss', fmt(b.logLoss)]);
   rows.push(
-    ['Youden threshold', fmt(y.threshold, 6)],
-    ['sensitivity / specificity', `${fmt(y.sensitivity)} / ${fmt(y.specificity)}`],
-    ['PPV / NPV', `${fmt(y.ppv)} / ${fmt(y.npv)}`],
-    ['F1', fmt(y.f1)],
+    ['Youden threshold', fmt(b.threshold, 6)],
+    ['sensitivity / specificity', `${fmt(b.sensitivity)} / ${fmt(b.specificity)}`],
+    ['PPV / NPV', `${fmt(b.ppv)} / ${fmt(b.npv)}`],
+    ['F1', fmt(b.f1)],
   );
   if (b.pairedDeLong) {
     const t = b.pairedDeLong;
@@ -79,7 +78,7 @@ export async function renderEvaluationHtml(
       title: `Precision-recall (AP ${fmt(report.averagePrecision, 3)})`,
     }),
   ];
-  if (report.brier !== undefined) {
+  if (report.brier !== null) {
     specs.push(
       calibrationSpec(calibrationCurve(labels, scores, { nBins: 10, strategy: 'quantile' }), {
         title: 'Calibration (deciles)',
@@ -87,7 +86,7 @@ export async function renderEvaluationHtml(
     );
     specs.push(decisionCurveSpec(decisionCurve(labels, scores, thresholdGrid(0.01, 0.6, 0.01))));
   }
-  specs.push(confusionMatrixSpec(report.youden));
+  specs.push(confusionMatrixSpec({ threshold: report.threshold, ...report.confusion }));
   const svgs = [];
   for (const s of specs) svgs.push(await renderSvg(s));
   const title = escapeHtml(options.title ?? 'op-screen evaluation');

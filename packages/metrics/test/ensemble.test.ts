@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ensembleMean, type KeyedScore, MetricsError, mergeViews, poolOutOfFold } from '../src/index.js';
+import {
+  ensembleMean,
+  type KeyedScore,
+  MetricsError,
+  meanOfMembers,
+  mergeViews,
+  poolOutOfFold,
+} from '../src/index.js';
 
 const ks = (pairs: Array<[string, number]>): KeyedScore[] => pairs.map(([key, score]) => ({ key, score }));
 
@@ -83,5 +90,38 @@ describe('mergeViews', () => {
   it('returns one view unchanged', () => {
     const t1 = ks([['v1/T1', 0.2]]);
     expect(mergeViews([t1], unit)).toEqual(t1);
+  });
+});
+
+describe('meanOfMembers', () => {
+  it("is ensembleMean's arithmetic to the last bit, without keys", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 7 }).chain((members) =>
+          fc.array(
+            fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: members, maxLength: members }),
+            {
+              minLength: 1,
+              maxLength: 20,
+            },
+          ),
+        ),
+        (items) => {
+          // items[i][k]: member k's score of item i
+          const members = (items[0] as number[]).map((_, k) =>
+            Float32Array.from(items.map((row) => row[k] as number)),
+          );
+          const keyed = members.map((m) => Array.from(m, (score, i) => ({ key: `i${i}`, score })));
+          const mean = meanOfMembers(members);
+          expect(Array.from(mean)).toEqual(ensembleMean(keyed).map((e) => e.score));
+        },
+      ),
+    );
+  });
+
+  it('refuses no members, members of different lengths and non-finite scores', () => {
+    expect(() => meanOfMembers([])).toThrow(MetricsError);
+    expect(() => meanOfMembers([[0.1, 0.2], [0.3]])).toThrow(/scored 1 items, the first 2/);
+    expect(() => meanOfMembers([[0.1, Number.NaN]])).toThrow(/NaN/);
   });
 });

@@ -5,6 +5,7 @@ import {
   calibrationCurve,
   decisionCurve,
   deLong,
+  evaluationBlock,
   groupKFold,
   kFold,
   logLoss,
@@ -59,6 +60,34 @@ describe.each(reference.cases.map((c) => [c.name, c] as const))(
       expect(expectClose(p.recall, sk.prCurve.recall, TOL)).toBeNull();
       expect(Array.from(p.thresholds)).toEqual(sk.prCurve.thresholds);
       expect(Math.abs(averagePrecision(y, s) - sk.averagePrecision)).toBeLessThanOrEqual(TOL);
+    });
+
+    it('evaluationBlock at 0.5 and at Youden holds sklearn and pROC values (one block for evaluate and the report)', () => {
+      const labels = Uint8Array.from(y);
+      const scores = Float64Array.from(s);
+      for (const [t, at] of [
+        [0.5, sk.atHalf],
+        ['youden', sk.atYouden],
+      ] as const) {
+        const b = evaluationBlock(labels, scores, t);
+        expect(b.threshold).toBe(at.threshold);
+        expect(b.confusion).toEqual({ tp: at.tp, fp: at.fp, tn: at.tn, fn: at.fn });
+        for (const k of ['sensitivity', 'specificity', 'ppv', 'npv', 'f1', 'accuracy'] as const) {
+          const want = at[k];
+          if (want === null) expect(b[k]).toBeNull();
+          else expect(Math.abs((b[k] as number) - want)).toBeLessThanOrEqual(TOL);
+        }
+        expect(Math.abs(b.auc - c.pROC.auc)).toBeLessThanOrEqual(TOL);
+        expect(Math.abs(b.aucVariance - c.pROC.variance)).toBeLessThanOrEqual(TOL);
+        expect(Math.abs(b.averagePrecision - sk.averagePrecision)).toBeLessThanOrEqual(TOL);
+        expect(b.n).toBe(y.length);
+        expect(b.positives + b.negatives).toBe(y.length);
+        if (sk.brier === undefined) expect([b.brier, b.logLoss]).toEqual([null, null]);
+        else {
+          expect(Math.abs((b.brier as number) - sk.brier)).toBeLessThanOrEqual(TOL);
+          expect(Math.abs((b.logLoss as number) - (sk.logLoss as number))).toBeLessThanOrEqual(TOL);
+        }
+      }
     });
 
     it('Youden threshold and the confusion metrics at it and at 0.5 equal sklearn', () => {

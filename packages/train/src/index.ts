@@ -12,6 +12,7 @@ export {
   REPLICA_MIN_MACS_PER_SAMPLE,
   type ReplicaChoiceInput,
 } from './auto-replicas.js';
+export { type BatchesOptions, batchesOf } from './batches.js';
 export { TrainError, type TrainErrorCode } from './errors.js';
 export {
   balancedClassWeights,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import {
+  type EvaluationBlock,
   type EvaluationReport,
   evaluatePredictions,
   MetricsError,
@@ -52,29 +53,29 @@ const f = (x: number | null | undefined) =>
  * The DeLong interval, or why there is none: like pROC, DeLong's variance needs at least two
  * positives and two negatives (NaN otherwise, printed as a reason, not "NaN, NaN").
  */
-function ci(label: string, c: readonly [number, number] | readonly number[]): string {
-  const [lo, hi] = c as [number, number];
-  if (Number.isFinite(lo) && Number.isFinite(hi)) return `[${label}${f(lo)}, ${f(hi)}]`;
-  return '[95% CI not computed: too few positives or negatives for DeLong (needs at least 2 of each)]';
+function ci(label: string, b: Pick<EvaluationBlock, 'aucCI95' | 'positives' | 'negatives'>): string {
+  // DeLong's variance needs 2 of each class; the block then holds the uninformative [0, 1]
+  if (Math.min(b.positives, b.negatives) < 2)
+    return '[95% CI not computed: too few positives or negatives for DeLong (needs at least 2 of each)]';
+  return `[${label}${f(b.aucCI95[0])}, ${f(b.aucCI95[1])}]`;
 }
 
 function summary(r: EvaluationReport | { n: number; positives: number; unavailable: string }): string {
   if ('unavailable' in r) return `samples ${r.n} (positives ${r.positives})\n${r.unavailable}\n`;
   const lines = [
     `samples ${r.n} (positives ${r.positives})`,
-    `AUC ${f(r.auc)} ${ci('DeLong 95% CI ', r.aucCI95)}`,
+    `AUC ${f(r.auc)} ${ci('DeLong 95% CI ', r)}`,
     `average precision ${f(r.averagePrecision)}`,
   ];
-  if (r.brier !== undefined) lines.push(`Brier ${f(r.brier)}`);
-  const y = r.youden;
+  if (r.brier !== null) lines.push(`Brier ${f(r.brier)}`);
   lines.push(
-    `Youden threshold ${y.threshold}: sensitivity ${f(y.sensitivity)}, specificity ${f(y.specificity)}, PPV ${f(y.ppv)}, NPV ${f(y.npv)}, F1 ${f(y.f1)}`,
+    `Youden threshold ${r.threshold}: sensitivity ${f(r.sensitivity)}, specificity ${f(r.specificity)}, PPV ${f(r.ppv)}, NPV ${f(r.npv)}, F1 ${f(r.f1)}`,
   );
   if (r.pairedDeLong)
     lines.push(`paired DeLong vs score2: z ${f(r.pairedDeLong.z)}, p ${f(r.pairedDeLong.p)}`);
   if (r.patient)
     lines.push(
-      `patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} ${ci('', r.patient.aucCI95)}`,
+      `patient level (mean pooling, ${r.patient.n} patients): AUC ${f(r.patient.auc)} ${ci('', r.patient)}`,
     );
   else if (r.patientUnavailable) lines.push(`${r.patientUnavailable.message} (${r.patientUnavailable.code})`);
   return `${lines.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import { meanOfMembers } from '@op-screen/metrics';
 import {
   DEFAULT_THRESHOLD,
   foldModelDir,
@@ -6,10 +7,10 @@ import {
   readModelCard,
   type SkippedRow,
 } from '@op-screen/study';
+import { batchesOf } from '@op-screen/train';
 import { defaultDeps } from '../reproduce/ports.js';
 import { runConfigSchema } from '../run/config.js';
 import { loadVertebrae, type VertebraImage } from '../run/data.js';
-import type { TrainBatch } from '../run/engine.js';
 import type { ReproduceDeps } from '../run/types.js';
 
 export interface PredictOptions {
@@ -72,7 +73,6 @@ export async function predictManifest(
   );
   skipped.push(...loaded.skipped);
   const prep = deps.makePreparer(cfg);
-  const perImage = cfg.inputSize * cfg.inputSize * cfg.channels;
   const predictions: PredictedImage[] = [];
   const passes =
     raw.sequences.filter((q) => loaded.images.some((im) => im.row.sequence === q)).length * raw.folds;
@@ -81,17 +81,18 @@ export async function predictManifest(
     const ims = loaded.images.filter((im) => im.row.sequence === seq);
     if (ims.length === 0) continue;
     const inputs = ims.map((im) => prep.prepare(im.crop));
-    const sum = new Float64Array(ims.length);
+    const perFold: Float32Array[] = [];
     for (let k = 0; k < raw.folds; k++) {
       const model = await deps.engine.load(foldModelDir(modelDir, seq, k));
       try {
-        const p = await deps.engine.predict(model, batches(inputs, perImage, 32), cfg);
-        for (let i = 0; i < p.length; i++) (sum[i] as number) += (p[i] as number) / raw.folds;
+        perFold.push(await deps.engine.predict(model, batchesOf(inputs, { batchSize: 32 }), cfg));
       } finally {
         deps.engine.dispose(model);
       }
       progress?.('scoring', ++passesDone, passes);
     }
+    // the run's fold-ensemble arithmetic (metrics' ensembleMean): sum of p / folds, fold 0 first
+    const sum = meanOfMembers(perFold);
     const threshold = raw.thresholds[seq]?.image ?? DEFAULT_THRESHOLD;
     ims.forEach((im: VertebraImage, i) => {
       const score = sum[i] as number;
@@ -113,15 +114,4 @@ export async function predictManifest(
       raw.sequences.map((s) => [s, raw.thresholds[s]?.image ?? DEFAULT_THRESHOLD]),
     ),
   };
-}
-
-async function* batches(inputs: Float32Array[], perImage: number, size: number): AsyncGenerator<TrainBatch> {
-  for (let s = 0; s < inputs.length; s += size) {
-    const part = inputs.slice(s, s + size);
-    const x = new Float32Array(part.length * perImage);
-    part.forEach((v, j) => {
-      x.set(v, j * perImage);
-    });
-    yield { x, y: new Float32Array(part.length), n: part.length };
-  }
 }

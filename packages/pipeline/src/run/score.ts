@@ -1,43 +1,57 @@
 import {
   aggregateByGroup,
-  averagePrecision,
-  brierScore,
-  deLong,
+  type EvaluationBlock,
+  evaluationBlock,
   pairedDeLong,
   rocAuc,
-  thresholdMetrics,
   youdenThreshold,
 } from '@op-screen/metrics';
 import { z } from 'zod';
 
 const nullableNumber = z.number().nullable();
 
-/** Metrics of one scorer at one level (image or patient), at the Youden threshold chosen on validation data. */
+/**
+ * The report's metric block: @op-screen/metrics' `EvaluationBlock` of one scorer at one level
+ * (image or patient), at the threshold chosen by Youden's J on the out-of-fold validation
+ * predictions, plus each fold's AUC. The zod shape mirrors the metrics type (checked below).
+ */
 export const metricBlockSchema = z.object({
   n: z.number().int().nonnegative(),
   positives: z.number().int().nonnegative(),
+  negatives: z.number().int().nonnegative(),
   auc: z.number().min(0).max(1),
   aucCI95: z.tuple([z.number(), z.number()]),
+  aucVariance: z.number(),
+  averagePrecision: z.number(),
+  brier: nullableNumber,
+  logLoss: nullableNumber,
   /** Probability threshold chosen by Youden's J on the out-of-fold validation predictions. */
   threshold: z.number(),
   sensitivity: nullableNumber,
   specificity: nullableNumber,
   ppv: nullableNumber,
   npv: nullableNumber,
+  f1: z.number(),
+  accuracy: z.number(),
   confusion: z.object({
     tp: z.number().int(),
     fp: z.number().int(),
     tn: z.number().int(),
     fn: z.number().int(),
   }),
-  averagePrecision: nullableNumber,
-  brier: nullableNumber,
   /** AUC of each fold's model on the hold-out test set (fold order). */
   folds: z.array(nullableNumber),
   /** AUC of each fold's model on its own validation fold. */
   validationFolds: z.array(nullableNumber),
 });
 export type MetricBlock = z.infer<typeof metricBlockSchema>;
+// The schema is metrics' block: a field added there and not here fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameBlock: Same<
+  Omit<MetricBlock, 'folds' | 'validationFolds'>,
+  Omit<EvaluationBlock, 'pairedDeLong'>
+> = true;
+void _sameBlock;
 
 export interface Scored {
   labels: Uint8Array;
@@ -71,37 +85,14 @@ export function chooseThreshold(validation: Scored): number {
   return youdenThreshold(validation.labels, validation.scores).threshold;
 }
 
-/** The metric block of the report: AUC with DeLong CI, threshold metrics, AP, Brier, per-fold AUCs. */
+/** The report's metric block: metrics' `evaluationBlock` at `threshold`, and the per-fold AUCs. */
 export function metricBlock(
   test: Scored,
   threshold: number,
   folds: Array<number | null>,
   validationFolds: Array<number | null>,
 ): MetricBlock {
-  const d = deLong(test.labels, test.scores);
-  const m = thresholdMetrics(test.labels, test.scores, threshold);
-  let positives = 0;
-  for (const l of test.labels) positives += l;
-  const ci: [number, number] = [
-    Number.isFinite(d.ci[0]) ? d.ci[0] : 0,
-    Number.isFinite(d.ci[1]) ? d.ci[1] : 1,
-  ];
-  return {
-    n: test.labels.length,
-    positives,
-    auc: d.auc,
-    aucCI95: ci,
-    threshold,
-    sensitivity: m.sensitivity,
-    specificity: m.specificity,
-    ppv: m.ppv,
-    npv: m.npv,
-    confusion: { tp: m.tp, fp: m.fp, tn: m.tn, fn: m.fn },
-    averagePrecision: averagePrecision(test.labels, test.scores),
-    brier: test.scores.every((v) => v >= 0 && v <= 1) ? brierScore(test.labels, test.scores) : null,
-    folds,
-    validationFolds,
-  };
+  return { ...evaluationBlock(test.labels, test.scores, threshold), folds, validationFolds };
 }
 
 export function compareAucs(

@@ -3,11 +3,12 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng, deriveSeed, shuffleInPlace } from '@op-screen/metrics';
 import { type RunPaths, readJson, writeJsonAtomic } from '@op-screen/study';
+import { batchesOf } from '@op-screen/train';
 import { OpScreenError } from '../../errors.js';
 import type { Report } from '../../report/schema.js';
 import type { RunConfig } from '../../run/config.js';
 import type { VertebraImage } from '../../run/data.js';
-import type { EpochRecord, FineTuneData, TrainBatch } from '../../run/engine.js';
+import type { EpochRecord, FineTuneData } from '../../run/engine.js';
 import type { VertebraSplit } from '../../run/splits.js';
 import { type FoldDone, imageKey, type ReproduceDeps, unitKey } from '../../run/types.js';
 import type { PreparedInputs } from './preprocessing.js';
@@ -36,28 +37,6 @@ export interface TrainingOutcome {
   training: Report['training'];
 }
 
-/** Batches of `indices` in order (inputs optionally transformed, e.g. augmented). */
-export async function* batchesOf(
-  indices: number[],
-  inputs: Float32Array[],
-  labels: Float32Array,
-  batchSize: number,
-  perImage: number,
-  transform?: (x: Float32Array) => Float32Array,
-): AsyncGenerator<TrainBatch> {
-  for (let s = 0; s < indices.length; s += batchSize) {
-    const idx = indices.slice(s, s + batchSize);
-    const x = new Float32Array(idx.length * perImage);
-    const y = new Float32Array(idx.length);
-    idx.forEach((i, j) => {
-      const xi = inputs[i] as Float32Array;
-      x.set(transform ? transform(xi) : xi, j * perImage);
-      y[j] = labels[i] as number;
-    });
-    yield { x, y, n: idx.length };
-  }
-}
-
 /** Image indices of one sequence, by split role. */
 interface FoldImages {
   train: number[];
@@ -67,22 +46,20 @@ interface FoldImages {
 
 function foldData(t: TrainingInputs, idx: FoldImages, foldSeed: number): FineTuneData {
   const { cfg, prepared } = t;
-  const { inputs, labels, perImage, prep } = prepared;
+  const { inputs, labels, prep } = prepared;
   return {
     train: (epoch: number) => {
       const rng = createRng(deriveSeed(foldSeed, `epoch-${epoch}`));
       const order = idx.train.slice();
       shuffleInPlace(order, rng);
-      return batchesOf(
-        order,
-        inputs,
+      return batchesOf(inputs, {
+        indices: order,
         labels,
-        cfg.batchSize,
-        perImage,
-        cfg.augmentation ? prep.augmenter(deriveSeed(foldSeed, `augment-${epoch}`)) : undefined,
-      );
+        batchSize: cfg.batchSize,
+        ...(cfg.augmentation ? { transform: prep.augmenter(deriveSeed(foldSeed, `augment-${epoch}`)) } : {}),
+      });
     },
-    validation: () => batchesOf(idx.val, inputs, labels, cfg.batchSize, perImage),
+    validation: () => batchesOf(inputs, { indices: idx.val, labels, batchSize: cfg.batchSize }),
   };
 }
 
@@ -109,7 +86,11 @@ async function trainFold(t: TrainingInputs, seq: string, k: number, idx: FoldIma
     Array.from(
       await deps.engine.predict(
         model,
-        batchesOf(list, prepared.inputs, prepared.labels, Math.max(cfg.batchSize, 32), prepared.perImage),
+        batchesOf(prepared.inputs, {
+          indices: list,
+          labels: prepared.labels,
+          batchSize: Math.max(cfg.batchSize, 32),
+        }),
         cfg,
       ),
     );
