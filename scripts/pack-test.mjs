@@ -22,18 +22,24 @@ const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 /**
- * @op-screen/efficientnet installed alone (no train, no wasm-kernels): save a model in one
- * process, load it in another and predict, with no kernel patch registered.
+ * @op-screen/efficientnet installed alone, with only its backend chooser (@op-screen/backend; no
+ * train, no wasm-kernels): save a model in one process, load it in another and predict, with no
+ * kernel patch registered.
  */
 function zooAlone(tarballs) {
   const zooTar = tarballs.find((t) => /op-screen-efficientnet-/.test(t));
+  const backendTar = tarballs.find((t) => /op-screen-backend-/.test(t));
   const app = join(work, 'zoo-alone');
   mkdirSync(app);
   writeFileSync(
     join(app, 'package.json'),
     JSON.stringify({ name: 'zoo-alone', private: true, type: 'module' }),
   );
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', zooTar], app);
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', zooTar, backendTar],
+    app,
+  );
   const save = `import { createModel, saveModel, selectBackend } from '@op-screen/efficientnet';
 await selectBackend({ prefer: 'wasm' });
 const m = createModel('efficientnet_b0', { channels: 1, numClasses: 1, inputShape: [32, 32, 1], seed: 3 });

@@ -1,5 +1,5 @@
+import { selectBackend } from '@op-screen/backend';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from './backend.js';
 import { ZooError } from './errors.js';
 import { createModel, getArch, ZOO } from './registry.js';
 import { readSafetensors } from './safetensors.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { cacheDir } from './cache.js';
+import { cacheDir } from '@op-screen/backend';
 import { ZooError } from './errors.js';
 import { getArch, type WeightSource } from './registry.js';
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { selectBackendFromEnv } from '@op-screen/backend';
 import * as effnet from '@op-screen/efficientnet';
-import { backendPreference, OpScreenError } from '@op-screen/pipeline';
+import { OpScreenError } from '@op-screen/pipeline';
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 
@@ -89,7 +90,7 @@ export async function classifyPhoto(
     effnet.checkPreprocessing(source, { ...source.preprocessing, ...entryOfKind.preprocessing });
   }
   const photo = await readPhoto(o.image);
-  await effnet.initBackend({ prefer: backendPreference() });
+  await selectBackendFromEnv();
   const model = effnet.createModel(entry.name, { init: 'zeros' });
   try {
     if (tfjsLayers) await effnet.loadTfjsLayersWeights(model, o.weights, { head: 'load' });

@@ -1,7 +1,13 @@
+import {
+  type BackendInfo,
+  backendPreference,
+  describeBackend,
+  probeWebGpuAdapter,
+  type WebGpuAdapterReport,
+} from '@op-screen/backend';
 import * as efficientnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
-import { backendPreference } from '@op-screen/pipeline';
 import * as preprocess from '@op-screen/preprocess';
 
 export interface DoctorReport {
@@ -13,12 +19,12 @@ export interface DoctorReport {
    * The tfjs backend the model zoo uses (`OP_SCREEN_BACKEND`, else auto; and why others were
    * skipped), versions, SIMD/threads, CUDA, cache dir.
    */
-  backend: efficientnet.BackendInfo;
+  backend: BackendInfo;
   /**
    * The WebGPU adapter Dawn finds (hardware first, then Mesa llvmpipe), in use or not: vendor,
    * architecture, hardware or software, limits; or why there is none.
    */
-  adapter: efficientnet.WebGpuAdapterReport;
+  adapter: WebGpuAdapterReport;
 }
 
 /** Versions and environment facts, printed by `op-screen doctor`. */
@@ -34,7 +40,7 @@ export async function doctor(): Promise<DoctorReport> {
       [efficientnet.PACKAGE_NAME]: efficientnet.VERSION,
       [metrics.PACKAGE_NAME]: metrics.VERSION,
     },
-    backend: await efficientnet.describeBackend({ prefer: backendPreference() }),
-    adapter: await efficientnet.probeWebGpuAdapter(),
+    backend: await describeBackend({ prefer: backendPreference() }),
+    adapter: await probeWebGpuAdapter(),
   };
 }

@@ -1,8 +1,8 @@
 // @op-screen/op-screen: the CLI and the one import for the study end to end. `reproduce` here adds
 // the queue (@op-screen/queue) to @op-screen/pipeline's; the rest is re-exported from the packages
 // that own it.
+export { backendPreference } from '@op-screen/backend';
 export {
-  backendPreference,
   type ConfigOverrides,
   type GradCamOptions,
   type GradCamResult,

@@ -1,6 +1,5 @@
 // @op-screen/pipeline: the study end to end as a library (reproduce, predict, the report). The CLI
 // and the BullMQ queue are wiring on top of it (@op-screen/op-screen, @op-screen/queue).
-export { backendPreference } from './backend-env.js';
 export { OpScreenError, type OpScreenErrorCode } from './errors.js';
 export { type GradCamOptions, type GradCamResult, gradCam } from './gradcam.js';
 export {
@@ -9,7 +8,6 @@ export {
   type PredictResult,
   predictManifest,
 } from './predict/index.js';
-export { createProgress, type Progress } from './progress.js';
 export { f3 } from './report/format.js';
 export { type MetricBlock, metricBlockSchema, type Report, reportSchema } from './report/schema.js';
 export type {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { quietCpuBackend } from '@op-screen/efficientnet';
+import { quietCpuBackend } from '@op-screen/backend';
 import { registerBatchNormGradientGuard, registerWasmKernels } from '@op-screen/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 

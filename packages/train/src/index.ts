@@ -33,6 +33,7 @@ export {
 } from './gpu-memory.js';
 export { defaultWorkerEntry, type ReplicaOptions, shardSizes } from './pool.js';
 export { type PredictBatch, type PredictOptions, predictProbabilities } from './predict.js';
+export { createStepProgress, type StepProgress } from './progress.js';
 export {
   activationFloatsPerSample,
   autoMicroBatch,

@@ -66,3 +66,46 @@ export function createProgress(
     },
   };
 }
+
+/** A counted step of a command (reading images, scoring, writing a cohort). */
+export interface StepProgress {
+  update(done: number, payload?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+/**
+ * The one progress bar of op-screen for counted steps: a cli-progress bar on a TTY (the epoch bar
+ * above is the same bar with training fields); elsewhere silent, the callers log one line per step.
+ */
+export function createStepProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): StepProgress {
+  if (!stream.isTTY) return { update() {}, stop() {} };
+  const { SingleBar, Presets } = req('cli-progress') as CliProgress;
+  const bar = new SingleBar(
+    {
+      format: `${label.padEnd(18)} [{bar}] {value}/{total} {info}`,
+      stream,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
+    Presets.shades_classic,
+  );
+  bar.start(total, 0, { info: '' });
+  return {
+    update(done, payload) {
+      bar.update(done, {
+        info: payload
+          ? Object.entries(payload)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : '',
+      });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

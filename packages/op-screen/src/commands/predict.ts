@@ -1,5 +1,6 @@
-import { createProgress, defaultDeps, type Progress, predictManifest } from '@op-screen/pipeline';
+import { defaultDeps, predictManifest } from '@op-screen/pipeline';
 import { assertNewFileWritable, writeFileAtomic } from '@op-screen/study';
+import { createStepProgress, type StepProgress } from '@op-screen/train';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { CliError, jsonLine } from './errors.js';
@@ -27,7 +28,7 @@ export function registerPredictCommand(program: Command): void {
       // found out before the models are loaded and the cases scored, not after
       if (o.out) await assertNewFileWritable(o.out);
       // one bar per stage on a TTY (reading the images, then the fold models' passes)
-      let bar: { stage: string; progress: Progress } | null = null;
+      let bar: { stage: string; progress: StepProgress } | null = null;
       const r = await predictManifest(
         {
           model: o.model,
@@ -37,14 +38,14 @@ export function registerPredictCommand(program: Command): void {
               bar?.progress.stop();
               bar = {
                 stage,
-                progress: createProgress(stage === 'reading' ? 'reading images' : 'scoring', total),
+                progress: createStepProgress(stage === 'reading' ? 'reading images' : 'scoring', total),
               };
             }
             bar.progress.update(done);
           },
         },
         defaultDeps(),
-      ).finally(() => (bar as { progress: Progress } | null)?.progress.stop());
+      ).finally(() => (bar as { progress: StepProgress } | null)?.progress.stop());
       for (const s of r.skipped)
         process.stderr.write(`skipped manifest line ${s.line}: ${s.code}: ${s.reason}\n`);
       if (r.predictions.length === 0)

@@ -1,5 +1,6 @@
-import { createProgress, f3 } from '@op-screen/pipeline';
+import { f3 } from '@op-screen/pipeline';
 import { DEFAULT_PATIENTS, writeSyntheticCohort } from '@op-screen/synth';
+import { createStepProgress } from '@op-screen/train';
 import type { Command } from 'commander';
 import { parseIntOption } from './options.js';
 
@@ -11,7 +12,7 @@ export function registerSynthCommand(program: Command): void {
     .option('--patients <n>', 'number of patients', parseIntOption, DEFAULT_PATIENTS)
     .option('--seed <n>', 'random seed', parseIntOption, 1)
     .action(async (opts: { out: string; patients: number; seed: number }) => {
-      const bar = createProgress('synth', opts.patients);
+      const bar = createStepProgress('synth', opts.patients);
       const r = await writeSyntheticCohort(opts.out, {
         patients: opts.patients,
         seed: opts.seed,
@@ -20,7 +21,7 @@ export function registerSynthCommand(program: Command): void {
       bar.stop();
       process.stderr.write(
         `wrote ${r.patients.length} synthetic patients, ${r.rows} manifest rows: ${r.manifest}\n` +
-          `oracle (best attainable) AUC: image ${f3(r.oracle.image.auc, 'n/a')}, patient ${f3(r.oracle.patient.auc, 'n/a')} (${r.sidecar})\n`,
+          `oracle (best attainable) AUC: image ${f3(r.oracle.image.auc)}, patient ${f3(r.oracle.patient.auc)} (${r.sidecar})\n`,
       );
     });
 }

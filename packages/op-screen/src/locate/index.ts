@@ -2,9 +2,8 @@
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import * as effnet from '@op-screen/efficientnet';
+import { selectBackendFromEnv } from '@op-screen/backend';
 import * as loc from '@op-screen/locate';
-import { backendPreference } from '@op-screen/pipeline';
 import { type FillReport, fillManifestBoxes } from './manifest-fill.js';
 import { locatePool } from './pool.js';
 
@@ -57,7 +56,7 @@ export function locateJson(r: loc.LocateResult): LocateJson {
 let ready: Promise<loc.Locator> | null = null;
 /** The shipped locator on the zoo's backend (OP_SCREEN_BACKEND, else auto: wasm in Node), loaded once. */
 export function shippedLocator(): Promise<loc.Locator> {
-  if (!ready) ready = effnet.initBackend({ prefer: backendPreference() }).then(() => loc.loadLocator());
+  if (!ready) ready = selectBackendFromEnv().then(() => loc.loadLocator());
   return ready;
 }
 

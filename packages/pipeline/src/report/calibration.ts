@@ -40,7 +40,7 @@ export const calibrationSchema = z.record(
 export type Calibration = z.infer<typeof calibrationSchema>;
 
 const ciText = (v: number | null, c: [number, number] | null) =>
-  v === null ? '–' : `${f3(v)} (${c ? `${f3(c[0])}–${f3(c[1])}` : 'CI n/a'})`;
+  v === null ? 'n/a' : `${f3(v)} (${c ? `${f3(c[0])}–${f3(c[1])}` : 'CI n/a'})`;
 
 function calibrationRow(name: string, b: CalibrationBlock): string {
   const nb = b.decisionCurve.map((p) => `${p.pt}: ${f3(p.model)} / ${f3(p.treatAll)}`).join('; ');

@@ -7,8 +7,8 @@ export const esc = (s: string) =>
   );
 
 /**
- * Three decimals, or `missing` for a missing or non-finite value: an en dash in report.html,
- * `n/a` in report.json's TRIPOD text and the CLI's lines.
+ * Three decimals, or `n/a` for a missing or non-finite value: the same in report.html, report.json's
+ * TRIPOD text and the CLI's lines.
  */
-export const f3 = (v: number | null | undefined, missing = '–') =>
-  v === null || v === undefined || !Number.isFinite(v) ? missing : v.toFixed(3);
+export const f3 = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(3);

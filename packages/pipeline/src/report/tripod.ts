@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SplitUnit, VertebraSplit } from '../run/splits.js';
-import { esc, f3 as fmt3 } from './format.js';
+import { esc, f3 } from './format.js';
 import type { Report } from './schema.js';
 import type { ReportSection } from './section.js';
 
@@ -105,8 +105,6 @@ export interface TripodContext {
 }
 
 type ReportCore = Omit<Report, 'tripod'>;
-/** Numbers in the TRIPOD text (report.json): three decimals, `n/a` when missing. */
-const f3 = (v: number | null | undefined) => fmt3(v, 'n/a');
 const ev = (e: EventCount) =>
   `${e.patients} patients (${e.positivePatients} with osteoporosis), ${e.vertebrae} vertebrae (${e.positiveVertebrae} with T-score at or below the threshold)`;
 const item = (

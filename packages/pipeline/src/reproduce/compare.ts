@@ -10,7 +10,7 @@ import {
 import type { Comparison } from '../report/comparison.js';
 import type { RunConfig } from '../run/config.js';
 import { type Scored, toPatientLevel } from '../run/score.js';
-import type { FoldDone, ScoredImage } from '../run/types.js';
+import type { FoldDone } from '../run/types.js';
 import type { Evaluation } from './stages/evaluation.js';
 import { predictionRows } from './stages/outputs.js';
 import {
@@ -77,15 +77,10 @@ export async function writeComparedPredictions(
 /** Scores of `b` in the order of `a`'s cases (both scored the same test cases). */
 function aligned(a: Scored, b: Scored): Float64Array {
   const byCase = new Map<string, number>();
-  b.groups.forEach((g, i) => {
-    byCase.set(g, b.scores[i] as number);
+  b.cases.forEach((c, i) => {
+    byCase.set(c, b.scores[i] as number);
   });
-  return Float64Array.from(a.groups, (g) => byCase.get(g) as number);
-}
-
-/** Scored test images with the image key as the case (so two architectures line up). */
-function byImage(ev: Evaluation, test: ScoredImage[]): Scored {
-  return { ...ev.collect(test), groups: test.map((e) => e.key) };
+  return Float64Array.from(a.cases, (c) => byCase.get(c) as number);
 }
 
 /** report.json `comparison`: AUC with CI per architecture, paired DeLong for every pair, image and patient level. */
@@ -115,8 +110,8 @@ export function compareArchitectures(cfg: RunConfig, evaluations: Map<string, Ev
         const [archA, archB] = [archs[i] as string, archs[j] as string];
         const evA = evaluations.get(archA) as Evaluation;
         const evB = evaluations.get(archB) as Evaluation;
-        const a = byImage(evA, evA.seqScores.get(seq)?.test ?? []);
-        const b = byImage(evB, evB.seqScores.get(seq)?.test ?? []);
+        const a = evA.collect(evA.seqScores.get(seq)?.test ?? []);
+        const b = evB.collect(evB.seqScores.get(seq)?.test ?? []);
         const pa = toPatientLevel(evA.collect(evA.seqScores.get(seq)?.test ?? []));
         const pb = toPatientLevel(evB.collect(evB.seqScores.get(seq)?.test ?? []));
         for (const [level, x, y] of [

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { type BackendInfo, selectBackendFromEnv } from '@op-screen/backend';
 import * as effnet from '@op-screen/efficientnet';
 import * as metrics from '@op-screen/metrics';
 import * as mriIo from '@op-screen/mri-io';
@@ -7,7 +8,6 @@ import * as pre from '@op-screen/preprocess';
 import * as train from '@op-screen/train';
 import { registerWasmKernels } from '@op-screen/wasm-kernels';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { backendPreference } from '../backend-env.js';
 import type { RunConfig } from '../run/config.js';
 import type { CropCheck, Cropper, SliceImage, SliceReader } from '../run/data.js';
 import type { Engine, EpochRecord, FitSummary, Preparer, TrainBatch } from '../run/engine.js';
@@ -90,11 +90,11 @@ function toEpoch(e: train.EpochRecord): EpochRecord {
   return { epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, learningRate: e.learningRate };
 }
 
-let backendReady: Promise<effnet.BackendInfo> | null = null;
-/** The zoo's backend, chosen once: `OP_SCREEN_BACKEND` (see backendPreference), else auto. */
-async function ready(): Promise<effnet.BackendInfo> {
+let backendReady: Promise<BackendInfo> | null = null;
+/** The zoo's backend, chosen once: `OP_SCREEN_BACKEND` (@op-screen/backend's backendPreference), else auto. */
+async function ready(): Promise<BackendInfo> {
   if (!backendReady)
-    backendReady = effnet.initBackend({ prefer: backendPreference() }).then((info) => {
+    backendReady = selectBackendFromEnv().then((info) => {
       if (info.backend === 'wasm') registerWasmKernels();
       return info;
     });

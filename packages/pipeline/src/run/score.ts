@@ -53,10 +53,14 @@ const _sameBlock: Same<
 > = true;
 void _sameBlock;
 
+/** Scored cases of one result at one level, in one order. */
 export interface Scored {
   labels: Uint8Array;
   scores: Float64Array;
-  groups: string[];
+  /** Each case's identity: the image key at image level, the patient at patient level. */
+  cases: string[];
+  /** Each case's patient: what patient-level pooling and grouped statistics group by. */
+  patients: string[];
 }
 
 function twoClasses(labels: ArrayLike<number>): boolean {
@@ -71,11 +75,12 @@ export function safeAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): n
 
 /** Patient-level view: mean of a patient's vertebra scores; patient positive if any vertebra is. */
 export function toPatientLevel(s: Scored): Scored {
-  const agg = aggregateByGroup(s.labels, s.scores, s.groups, { pooling: 'mean', labelPolicy: 'any' });
+  const agg = aggregateByGroup(s.labels, s.scores, s.patients, { pooling: 'mean', labelPolicy: 'any' });
   return {
     labels: Uint8Array.from(agg.labels),
     scores: Float64Array.from(agg.scores),
-    groups: agg.groups.map(String),
+    cases: agg.groups.map(String),
+    patients: agg.groups.map(String),
   };
 }
 

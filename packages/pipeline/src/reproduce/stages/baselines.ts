@@ -73,7 +73,12 @@ export function vbqBaseline(
     return baselines;
   }
   const vbq = Float64Array.from(usable, ([, p]) => patientVbq(p));
-  const all = metricBlock({ labels: lab, scores: vbq, groups: [] }, Number.POSITIVE_INFINITY, [], []);
+  const all = metricBlock(
+    { labels: lab, scores: vbq, cases: [], patients: [] },
+    Number.POSITIVE_INFINITY,
+    [],
+    [],
+  );
   const cnnByPatient = new Map<string, number[]>();
   for (const e of seqScores.get('T1')?.test ?? []) {
     const pid = (imageByKey.get(e.key) as VertebraImage).row.patientId;
@@ -90,7 +95,12 @@ export function vbqBaseline(
       const s = cnnByPatient.get(pid) as number[];
       return s.reduce((a, v) => a + v, 0) / s.length;
     });
-    const b = metricBlock({ labels: tLab, scores: tVbq, groups: [] }, Number.POSITIVE_INFINITY, [], []);
+    const b = metricBlock(
+      { labels: tLab, scores: tVbq, cases: [], patients: [] },
+      Number.POSITIVE_INFINITY,
+      [],
+      [],
+    );
     testBlock = {
       n: test.length,
       positives: b.positives,

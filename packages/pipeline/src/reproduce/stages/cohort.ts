@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import type { RunPaths } from '@op-screen/study';
 import { type Manifest, type ManifestRow, readManifest } from '@op-screen/study';
 import { readSynthSidecar, type SynthSidecar, writeSyntheticCohort } from '@op-screen/synth';
+import { createStepProgress } from '@op-screen/train';
 import { OpScreenError } from '../../errors.js';
-import { createProgress } from '../../progress.js';
 import type { RunConfig } from '../../run/config.js';
 
 export interface Cohort {
@@ -47,7 +47,7 @@ export async function resolveCohort(
     manifestPath = `${paths.cohort}/manifest.csv`;
     if (!existsSync(manifestPath)) {
       await rm(paths.cohort, { recursive: true, force: true });
-      const bar = createProgress('synthesising', cfg.synthPatients);
+      const bar = createStepProgress('synthesising', cfg.synthPatients);
       await writeSyntheticCohort(paths.cohort, {
         patients: cfg.synthPatients,
         seed: cfg.seed,

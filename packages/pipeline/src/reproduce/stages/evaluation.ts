@@ -71,7 +71,8 @@ export function evaluateRun(
     return {
       labels: Uint8Array.from(ims, (im) => im.row.label),
       scores: Float64Array.from(entries, (e) => e.score),
-      groups: ims.map((im) => im.row.patientId),
+      cases: entries.map((e) => e.key),
+      patients: ims.map((im) => im.row.patientId),
     };
   };
   const results: Report['results'] = {};

@@ -5,8 +5,8 @@ import {
   skippedToCsv,
   writeFileAtomic,
 } from '@op-screen/study';
+import { createStepProgress } from '@op-screen/train';
 import { OpScreenError } from '../../errors.js';
-import { createProgress } from '../../progress.js';
 import type { RunConfig } from '../../run/config.js';
 import { loadVertebrae, type VertebraImage } from '../../run/data.js';
 import type { ReproduceDeps } from '../../run/types.js';
@@ -30,7 +30,7 @@ export async function loadImages(
   /** False on queue workers: skipped.csv is the coordinator's to write. */
   writeSkipped = true,
 ): Promise<LoadedImages> {
-  const loadBar = createProgress('reading images', cohort.rows.length);
+  const loadBar = createStepProgress('reading images', cohort.rows.length);
   const loaded = await loadVertebrae(
     cohort.rows,
     deps.read,

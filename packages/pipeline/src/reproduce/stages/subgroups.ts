@@ -92,7 +92,7 @@ export function subgroupStage(ev: Evaluation, images: VertebraImage[]): Subgroup
           unit: 'patient',
           groups: subgroupResults(
             pat,
-            pat.groups.map((pid) => attr(firstImage.get(pid) as VertebraImage)),
+            pat.patients.map((pid) => attr(firstImage.get(pid) as VertebraImage)),
             SUBGROUP_MIN_PER_CLASS,
             order,
           ),

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { cacheDir } from './cache.js';
 import {
   BACKEND_ORDER,
   type BackendAttempt,
@@ -11,20 +12,8 @@ import {
   backendCandidates,
   firstUsable,
   webgpuVerdict,
-} from './backend-choice.js';
-import { cacheDir } from './cache.js';
-import { ZooError } from './errors.js';
-
-export {
-  type AdapterInfoLike,
-  BACKEND_ORDER,
-  type BackendAttempt,
-  type BackendName,
-  backendCandidates,
-  firstUsable,
-  isSoftwareAdapterInfo,
-  webgpuVerdict,
-} from './backend-choice.js';
+} from './choice.js';
+import { BackendError } from './errors.js';
 
 /**
  * The WebGPU adapter in use (the shape of @op-screen/webgpu-kernels' `AdapterSummary`, restated
@@ -262,7 +251,7 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
   selectedPrefer = prefer;
   selected = (async () => {
     if (prefer !== 'auto' && !BACKEND_ORDER.includes(prefer))
-      throw new ZooError(
+      throw new BackendError(
         'INVALID_OPTION',
         `unknown backend '${prefer}'; use one of auto, ${BACKEND_ORDER.join(', ')}`,
       );
@@ -271,7 +260,7 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
       await tf.ready();
       return describeCurrent(attempts);
     }
-    throw new ZooError(
+    throw new BackendError(
       'BACKEND_UNAVAILABLE',
       `no tfjs backend could be initialised: ${attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')}`,
     );

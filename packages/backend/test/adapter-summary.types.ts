@@ -3,7 +3,7 @@
 // exactly the shape webgpu-kernels reports. A field added, removed or retyped on either side
 // fails the typecheck here.
 import type { AdapterSummary as Reported } from '@op-screen/webgpu-kernels';
-import type { AdapterSummary as Restated } from '../src/backend.js';
+import type { AdapterSummary as Restated } from '../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
