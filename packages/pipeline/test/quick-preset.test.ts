@@ -27,3 +27,18 @@ describe('quick preset split on its default cohort', () => {
     }
   });
 });
+
+describe('the preprocessing preset a run records', () => {
+  it('names a preset @op-screen/preprocess has, with the steps the run applies', async () => {
+    const pre = await import('@op-screen/preprocess');
+    const { pipelineSpec } = await import('../src/index.js');
+    for (const name of Object.keys(PRESETS) as Array<keyof typeof PRESETS>) {
+      const cfg = resolveConfig({ preset: name, ...(name === 'study' ? { weights: 'w.safetensors' } : {}) });
+      expect(pre.PRESET_NAMES).toContain(cfg.preprocessPreset);
+      const { inputNormalisation: _, ...plain } = cfg;
+      const spec = pipelineSpec({ ...plain, channels: 1 });
+      expect(spec.name).toBe(cfg.preprocessPreset);
+      expect(spec.steps).toEqual(pre.getPreset(cfg.preprocessPreset as 'quick-32').steps);
+    }
+  });
+});

@@ -468,6 +468,8 @@ function studyPreset(name: string, size: number): PipelineSpec {
 const PRESETS = {
   'study-efficientnet-b4': studyPreset('study-efficientnet-b4', 380),
   'study-resnet50': studyPreset('study-resnet50', 224),
+  // the study's steps at 32 px: op-screen's quick and tiny run presets
+  'quick-32': studyPreset('quick-32', 32),
 } satisfies Record<string, PipelineSpec>;
 
 const AUGMENTATION_PRESETS = {

@@ -33,8 +33,18 @@ const code = (c: string) => expect.objectContaining({ code: c });
 describe('study presets', () => {
   const input = loadRef('input');
 
-  it('names the two study presets and one train augmentation preset', () => {
-    expect(PRESET_NAMES).toEqual(['study-efficientnet-b4', 'study-resnet50']);
+  it('names the two study presets, the 32-px quick preset and one train augmentation preset', () => {
+    expect(PRESET_NAMES).toEqual(['study-efficientnet-b4', 'study-resnet50', 'quick-32']);
+    // quick-32 is the study's steps at 32 px
+    expect(getPreset('quick-32').steps.slice(0, -1)).toEqual(
+      getPreset('study-efficientnet-b4').steps.slice(0, -1),
+    );
+    expect(getPreset('quick-32').steps.at(-1)?.params).toEqual({
+      height: 32,
+      width: 32,
+      method: 'bilinear',
+      antialias: true,
+    });
     expect(AUGMENTATION_PRESET_NAMES).toEqual(['study-train']);
   });
 
