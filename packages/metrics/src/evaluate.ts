@@ -27,7 +27,8 @@ export interface EvaluationBlock {
   auc: number;
   /** DeLong 95% CI; a bound DeLong cannot give (a degenerate variance) is 0 or 1. */
   aucCI95: [number, number];
-  aucVariance: number;
+  /** DeLong variance of the AUC; null when DeLong cannot give one (fewer than 2 of a class). */
+  aucVariance: number | null;
   averagePrecision: number;
   /** null unless every score lies in [0, 1]. */
   brier: number | null;
@@ -70,7 +71,7 @@ export function evaluationBlock(
     negatives: table.negatives,
     auc: d.auc,
     aucCI95: [Number.isFinite(d.ci[0]) ? d.ci[0] : 0, Number.isFinite(d.ci[1]) ? d.ci[1] : 1],
-    aucVariance: d.variance,
+    aucVariance: Number.isFinite(d.variance) ? d.variance : null,
     averagePrecision: averagePrecisionFromTable(table),
     brier: probabilities ? brierScore(labels, scores) : null,
     logLoss: probabilities ? logLoss(labels, scores) : null,

@@ -78,7 +78,7 @@ describe.each(reference.cases.map((c) => [c.name, c] as const))(
           else expect(Math.abs((b[k] as number) - want)).toBeLessThanOrEqual(TOL);
         }
         expect(Math.abs(b.auc - c.pROC.auc)).toBeLessThanOrEqual(TOL);
-        expect(Math.abs(b.aucVariance - c.pROC.variance)).toBeLessThanOrEqual(TOL);
+        expect(Math.abs((b.aucVariance as number) - c.pROC.variance)).toBeLessThanOrEqual(TOL);
         expect(Math.abs(b.averagePrecision - sk.averagePrecision)).toBeLessThanOrEqual(TOL);
         expect(b.n).toBe(y.length);
         expect(b.positives + b.negatives).toBe(y.length);
@@ -161,5 +161,15 @@ describe('splitters reproduce scikit-learn 1.2.1 unshuffled folds', () => {
   });
   it('groupKFold(5) equals GroupKFold(5), including its tie order between equal-sized groups', () => {
     expect(tests(groupKFold(sp.groups, { nSplits: 5 }))).toEqual(sp.GroupKFold5);
+  });
+});
+
+describe('evaluationBlock with too few of a class for DeLong', () => {
+  it('gives the AUC, a null variance and the uninformative [0, 1] interval (report.json holds no NaN)', () => {
+    const b = evaluationBlock(Uint8Array.of(1, 0, 0, 0), Float64Array.of(0.9, 0.2, 0.4, 0.95), 0.5);
+    expect(b.auc).toBeCloseTo(2 / 3, 12);
+    expect(b.aucVariance).toBeNull();
+    expect(b.aucCI95).toEqual([0, 1]);
+    expect(JSON.stringify(b)).not.toContain('NaN');
   });
 });

@@ -21,7 +21,7 @@ export const metricBlockSchema = z.object({
   negatives: z.number().int().nonnegative(),
   auc: z.number().min(0).max(1),
   aucCI95: z.tuple([z.number(), z.number()]),
-  aucVariance: z.number(),
+  aucVariance: z.number().nullable(),
   averagePrecision: z.number(),
   brier: nullableNumber,
   logLoss: nullableNumber,
