@@ -38,7 +38,10 @@ function sources(dir: string): string[] {
   });
 }
 
-const SRC = [join(__dirname, '..', 'src'), join(__dirname, '..', '..', 'annotator', 'src')].flatMap(sources);
+// the CLI's sources and those of the packages it wires whose messages reach it
+const SRC = ['op-screen', 'pipeline', 'queue', 'backend', 'annotator']
+  .map((p) => join(__dirname, '..', '..', p, 'src'))
+  .flatMap(sources);
 const flagOf = (option: string) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 describe('advice names options that exist', () => {
