@@ -15,6 +15,12 @@ import {
 import type { Sequence } from './columns.js';
 import { AnnotatorError, fromStudyError } from './errors.js';
 
+/** A recalibration map: logit p' = intercept + slope logit p. */
+export interface RecalibrationMap {
+  intercept: number;
+  slope: number;
+}
+
 /** The run's model as the page sees it (`GET /api/model`). */
 export interface ModelInfo {
   /** Sequences the run trained, each with `folds` fold models. */
@@ -27,6 +33,13 @@ export interface ModelInfo {
   pipeline: unknown;
   /** Per sequence: the image-level threshold (as `op-screen predict` uses) and the patient-level one. */
   thresholds: Record<string, { image: number; patient: number }>;
+  /**
+   * Per sequence: the run's recalibration maps (probability = sigmoid(intercept + slope logit(score)));
+   * null for runs made before recalibration, whose scores are used as they are.
+   */
+  calibration: Record<string, { image: RecalibrationMap; patient: RecalibrationMap }> | null;
+  /** Per sequence: the patient-level band (low below ruleOut, high from ruleIn); null without one. */
+  band: Record<string, { ruleOut: number; ruleIn: number }> | null;
   /** Per sequence: the URL of each fold's model.json, fold 0 first. */
   models: Record<string, string[]>;
   /** How vertebra probabilities become a patient's: the mean (the run's patient-level evaluation). */
@@ -119,6 +132,22 @@ export async function loadModelDir(path: string): Promise<LoadedModel> {
       channels: cfg.channels,
       pipeline: meta.preprocessing.pipeline,
       thresholds,
+      calibration: meta.calibration
+        ? Object.fromEntries(
+            Object.entries(meta.calibration).map(([k, m]) => [
+              k,
+              {
+                image: { intercept: m.image.intercept, slope: m.image.slope },
+                patient: { intercept: m.patient.intercept, slope: m.patient.slope },
+              },
+            ]),
+          )
+        : null,
+      band: meta.band
+        ? Object.fromEntries(
+            Object.entries(meta.band).map(([k, b]) => [k, { ruleOut: b.ruleOut, ruleIn: b.ruleIn }]),
+          )
+        : null,
       models,
       pooling: 'mean',
     },

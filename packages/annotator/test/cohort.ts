@@ -76,8 +76,21 @@ export function trainedRun(seed = 3): { dir: string; manifest: string; run: stri
   return { dir, manifest, run };
 }
 
+/** One row of `op-screen predict`'s CSV, parsed. */
+export interface CliPrediction {
+  score: number;
+  probability: number;
+  patientProbability: number;
+  answer: string;
+}
+
 /** `op-screen predict` on a run's model: the rows' scores by `patient sequence level`. */
 export function cliPredictions(run: string, manifest: string): Map<string, number> {
+  return new Map([...cliPredictionRows(run, manifest)].map(([k, r]) => [k, r.score]));
+}
+
+/** `op-screen predict` on a run's model: each row's score, probability and patient answer by `patient sequence level`. */
+export function cliPredictionRows(run: string, manifest: string): Map<string, CliPrediction> {
   const out = join(mkdtempSync(join(tmpdir(), 'op-screen-predict-')), 'predictions.csv');
   execFileSync(
     process.execPath,
@@ -87,7 +100,17 @@ export function cliPredictions(run: string, manifest: string): Map<string, numbe
     },
   );
   const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
-  return new Map(rows.map((r) => [`${r.patient_id} ${r.sequence} ${r.level}`, Number(r.score)]));
+  return new Map(
+    rows.map((r) => [
+      `${r.patient_id} ${r.sequence} ${r.level}`,
+      {
+        score: Number(r.score),
+        probability: Number(r.probability),
+        patientProbability: Number(r.patient_probability),
+        answer: r.answer ?? '',
+      },
+    ]),
+  );
 }
 
 /** The CLI's path, for tests that start `op-screen annotate` itself. */

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
-import { cliPredictions, OP_SCREEN_CLI, trainedRun } from './cohort.js';
+import { type CliPrediction, cliPredictionRows, OP_SCREEN_CLI, trainedRun } from './cohort.js';
 
 const SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
 
@@ -21,8 +21,16 @@ interface Snapshot {
   sequences: Record<
     string,
     {
-      vertebrae: Array<{ level: string; score: number; folds: number[]; positive: boolean }>;
+      vertebrae: Array<{
+        level: string;
+        score: number;
+        probability: number;
+        folds: number[];
+        positive: boolean;
+      }>;
       patient: number | null;
+      patientProbability: number | null;
+      answer: string | null;
       imageThreshold: number;
       patientThreshold: number;
       scoreMs: number;
@@ -80,6 +88,7 @@ const camAlpha = (page: Page, seq: string) =>
 describe('annotate --model in Chromium', () => {
   let run: ReturnType<typeof trainedRun>;
   let cli: Map<string, number>;
+  let cliRows: Map<string, CliPrediction>;
   let child: ChildProcess | undefined;
   let url: string;
   let context: BrowserContext;
@@ -93,7 +102,8 @@ describe('annotate --model in Chromium', () => {
     run = trainedRun();
     timings.train = performance.now() - t;
     t = performance.now();
-    cli = cliPredictions(run.run, run.manifest);
+    cliRows = cliPredictionRows(run.run, run.manifest);
+    cli = new Map([...cliRows].map(([k, r]) => [k, r.score]));
     timings.cliPredict = performance.now() - t;
     ({ child, url } = await startCli(['--manifest', run.manifest, '--model', run.run]));
     context = await launchChromium();
@@ -132,7 +142,10 @@ describe('annotate --model in Chromium', () => {
         maxDiff.push(d);
         expect(d, `${id} ${seq} ${v.level}: page ${v.score}, CLI ${expected}`).toBeLessThan(1e-4);
         expect(v.folds).toHaveLength(2);
-        expect(v.positive).toBe(v.score >= s.imageThreshold);
+        // the run's recalibration map, applied as predict applies it, and the threshold on its scale
+        const row = cliRows.get(`${id} ${seq} ${v.level}`);
+        expect(Math.abs(v.probability - (row?.probability as number))).toBeLessThan(1e-4);
+        expect(v.positive).toBe(v.probability >= s.imageThreshold);
         scores.push(v.score);
         n++;
       }
@@ -143,11 +156,18 @@ describe('annotate --model in Chromium', () => {
       expect(s.vertebrae.map((v) => v.level).sort()).toEqual(cliLevels.sort());
       expect(s.patient).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 10);
       const text = await page.textContent(`.panel[data-seq='${seq}'] .prediction`);
-      expect(text).toContain(`patient p ${(s.patient as number).toFixed(3)}`);
+      // the patient's probability and three-way answer are predict's
+      const row = cliRows.get(`${id} ${seq} ${s.vertebrae[0]?.level}`);
+      expect(Math.abs((s.patientProbability as number) - (row?.patientProbability as number))).toBeLessThan(
+        1e-4,
+      );
+      expect(s.answer).toBe(row?.answer);
+      expect(['low', 'indeterminate', 'high']).toContain(s.answer);
+      expect(text).toContain(`patient p ${(s.patientProbability as number).toFixed(3)}`);
       expect(text).toContain(`threshold ${s.patientThreshold.toFixed(3)}`);
       for (const v of s.vertebrae)
         expect(await page.textContent(`.panel[data-seq='${seq}'] .prob[data-level='${v.level}']`)).toBe(
-          `p ${v.score.toFixed(3)}`,
+          `p ${v.probability.toFixed(3)}`,
         );
       // a Grad-CAM overlay over every scored crop, with something drawn on it
       const alpha = await camAlpha(page, seq);

@@ -95,7 +95,7 @@ describe('reproduce --arch a,b (architectures compared on the same folds)', () =
     expect(existsSync(join(out, 'checkpoints', 'T1', 'fold-0', 'done.json'))).toBe(true);
     expect(existsSync(join(out, 'model', 'meta.json'))).toBe(true);
     expect(readFileSync(join(out, 'predictions.csv'), 'utf8').split('\n')[0]).toBe(
-      '"patient_id","sequence","level","fold","split","label","score"',
+      '"patient_id","sequence","level","fold","split","label","score","probability","answer"',
     );
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { config: object };
     expect(Object.keys(config.config)).not.toContain('archs');

@@ -227,7 +227,9 @@ describe('reproduce --queue with op-screen worker (real redis-server, CLI child 
     expect(report.comparison?.architectures).toEqual(archs);
     expect(report.comparison?.pairedDeLong).toHaveLength(2);
     const csv = readFileSync(join(run, 'predictions.csv'), 'utf8');
-    expect(csv.split('\n')[0]).toBe('"arch","patient_id","sequence","level","fold","split","label","score"');
+    expect(csv.split('\n')[0]).toBe(
+      '"arch","patient_id","sequence","level","fold","split","label","score","probability","answer"',
+    );
     for (const a of archs) expect(csv).toContain(`\n"${a}",`);
     await stopWorker(w2);
   });

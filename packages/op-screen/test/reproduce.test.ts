@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { aggregateByGroup, applyRecalibration, chooseBand, fitRecalibration } from '@op-screen/metrics';
 import { defaultDeps, IMAGE_SPLIT_NOTE, predictManifest, reportSchema, reproduce } from '@op-screen/pipeline';
 import { readDicomIdentity, writeSyntheticCohort } from '@op-screen/synth';
 import { parse } from 'csv-parse/sync';
@@ -91,6 +92,49 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       expect(r?.patient.n).toBeLessThan(r?.image.n as number);
     }
     expect(report.baselines.vbq?.auc).toBeGreaterThan(0);
+    // Recalibration and the band, recomputed from predictions.csv's out-of-fold validation rows:
+    // the image map is the logistic fit on them, the patient map the fit on each patient's mean,
+    // and the band is chosen on the recalibrated patient means.
+    const rows = parse(readFileSync(join(out, 'predictions.csv'), 'utf8'), { columns: true }) as Array<
+      Record<string, string>
+    >;
+    for (const seq of ['T1', 'T2'] as const) {
+      const val = rows.filter((q) => q.sequence === seq && q.split === 'val');
+      const labels = val.map((q) => Number(q.label));
+      const scores = val.map((q) => Number(q.score));
+      const cal = report.calibration[seq]?.recalibrated;
+      expect(cal, seq).toBeTruthy();
+      const image = fitRecalibration(labels, scores);
+      if (image.slope > 0) {
+        expect(cal?.map.image.method).toBe('logistic');
+        expect(Math.abs((cal?.map.image.intercept as number) - image.intercept)).toBeLessThan(1e-9);
+        expect(Math.abs((cal?.map.image.slope as number) - image.slope)).toBeLessThan(1e-9);
+      } else expect(cal?.map.image.method).toBe('intercept');
+      const byPatient = aggregateByGroup(
+        labels,
+        scores,
+        val.map((q) => q.patient_id),
+        { pooling: 'mean' },
+      );
+      const patientMap = cal?.map.patient as { intercept: number; slope: number };
+      const calibrated = applyRecalibration(byPatient.scores, patientMap);
+      const band = report.band[seq];
+      if (band) {
+        const want = chooseBand(byPatient.labels, calibrated, { sensitivity: 0.9, specificity: 0.9 });
+        expect(band.ruleOut).toBeCloseTo(want.ruleOut, 12);
+        expect(band.ruleIn).toBeCloseTo(want.ruleIn, 12);
+        expect(band.test.n).toBe(report.results[seq]?.patient.n);
+      }
+      // every row's probability is its score through the image map
+      for (const q of rows.filter((x) => x.sequence === seq).slice(0, 20))
+        expect(Number(q.probability)).toBeCloseTo(
+          applyRecalibration(
+            [Number(q.score)],
+            cal?.map.image as { intercept: number; slope: number },
+          )[0] as number,
+          12,
+        );
+    }
     // Six bad rows, each with a reason, the run went on (plus the cohort's own exclude=fracture rows).
     const all = parse(readFileSync(join(out, 'skipped.csv'), 'utf8'), { columns: true }) as Array<{
       code: string;
@@ -127,6 +171,8 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       'split',
       'label',
       'score',
+      'probability',
+      'answer',
     ]);
     expect(new Set(preds.map((p) => p.split))).toEqual(new Set(['train', 'val', 'test']));
     const testPatients = new Set(preds.filter((p) => p.split === 'test').map((p) => p.patient_id));
@@ -161,7 +207,16 @@ describe('reproduce (orchestration, fast linear engine)', () => {
       // predictions.csv stores 6 significant digits.
       expect(p?.score).toBeCloseTo(Number(t.score), 5);
       expect(p?.label).toBe(Number(t.label));
+      // the run's image-level recalibration map, as predictions.csv applied it
+      expect(p?.probability).toBeCloseTo(Number(t.probability), 5);
+      // the patient's three-way answer for the sequence, as predictions.csv has it on test rows
+      const patient = r.patients.find((q) => q.patientId === t.patient_id && q.sequence === t.sequence);
+      expect(patient?.answer).toBe(t.answer);
+      expect(['low', 'indeterminate', 'high']).toContain(t.answer);
     }
+    // the folds' rows carry a probability but no answer
+    const folds = preds.filter((q) => q.split !== 'test');
+    expect(folds.every((q) => q.answer === '' && Number.isFinite(Number(q.probability)))).toBe(true);
     await expect(
       predictManifest({ model: join(cohortDir, 'nope'), manifest: join(cohortDir, 'manifest.csv') }, deps),
     ).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });

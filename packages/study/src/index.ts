@@ -42,14 +42,19 @@ export {
   readManifestTable,
 } from './manifest-edit.js';
 export {
+  type Band,
+  bandSchema,
   DEFAULT_THRESHOLD,
   type ModelCard,
   modelCardSchema,
+  type RecalibrationMap,
   readModelCard,
+  recalibrationMapSchema,
   resolveModelDir,
   writeModelCard,
 } from './model-card.js';
 export {
+  CALIBRATED_COLUMNS,
   isRunPredictions,
   PREDICTION_COLUMNS,
   type PredictionRecord,

@@ -10,6 +10,26 @@ import { MODEL_CARD } from './run-dir.js';
 
 const threshold = z.number().nullable();
 
+/** A recalibration map (@op-screen/metrics `Recalibration`): logit p' = intercept + slope logit p. */
+export const recalibrationMapSchema = z.object({
+  method: z.enum(['logistic', 'intercept']),
+  intercept: z.number(),
+  slope: z.number(),
+  n: z.number().int().nonnegative(),
+  events: z.number().int().nonnegative(),
+});
+export type RecalibrationMap = z.infer<typeof recalibrationMapSchema>;
+
+/** The indeterminate band (@op-screen/metrics `IndeterminateBand`) on calibrated probabilities. */
+export const bandSchema = z.object({
+  ruleOut: z.number(),
+  ruleIn: z.number(),
+  sensitivity: z.number(),
+  specificity: z.number(),
+  collapsed: z.boolean(),
+});
+export type Band = z.infer<typeof bandSchema>;
+
 /**
  * meta.json. `config` is the run's whole configuration (the facade's `RunConfig`, parsed there by
  * its own schema); the card itself needs only what applies the models: the architecture, the input
@@ -40,8 +60,26 @@ export const modelCardSchema = z.object({
   preprocessing: z
     .looseObject({ pipeline: z.unknown() })
     .refine((p) => p.pipeline !== undefined, { message: 'pipeline is missing', path: ['pipeline'] }),
-  /** Per result (T1, T2, both): the image- and patient-level thresholds chosen on the development folds. */
+  /**
+   * Per result (T1, T2, both): the image- and patient-level thresholds chosen on the development
+   * folds, on the scale of `calibration`'s probabilities when the card has it, else of the raw
+   * fold-ensemble scores.
+   */
   thresholds: z.record(z.string(), z.object({ image: threshold, patient: threshold })),
+  /**
+   * Per result: the recalibration maps fitted on the development folds' out-of-fold predictions,
+   * probability = sigmoid(intercept + slope logit(score)); `image` maps an image's fold-ensemble
+   * score, `patient` the mean of a patient's image scores. Absent in cards of runs made before
+   * recalibration (their scores are used as they are).
+   */
+  calibration: z
+    .record(z.string(), z.object({ image: recalibrationMapSchema, patient: recalibrationMapSchema }))
+    .optional(),
+  /**
+   * Per result: the patient-level indeterminate band on calibrated probabilities; below `ruleOut`
+   * the answer is `low`, at or above `ruleIn` `high`, between them `indeterminate` (refer to DXA).
+   */
+  band: z.record(z.string(), bandSchema).optional(),
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;
 

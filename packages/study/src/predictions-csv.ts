@@ -9,6 +9,14 @@ import { stringify } from 'csv-stringify/sync';
  */
 export const PREDICTION_COLUMNS = ['patient_id', 'sequence', 'level', 'fold', 'split', 'label', 'score'];
 
+/**
+ * Columns after {@link PREDICTION_COLUMNS} in files written since recalibration: `probability`,
+ * the score through its sequence's image-level recalibration map, and `answer`, the patient's
+ * three-way answer for that sequence (`low`, `indeterminate`, `high`) on `test` rows, empty on the
+ * folds' rows. Readers that need only the score ignore them.
+ */
+export const CALIBRATED_COLUMNS = ['probability', 'answer'];
+
 /** One row of predictions.csv: one vertebra image's score in one fold's split, or the ensemble's test score. */
 export interface PredictionRecord {
   /** Set for every row of a run that compared several architectures, never otherwise. */
@@ -21,6 +29,10 @@ export interface PredictionRecord {
   split: 'train' | 'val' | 'test';
   label: 0 | 1;
   score: number;
+  /** The score recalibrated (image-level map of its sequence). */
+  probability: number;
+  /** The patient's answer for this sequence on test rows; null on the folds' rows. */
+  answer: 'low' | 'indeterminate' | 'high' | null;
 }
 
 /**
@@ -30,7 +42,8 @@ export interface PredictionRecord {
  */
 export function predictionsCsv(rows: readonly PredictionRecord[]): string {
   const withArch = rows.length > 0 && rows[0]?.arch !== undefined;
-  const header = withArch ? ['arch', ...PREDICTION_COLUMNS] : PREDICTION_COLUMNS;
+  const columns = [...PREDICTION_COLUMNS, ...CALIBRATED_COLUMNS];
+  const header = withArch ? ['arch', ...columns] : columns;
   const body = rows.map((r) => {
     const cells = [
       r.patientId,
@@ -40,10 +53,12 @@ export function predictionsCsv(rows: readonly PredictionRecord[]): string {
       r.split,
       String(r.label),
       String(r.score),
+      String(r.probability),
+      r.answer ?? '',
     ];
     return withArch ? [r.arch as string, ...cells] : cells;
   });
-  return stringify([header, ...body], { quoted: true });
+  return stringify([header, ...body], { quoted: true, quoted_empty: true });
 }
 
 /** True when a CSV text is a run's predictions.csv (by its header) rather than a plain `label, score` table. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  isRunPredictions,
   type ModelCard,
   predictionsCsv,
   readModelCard,
@@ -66,12 +67,48 @@ describe('the model card', () => {
 describe('predictions.csv', () => {
   it('is written in one format (arch first when compared) that evaluate reads back by result and patient', () => {
     const rows = [
-      { patientId: 'P1', sequence: 'T1', level: 'L1', fold: 0, split: 'val', label: 1, score: 0.123456789 },
-      { patientId: 'P1', sequence: 'T1', level: 'L1', fold: 'all', split: 'test', label: 1, score: 0.9 },
-      { patientId: 'P2', sequence: 'T1', level: 'L1', fold: 'all', split: 'test', label: 0, score: 0.2 },
+      {
+        patientId: 'P1',
+        sequence: 'T1',
+        level: 'L1',
+        fold: 0,
+        split: 'val',
+        label: 1,
+        score: 0.123456789,
+        probability: 0.2,
+        answer: null,
+      },
+      {
+        patientId: 'P1',
+        sequence: 'T1',
+        level: 'L1',
+        fold: 'all',
+        split: 'test',
+        label: 1,
+        score: 0.9,
+        probability: 0.8,
+        answer: 'high',
+      },
+      {
+        patientId: 'P2',
+        sequence: 'T1',
+        level: 'L1',
+        fold: 'all',
+        split: 'test',
+        label: 0,
+        score: 0.2,
+        probability: 0.1,
+        answer: 'low',
+      },
     ] as const;
     const text = predictionsCsv(rows.map((r) => ({ ...r })));
-    expect(text.split('\n')[1]).toBe('"P1","T1","L1","0","val","1","0.123456789"');
+    expect(text.split('\n')[0]).toBe(
+      '"patient_id","sequence","level","fold","split","label","score","probability","answer"',
+    );
+    expect(text.split('\n')[1]).toBe('"P1","T1","L1","0","val","1","0.123456789","0.2",""');
+    expect(text.split('\n')[2]).toBe('"P1","T1","L1","all","test","1","0.9","0.8","high"');
+    // a file written before recalibration (no probability, no answer) is still a run's predictions
+    expect(isRunPredictions('"patient_id","sequence","level","fold","split","label","score"\n')).toBe(true);
     const read = runResultRows(text);
     const t1 = read.find((r) => r.result === 'T1');
     expect(t1?.rows.map((r) => [r.group, r.label, r.score])).toEqual([

@@ -119,15 +119,20 @@ export function renderPredictions(
       p.className = 'prob';
       p.dataset.level = v.level;
       p.dataset.positive = String(v.positive);
-      p.textContent = `p ${v.score.toFixed(3)}`;
+      p.textContent = `p ${v.probability.toFixed(3)}`;
       fig.append(p);
     }
-    const pooled = r.patient;
+    const pooled = r.patientProbability;
     out.dataset.positive = String(pooled !== null && pooled >= r.patientThreshold);
+    out.dataset.answer = r.answer ?? '';
+    const answer =
+      r.answer === null
+        ? ''
+        : ` · answer: ${r.answer === 'indeterminate' ? 'indeterminate, refer to DXA' : r.answer}`;
     out.textContent =
       pooled === null
         ? `${seq}: no scored vertebra`
-        : `${seq} patient p ${pooled.toFixed(3)} (mean of ${r.vertebrae.length}) ${pooled >= r.patientThreshold ? '≥' : '<'} threshold ${r.patientThreshold.toFixed(3)}: ${pooled >= r.patientThreshold ? 'positive' : 'negative'} · vertebra threshold ${r.imageThreshold.toFixed(3)}${r.skipped.length ? ` · not scored: ${r.skipped.map((s) => s.level).join(', ')}` : ''}`;
+        : `${seq} patient p ${pooled.toFixed(3)} (from the mean of ${r.vertebrae.length}) ${pooled >= r.patientThreshold ? '≥' : '<'} threshold ${r.patientThreshold.toFixed(3)}: ${pooled >= r.patientThreshold ? 'positive' : 'negative'}${answer} · vertebra threshold ${r.imageThreshold.toFixed(3)}${r.skipped.length ? ` · not scored: ${r.skipped.map((s) => s.level).join(', ')}` : ''}`;
     snapshot.sequences[seq] = {
       ...r,
       vertebrae: r.vertebrae.map(({ input: _x, ...v }) => v),

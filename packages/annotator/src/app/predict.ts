@@ -34,11 +34,23 @@ export interface VertebraPrediction {
   level: string;
   /** Mean of the fold models' probabilities (what `op-screen predict` reports as score). */
   score: number;
+  /** `score` through the run's image-level recalibration map (predict's `probability`). */
+  probability: number;
   folds: number[];
-  /** score >= the run's image-level threshold. */
+  /** probability >= the run's image-level threshold. */
   positive: boolean;
   /** The preprocessed crop the models saw (for {@link Predictor.gradCam}). */
   input: Float32Array;
+}
+
+/**
+ * A recalibration map applied to one score, with the arithmetic of @op-screen/metrics'
+ * `applyRecalibration` (which `op-screen predict` uses): sigmoid(a + b logit(p)), p clipped to
+ * [1e-15, 1 - 1e-15]. The page's e2e test checks it against predict's output.
+ */
+export function recalibrate(p: number, map: { intercept: number; slope: number }): number {
+  const q = Math.min(1 - 1e-15, Math.max(1e-15, p));
+  return 1 / (1 + Math.exp(-(map.intercept + map.slope * Math.log(q / (1 - q)))));
 }
 
 /** Grad-CAM heat map (mean over folds, [0, 1]) of `height` x `width`. */
@@ -54,6 +66,10 @@ export interface SequencePrediction {
   skipped: Array<{ level: string; reason: string }>;
   /** Mean of the vertebra scores; null when none was scored. */
   patient: number | null;
+  /** `patient` through the run's patient-level map (predict's `patient_probability`); null when none was scored. */
+  patientProbability: number | null;
+  /** The three-way answer on the run's band (predict's `answer`); null without a band or a score. */
+  answer: 'low' | 'indeterminate' | 'high' | null;
   imageThreshold: number;
   patientThreshold: number;
   /** Main-thread milliseconds of the fold forward passes. */
@@ -189,21 +205,43 @@ export class Predictor {
           }),
         );
     }
+    const maps = this.info.calibration?.[seq];
     const vertebrae = ready.map((r, i): VertebraPrediction => {
       // the same float64 accumulation as op-screen predict: sum of p / folds, fold 0 first
       let score = 0;
       for (const p of perFold) score += (p[i] as number) / models.length;
+      const probability = maps ? recalibrate(score, maps.image) : score;
       return {
         level: r.level,
         score,
+        probability,
         folds: perFold.map((p) => p[i] as number),
-        positive: score >= t.image,
+        positive: probability >= t.image,
         input: r.x,
       };
     });
     const patient = n > 0 ? vertebrae.reduce((a, v) => a + v.score, 0) / n : null;
+    const patientProbability = patient === null ? null : maps ? recalibrate(patient, maps.patient) : patient;
+    const band = this.info.band?.[seq];
+    const answer =
+      patientProbability === null || !band
+        ? null
+        : patientProbability >= band.ruleIn
+          ? 'high'
+          : patientProbability < band.ruleOut
+            ? 'low'
+            : 'indeterminate';
     const scoreMs = performance.now() - t0;
-    return { vertebrae, skipped, patient, imageThreshold: t.image, patientThreshold: t.patient, scoreMs };
+    return {
+      vertebrae,
+      skipped,
+      patient,
+      patientProbability,
+      answer,
+      imageThreshold: t.image,
+      patientThreshold: t.patient,
+      scoreMs,
+    };
   }
 
   /** Grad-CAM of one preprocessed crop: each fold model's heat map, averaged. */

@@ -12,18 +12,33 @@ interface PredictCliOptions {
   json?: boolean;
 }
 
-export const PREDICT_COLUMNS = ['patient_id', 'sequence', 'level', 'score', 'positive', 'label'];
+/**
+ * predict's CSV: per image its raw fold-ensemble `score` and recalibrated `probability`, `positive`
+ * at the run's image threshold, and its patient's recalibrated `patient_probability` and three-way
+ * `answer` (low, indeterminate, high; empty for runs made before the band) for that sequence.
+ */
+export const PREDICT_COLUMNS = [
+  'patient_id',
+  'sequence',
+  'level',
+  'score',
+  'positive',
+  'label',
+  'probability',
+  'patient_probability',
+  'answer',
+];
 
 export function registerPredictCommand(program: Command): void {
   program
     .command('predict')
     .description(
-      'score new cases with the fold models of a finished reproduce run (CSV: patient_id, sequence, level, score, positive, label)',
+      'score new cases with the fold models of a finished reproduce run (CSV: patient_id, sequence, level, score, positive, label, probability, patient_probability, answer)',
     )
     .requiredOption('--model <dir>', 'a finished run: RUN_DIR or RUN_DIR/model')
     .requiredOption('--manifest <file>', 'manifest CSV of the cases to score (t_score/label optional)')
     .option('--out <file>', 'write the CSV here instead of stdout (an existing file is refused)')
-    .option('--json', 'print one JSON line {predictions, skipped, thresholds} instead of the CSV')
+    .option('--json', 'print one JSON line {predictions, patients, skipped, thresholds} instead of the CSV')
     .action(async (o: PredictCliOptions) => {
       // found out before the models are loaded and the cases scored, not after
       if (o.out) await assertNewFileWritable(o.out);
@@ -54,24 +69,34 @@ export function registerPredictCommand(program: Command): void {
           `no image was scored: all ${r.skipped.length} manifest rows were skipped (reasons above)`,
           { file: o.manifest },
         );
+      const patientOf = new Map(r.patients.map((p) => [`${p.sequence}\u0000${p.patientId}`, p]));
       const csv = stringify(
         [
           PREDICT_COLUMNS,
-          ...r.predictions.map((p) => [
-            p.patientId,
-            p.sequence,
-            p.level,
-            // full precision: rounding creates ties that change an AUC computed from the file
-            String(p.score),
-            p.positive ? '1' : '0',
-            p.label === undefined ? '' : String(p.label),
-          ]),
+          ...r.predictions.map((p) => {
+            const pt = patientOf.get(`${p.sequence}\u0000${p.patientId}`);
+            return [
+              p.patientId,
+              p.sequence,
+              p.level,
+              // full precision: rounding creates ties that change an AUC computed from the file
+              String(p.score),
+              p.positive ? '1' : '0',
+              p.label === undefined ? '' : String(p.label),
+              String(p.probability),
+              pt ? String(pt.probability) : '',
+              pt?.answer ?? '',
+            ];
+          }),
           // every field quoted: a patient_id is the manifest's text
         ],
-        { quoted: true },
+        { quoted: true, quoted_empty: true },
       );
       if (o.out) await writeFileAtomic(o.out, o.json ? jsonLine(r) : csv, { noClobber: true });
       else process.stdout.write(o.json ? jsonLine(r) : csv);
-      process.stderr.write(`${r.predictions.length} images scored, ${r.skipped.length} rows skipped\n`);
+      const count = (a: string) => r.patients.filter((p) => p.answer === a).length;
+      process.stderr.write(
+        `${r.predictions.length} images scored, ${r.skipped.length} rows skipped; patients (per sequence): ${count('low')} low, ${count('indeterminate')} indeterminate (refer to DXA), ${count('high')} high\n`,
+      );
     });
 }

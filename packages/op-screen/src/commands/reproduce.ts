@@ -42,6 +42,8 @@ interface ReproduceCliOptions {
   folds?: number;
   holdOut?: number;
   wholeImage?: boolean;
+  ruleOutSensitivity?: number;
+  ruleInSpecificity?: number;
   jobs?: number;
   json?: boolean;
   queue?: string;
@@ -130,6 +132,16 @@ export function registerReproduceCommand(program: Command): void {
       parseFractionOption,
     )
     .option(
+      '--rule-out-sensitivity <fraction>',
+      "the three-way answer's rule-out threshold: the highest patient probability with at least this sensitivity on the development folds (default 0.9)",
+      parseFractionOption,
+    )
+    .option(
+      '--rule-in-specificity <fraction>',
+      "the three-way answer's rule-in threshold: the lowest patient probability with at least this specificity on the development folds (default 0.9)",
+      parseFractionOption,
+    )
+    .option(
       '--whole-image',
       'use the whole slice for rows without roi even when it shows several vertebrae (only when each image already is one vertebra)',
     )
@@ -166,6 +178,8 @@ export function registerReproduceCommand(program: Command): void {
           folds: o.folds,
           holdOut: o.holdOut,
           wholeImage: o.wholeImage,
+          ruleOutSensitivity: o.ruleOutSensitivity,
+          ruleInSpecificity: o.ruleInSpecificity,
           jobs: o.jobs ?? 'auto',
         },
         defaultDeps(),

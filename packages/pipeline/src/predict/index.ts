@@ -1,4 +1,10 @@
-import { meanOfMembers } from '@op-screen/metrics';
+import {
+  aggregateByGroup,
+  applyRecalibration,
+  type BandAnswer,
+  bandAnswer,
+  meanOfMembers,
+} from '@op-screen/metrics';
 import {
   DEFAULT_THRESHOLD,
   foldModelDir,
@@ -25,17 +31,37 @@ export interface PredictedImage {
   patientId: string;
   sequence: ManifestSequence;
   level: string;
-  /** Mean probability over the run's fold models. */
+  /** Mean probability over the run's fold models (the raw fold-ensemble score). */
   score: number;
-  /** score >= the run's image-level Youden threshold for this sequence. */
+  /** `score` through the run's image-level recalibration map for this sequence (= score for runs made before recalibration). */
+  probability: number;
+  /** probability >= the run's image-level threshold for this sequence. */
   positive: boolean;
   /** From the manifest when it has t_score or label. */
   label: 0 | 1 | undefined;
 }
 
+/** One patient's answer for one sequence: from the mean of its images' scores, as the run's patient level. */
+export interface PredictedPatient {
+  patientId: string;
+  sequence: ManifestSequence;
+  /** Images (vertebrae) scored. */
+  images: number;
+  /** Mean of the images' raw scores. */
+  score: number;
+  /** `score` through the run's patient-level recalibration map. */
+  probability: number;
+  /** probability >= the run's patient-level threshold. */
+  positive: boolean;
+  /** The three-way answer on the run's band; null for runs made before the band. */
+  answer: BandAnswer | null;
+}
+
 export interface PredictResult {
   predictions: PredictedImage[];
+  patients: PredictedPatient[];
   skipped: SkippedRow[];
+  /** Image-level thresholds per sequence (on the probability scale). */
   thresholds: Record<string, number>;
 }
 
@@ -74,6 +100,7 @@ export async function predictManifest(
   skipped.push(...loaded.skipped);
   const prep = deps.makePreparer(cfg);
   const predictions: PredictedImage[] = [];
+  const patients: PredictedPatient[] = [];
   const passes =
     raw.sequences.filter((q) => loaded.images.some((im) => im.row.sequence === q)).length * raw.folds;
   let passesDone = 0;
@@ -94,21 +121,48 @@ export async function predictManifest(
     // the run's fold-ensemble arithmetic (metrics' ensembleMean): sum of p / folds, fold 0 first
     const sum = meanOfMembers(perFold);
     const threshold = raw.thresholds[seq]?.image ?? DEFAULT_THRESHOLD;
+    const maps = raw.calibration?.[seq];
+    const probs = maps ? applyRecalibration(sum, maps.image) : sum;
     ims.forEach((im: VertebraImage, i) => {
       const score = sum[i] as number;
+      const probability = probs[i] as number;
       predictions.push({
         patientId: im.row.patientId,
         sequence: seq,
         level: im.row.level,
         score,
-        positive: score >= threshold,
+        probability,
+        positive: probability >= threshold,
         label: im.row.labelled ? im.row.label : undefined,
+      });
+    });
+    // patient level: the mean of the patient's image scores (aggregateByGroup's mean, as the run)
+    const agg = aggregateByGroup(
+      ims.map(() => 0),
+      sum,
+      ims.map((im) => im.row.patientId),
+      { pooling: 'mean', labelPolicy: 'any' },
+    );
+    const pProbs = maps ? applyRecalibration(agg.scores, maps.patient) : Float64Array.from(agg.scores);
+    const pThreshold = raw.thresholds[seq]?.patient ?? DEFAULT_THRESHOLD;
+    const band = raw.band?.[seq];
+    agg.groups.forEach((g, j) => {
+      const probability = pProbs[j] as number;
+      patients.push({
+        patientId: String(g),
+        sequence: seq,
+        images: agg.sizes[j] as number,
+        score: agg.scores[j] as number,
+        probability,
+        positive: probability >= pThreshold,
+        answer: band ? bandAnswer(probability, band) : null,
       });
     });
   }
   skipped.sort((a, b) => a.line - b.line);
   return {
     predictions,
+    patients,
     skipped,
     thresholds: Object.fromEntries(
       raw.sequences.map((s) => [s, raw.thresholds[s]?.image ?? DEFAULT_THRESHOLD]),

@@ -33,33 +33,72 @@ export const calibrationBlockSchema = z.object({
 });
 export type CalibrationBlock = z.infer<typeof calibrationBlockSchema>;
 
+/** A recalibration map fitted on the development folds (metrics' `Recalibration`), and why it is not the logistic fit. */
+export const recalibrationMapShape = z.object({
+  method: z.enum(['logistic', 'intercept']),
+  intercept: z.number(),
+  slope: z.number(),
+  n: z.number().int(),
+  events: z.number().int(),
+  note: z.string().nullable(),
+});
+
 export const calibrationSchema = z.record(
   z.string(),
-  z.object({ image: calibrationBlockSchema, patient: calibrationBlockSchema }),
+  z.object({
+    /** Before: the fold ensemble's raw scores on the hold-out test set. */
+    image: calibrationBlockSchema,
+    patient: calibrationBlockSchema,
+    /**
+     * After: the same test scores through the maps fitted on the development folds' out-of-fold
+     * predictions (`map`): what predictions.csv's `probability`, the thresholds and the band use.
+     */
+    recalibrated: z
+      .object({
+        image: calibrationBlockSchema,
+        patient: calibrationBlockSchema,
+        map: z.object({ image: recalibrationMapShape, patient: recalibrationMapShape }),
+      })
+      .nullable()
+      .default(null),
+  }),
 );
 export type Calibration = z.infer<typeof calibrationSchema>;
 
 const ciText = (v: number | null, c: [number, number] | null) =>
   v === null ? 'n/a' : `${f3(v)} (${c ? `${f3(c[0])}–${f3(c[1])}` : 'CI n/a'})`;
 
-function calibrationRow(name: string, b: CalibrationBlock): string {
+function calibrationRow(name: string, b: CalibrationBlock, when = ''): string {
   const nb = b.decisionCurve.map((p) => `${p.pt}: ${f3(p.model)} / ${f3(p.treatAll)}`).join('; ');
-  return `<tr><td>${esc(name)} ${b.unit}</td><td>${b.n}</td><td>${b.positives}</td><td>${ciText(b.slope, b.slopeCI95)}</td><td>${ciText(b.intercept, b.interceptCI95)}</td><td>${ciText(b.interceptInTheLarge, b.interceptInTheLargeCI95)}</td><td style="text-align:left">${esc(nb)}</td><td style="text-align:left">${esc(b.reason ?? '')}</td></tr>`;
+  return `<tr><td>${esc(name)} ${b.unit}${when}</td><td>${b.n}</td><td>${b.positives}</td><td>${ciText(b.slope, b.slopeCI95)}</td><td>${ciText(b.intercept, b.interceptCI95)}</td><td>${ciText(b.interceptInTheLarge, b.interceptInTheLargeCI95)}</td><td style="text-align:left">${esc(nb)}</td><td style="text-align:left">${esc(b.reason ?? '')}</td></tr>`;
 }
 
 async function calibrationHtml(calibration: Calibration): Promise<string> {
   const entries = Object.entries(calibration);
   if (!entries.length) return '';
   const parts = [
-    '<h2>Calibration (hold-out test set)</h2><p>Logistic recalibration logit P(y) = a + b logit(p): slope b (1 is ideal) and intercept a; calibration-in-the-large (a with slope fixed at 1; 0 is ideal); Wald 95% CIs. Net benefit of the model / of treating all at threshold probabilities (decision curve).</p><table><tr><th>result</th><th>n</th><th>pos</th><th>slope</th><th>intercept</th><th>calibration-in-the-large</th><th>net benefit model / treat all</th><th>note</th></tr>',
+    '<h2>Calibration (hold-out test set)</h2><p>Logistic recalibration logit P(y) = a + b logit(p): slope b (1 is ideal) and intercept a; calibration-in-the-large (a with slope fixed at 1; 0 is ideal); Wald 95% CIs. Net benefit of the model / of treating all at threshold probabilities (decision curve). "raw": the fold ensemble\'s scores; "recalibrated": the same scores through the maps fitted on the development folds\' out-of-fold predictions (image level on images, patient level on each patient\'s mean score), which the probabilities, thresholds and band use.</p><table><tr><th>result</th><th>n</th><th>pos</th><th>slope</th><th>intercept</th><th>calibration-in-the-large</th><th>net benefit model / treat all</th><th>note</th></tr>',
   ];
-  for (const [name, c] of entries) parts.push(calibrationRow(name, c.image), calibrationRow(name, c.patient));
-  parts.push('</table><h3>Patient-level calibration curves (quantile bins)</h3><div class="grid">');
   for (const [name, c] of entries) {
-    const curve = c.patient.curve;
-    if (!curve) continue;
-    const svg = await renderSvg(calibrationSpec(curve, { title: `${name}: patient-level calibration` }));
-    parts.push(`<figure>${svg}</figure>`);
+    parts.push(calibrationRow(name, c.image, ' raw'), calibrationRow(name, c.patient, ' raw'));
+    if (c.recalibrated)
+      parts.push(
+        calibrationRow(name, c.recalibrated.image, ' recalibrated'),
+        calibrationRow(name, c.recalibrated.patient, ' recalibrated'),
+      );
+  }
+  parts.push(
+    '</table><h3>Patient-level calibration curves (quantile bins), raw and recalibrated</h3><div class="grid">',
+  );
+  for (const [name, c] of entries) {
+    for (const [when, b] of [
+      ['raw', c.patient],
+      ['recalibrated', c.recalibrated?.patient],
+    ] as const) {
+      if (!b?.curve) continue;
+      const svg = await renderSvg(calibrationSpec(b.curve, { title: `${name}: patient level, ${when}` }));
+      parts.push(`<figure>${svg}</figure>`);
+    }
   }
   parts.push('</div>');
   return parts.join('');

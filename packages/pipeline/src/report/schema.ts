@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { runConfigSchema } from '../run/config.js';
 import { type MetricBlock, metricBlockSchema } from '../run/score.js';
+import { bandShape } from './band.js';
 import { baselinesShape } from './baselines.js';
 import { calibrationShape } from './calibration.js';
 import { comparisonShape } from './comparison.js';
@@ -41,6 +42,7 @@ export const reportSchema = z.object({
   ...baselinesShape,
   ...subgroupsShape,
   ...calibrationShape,
+  ...bandShape,
   ...tripodShape,
   ...trainingShape,
   preprocessing: z.unknown(),

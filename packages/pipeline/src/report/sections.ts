@@ -1,3 +1,4 @@
+import { bandSection } from './band.js';
 import { baselinesSection } from './baselines.js';
 import { calibrationSection } from './calibration.js';
 import { comparisonSection } from './comparison.js';
@@ -22,6 +23,7 @@ export const REPORT_SECTIONS: readonly ReportSection[] = [
   baselinesSection,
   subgroupsSection,
   calibrationSection,
+  bandSection,
   tripodSection,
   curvesSection,
   comparisonSection,
@@ -31,6 +33,7 @@ export const REPORT_SECTIONS: readonly ReportSection[] = [
   provenanceSection,
 ];
 
+export type { BandResultBlock, BandSection } from './band.js';
 export type { Calibration, CalibrationBlock } from './calibration.js';
 export type { SubgroupAnalysis, SubgroupResult, Subgroups } from './subgroups.js';
 export type { EventCount, SampleSize, Tripod, TripodItem } from './tripod.js';

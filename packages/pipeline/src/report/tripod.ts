@@ -282,14 +282,14 @@ function predictorsAndAnalysis(r: ReportCore): TripodItem[] {
       'Methods',
       'Analytical methods: model updating',
       'filled',
-      'No recalibration or other updating was done.',
+      'Recalibration at development: per result, logistic maps on the logit (slope and intercept; intercept only when the slope is not positive) fitted by maximum likelihood on the pooled out-of-fold validation predictions, one for images and one for patients (the mean of their image scores); thresholds and the indeterminate band are chosen on the recalibrated validation scores. No other updating.',
     ),
     item(
       '12g',
       'Methods',
       'Analytical methods: how predictions were calculated',
       'filled',
-      `Per image, the mean of the ${c.folds} fold models' sigmoid outputs; per patient, the mean over its vertebrae; saved models in model/ are applied by "op-screen predict".`,
+      `Per image, the mean of the ${c.folds} fold models' sigmoid outputs through the image-level recalibration map; per patient, the mean over its vertebrae of those outputs through the patient-level map; saved models and maps in model/ are applied by "op-screen predict".`,
     ),
     item(
       '13',
@@ -310,11 +310,17 @@ function predictorsAndAnalysis(r: ReportCore): TripodItem[] {
       'Methods',
       'Model output',
       'filled',
-      `A probability of osteoporosis per image and per patient; classification at the Youden threshold from out-of-fold validation: ${Object.entries(
+      `A recalibrated probability of osteoporosis per image and per patient; classification at the Youden threshold of the recalibrated out-of-fold validation predictions: ${Object.entries(
         r.results,
       )
         .map(([k, v]) => `${k} image ${f3(v?.image.threshold)} / patient ${f3(v?.patient.threshold)}`)
-        .join(', ')}.`,
+        .join(', ')}. Per patient also a three-way answer: ${
+        Object.entries(r.band)
+          .map(([k, b]) =>
+            b ? `${k} low below ${f3(b.ruleOut)}, high from ${f3(b.ruleIn)}` : `${k} no band`,
+          )
+          .join(', ') || 'no band'
+      }; in between indeterminate (refer to DXA).`,
     ),
     item(
       '16',
@@ -372,7 +378,8 @@ function resultsItems(r: ReportCore, ctx: TripodContext): TripodItem[] {
   const perf = Object.entries(r.results)
     .map(([k, v]) => {
       const cal = r.calibration[k];
-      return `${k}: image AUC ${f3(v?.image.auc)} (${f3(v?.image.aucCI95[0])}-${f3(v?.image.aucCI95[1])}), patient AUC ${f3(v?.patient.auc)} (${f3(v?.patient.aucCI95[0])}-${f3(v?.patient.aucCI95[1])}); calibration slope image ${f3(cal?.image.slope)}, patient ${f3(cal?.patient.slope)}`;
+      const b = r.band[k];
+      return `${k}: image AUC ${f3(v?.image.auc)} (${f3(v?.image.aucCI95[0])}-${f3(v?.image.aucCI95[1])}), patient AUC ${f3(v?.patient.auc)} (${f3(v?.patient.aucCI95[0])}-${f3(v?.patient.aucCI95[1])}); calibration slope image ${f3(cal?.recalibrated?.image.slope ?? null)}, patient ${f3(cal?.recalibrated?.patient.slope ?? null)} (raw scores ${f3(cal?.image.slope)}, ${f3(cal?.patient.slope)})${b ? `; three-way answer decided ${b.test.decided} of ${b.test.n} patients (coverage ${f3(b.test.coverage)}), sensitivity ${f3(b.test.sensitivity)} and specificity ${f3(b.test.specificity)} among them` : ''}`;
     })
     .join('; ');
   const vbq = r.baselines.vbq;
@@ -426,7 +433,19 @@ function resultsItems(r: ReportCore, ctx: TripodContext): TripodItem[] {
       `Hold-out test set: ${perf}.${vbq ? ` VBQ patient AUC ${f3(vbq.auc)} (${f3(vbq.aucCI95[0])}-${f3(vbq.aucCI95[1])}) on all ${vbq.n} patients${vbq.test ? `, ${f3(vbq.test.auc)} on the ${vbq.test.n} test patients (paired DeLong against the CNN p = ${f3(vbq.test.pairedDeLong.p)})` : ''}.` : ''}${r.oracle ? ` Oracle (best attainable on these test patients): image ${f3(r.oracle.image.auc)}, patient ${f3(r.oracle.patient.auc)}.` : ''} Subgroups: ${sub}.`,
     ),
     item('23b', 'Results', 'Model performance: heterogeneity across clusters', 'authors', AUTHORS),
-    item('24', 'Results', 'Model updating', 'filled', 'No model updating was done.'),
+    item(
+      '24',
+      'Results',
+      'Model updating',
+      'filled',
+      `Only the development recalibration (item 12f); the fitted maps: ${Object.entries(r.calibration)
+        .map(([k, c]) =>
+          c.recalibrated
+            ? `${k} image a ${f3(c.recalibrated.map.image.intercept)}, b ${f3(c.recalibrated.map.image.slope)}; patient a ${f3(c.recalibrated.map.patient.intercept)}, b ${f3(c.recalibrated.map.patient.slope)}`
+            : `${k} none`,
+        )
+        .join('; ')}.`,
+    ),
     item('25', 'Discussion', 'Interpretation', 'authors', AUTHORS),
     item(
       '26',

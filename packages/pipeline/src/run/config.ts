@@ -58,8 +58,22 @@ export const runConfigSchema = z.object({
       std: z.array(z.number()),
     })
     .optional(),
+  /**
+   * The patient-level indeterminate band's targets on the development folds: rule-out at
+   * sensitivity >= `sensitivity`, rule-in at specificity >= `specificity` (`--rule-out-sensitivity`,
+   * `--rule-in-specificity`). Stored only when set; absent means {@link DEFAULT_BAND} (so earlier
+   * runs still resume).
+   */
+  band: z.object({ sensitivity: z.number().gt(0).lt(1), specificity: z.number().gt(0).lt(1) }).optional(),
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** The band's targets when the run sets none: rule-out at sensitivity >= 0.9, rule-in at specificity >= 0.9. */
+export const DEFAULT_BAND = { sensitivity: 0.9, specificity: 0.9 } as const;
+
+/** The band targets of a run: its own, or {@link DEFAULT_BAND}. */
+export const bandTargets = (cfg: Pick<RunConfig, 'band'>): { sensitivity: number; specificity: number } =>
+  cfg.band ?? DEFAULT_BAND;
 
 /** The paper's parameters (EfficientNet-B4 @380, Adam 1e-4, batch 16, plateau 0.5/5, early stop 10, 100 epochs). */
 const STUDY: RunConfig = {
@@ -158,6 +172,10 @@ export interface ConfigOverrides {
   holdOut?: number;
   /** Use whole slices for rows without `roi` (see {@link RunConfig.wholeImage}). */
   wholeImage?: boolean;
+  /** The band's rule-out target: sensitivity on the development folds, in (0, 1) (default 0.9). */
+  ruleOutSensitivity?: number;
+  /** The band's rule-in target: specificity on the development folds, in (0, 1) (default 0.9). */
+  ruleInSpecificity?: number;
 }
 
 export function resolveConfig(o: ConfigOverrides): RunConfig {
@@ -216,6 +234,11 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
   if (o.folds !== undefined) cfg.folds = o.folds;
   if (o.holdOut !== undefined) cfg.holdOutFraction = o.holdOut;
   if (o.wholeImage) cfg.wholeImage = true;
+  if (o.ruleOutSensitivity !== undefined || o.ruleInSpecificity !== undefined)
+    cfg.band = {
+      sensitivity: o.ruleOutSensitivity ?? DEFAULT_BAND.sensitivity,
+      specificity: o.ruleInSpecificity ?? DEFAULT_BAND.specificity,
+    };
   if (cfg.weights !== null) cfg.inputNormalisation = weightsNormalisation(cfg.arch, cfg.weights);
   if (cfg.preset === 'study' && cfg.weights === null)
     throw new OpScreenError(
@@ -228,9 +251,15 @@ export function resolveConfig(o: ConfigOverrides): RunConfig {
   if (!parsed.success) {
     // a readable sentence (not zod's issue JSON) naming the option, e.g. epochs 0
     const issue = parsed.error.issues[0];
-    const key = String(issue?.path[0] ?? 'config');
+    let key = String(issue?.path[0] ?? 'config');
+    let value = (cfg as Record<string, unknown>)[key];
+    if (key === 'band') {
+      // the band's two targets are two options
+      const part = String(issue?.path[1]) as 'sensitivity' | 'specificity';
+      key = part === 'sensitivity' ? 'ruleOutSensitivity' : 'ruleInSpecificity';
+      value = cfg.band?.[part];
+    }
     const option = CONFIG_OPTION[key] ?? key;
-    const value = (cfg as Record<string, unknown>)[key];
     throw new OpScreenError(
       'BAD_OPTION',
       `invalid ${option} ${JSON.stringify(value)}: ${issue?.message ?? 'invalid value'}.`,

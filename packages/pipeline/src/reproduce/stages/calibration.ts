@@ -1,5 +1,5 @@
 import { calibrationCurve, calibrationSlope, decisionCurve } from '@op-screen/metrics';
-import type { Calibration, CalibrationBlock } from '../../report/sections.js';
+import type { BandSection, Calibration, CalibrationBlock } from '../../report/sections.js';
 import { type Scored, toPatientLevel } from '../../run/score.js';
 import type { Evaluation } from './evaluation.js';
 
@@ -63,14 +63,35 @@ export function calibrationBlock(s: Scored, unit: 'image' | 'patient', bins: num
   };
 }
 
-/** Stage 6c: calibration of every result (T1, T2, both) on the hold-out test set, at image and patient level. */
+/** Stage 6c': the indeterminate band of every result (report.json `band`). */
+export function bandStage(ev: Evaluation): BandSection {
+  const out: BandSection = {};
+  for (const [name, c] of ev.calibration) out[name] = c.band ? { ...c.band.band, test: c.band.test } : null;
+  return out;
+}
+
+/**
+ * Stage 6c: calibration of every result (T1, T2, both) on the hold-out test set, at image and
+ * patient level, before (the fold ensemble's raw scores) and after recalibration.
+ */
 export function calibrationStage(ev: Evaluation): Calibration {
   const out: Calibration = {};
   for (const [name, entries] of ev.testByResult) {
     const img = ev.collect(entries);
+    const c = ev.calibration.get(name);
     out[name] = {
       image: calibrationBlock(img, 'image', 10),
       patient: calibrationBlock(toPatientLevel(img), 'patient', 5),
+      recalibrated: c
+        ? {
+            image: calibrationBlock(c.calibrated.image, 'image', 10),
+            patient: calibrationBlock(c.calibrated.patient, 'patient', 5),
+            map: {
+              image: { ...c.image.map, note: c.image.note },
+              patient: { ...c.patient.map, note: c.patient.note },
+            },
+          }
+        : null,
     };
   }
   return out;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { applyRecalibration, type BandAnswer, bandAnswer } from '@op-screen/metrics';
 import type { SkippedRow } from '@op-screen/study';
 import {
   type PredictionRecord,
@@ -24,17 +25,11 @@ import type { Evaluation } from './evaluation.js';
 import type { PreparedInputs } from './preprocessing.js';
 import { scienceSections } from './science.js';
 
-function predictionRow(
-  im: VertebraImage,
-  fold: PredictionRecord['fold'],
-  split: PredictionRecord['split'],
-  score: number,
-): PredictionRecord {
-  const { patientId, sequence, level, label } = im.row;
-  return { patientId, sequence, level, fold, split, label, score };
-}
-
-/** Rows of predictions.csv: every fold's train/val scores, then the ensemble's test scores, per sequence. */
+/**
+ * Rows of predictions.csv: every fold's train/val scores, then the ensemble's test scores, per
+ * sequence; each with its probability (the sequence's image-level recalibration map), and the test
+ * rows with their patient's three-way answer for the sequence.
+ */
 export function predictionRows(
   cfg: RunConfig,
   foldResults: Map<string, FoldDone[]>,
@@ -43,16 +38,46 @@ export function predictionRows(
   const rows: PredictionRecord[] = [];
   const image = (key: string) => ev.imageByKey.get(key) as VertebraImage;
   for (const seq of cfg.sequences) {
+    const cal = ev.calibration.get(seq);
+    const probability = (score: number) =>
+      cal ? (applyRecalibration([score], cal.image.map)[0] as number) : score;
+    const answers = new Map<string, BandAnswer>();
+    if (cal?.band) {
+      const { band } = cal.band;
+      const p = cal.calibrated.patient;
+      p.cases.forEach((patient, i) => {
+        answers.set(patient, bandAnswer(p.scores[i] as number, band));
+      });
+    }
+    const row = (
+      im: VertebraImage,
+      fold: PredictionRecord['fold'],
+      split: PredictionRecord['split'],
+      score: number,
+    ): PredictionRecord => {
+      const { patientId, sequence, level, label } = im.row;
+      const answer = split === 'test' ? (answers.get(patientId) ?? null) : null;
+      return {
+        patientId,
+        sequence,
+        level,
+        fold,
+        split,
+        label,
+        score,
+        probability: probability(score),
+        answer,
+      };
+    };
     for (const d of foldResults.get(seq) as FoldDone[])
       for (const [split, part] of [
         ['train', d.train],
         ['val', d.val],
       ] as const)
         part.keys.forEach((key, i) => {
-          rows.push(predictionRow(image(key), d.fold, split, part.scores[i] as number));
+          rows.push(row(image(key), d.fold, split, part.scores[i] as number));
         });
-    for (const e of ev.seqScores.get(seq)?.test ?? [])
-      rows.push(predictionRow(image(e.key), 'all', 'test', e.score));
+    for (const e of ev.seqScores.get(seq)?.test ?? []) rows.push(row(image(e.key), 'all', 'test', e.score));
   }
   return rows;
 }
@@ -128,6 +153,7 @@ export async function buildReport(r: ReportInputs): Promise<Report> {
     baselines: r.baselines,
     subgroups: science.subgroups,
     calibration: science.calibration,
+    band: science.band,
     training: r.training,
     preprocessing: r.prepared.prep.describe(),
     wallTimeSeconds: r.wallTimeSeconds,
@@ -191,6 +217,12 @@ export async function writeReports(
     sequences: cfg.sequences,
     folds: cfg.folds,
     preprocessing: prepared.prep.describe(),
+    calibration: Object.fromEntries(
+      [...ev.calibration].map(([name, c]) => [name, { image: c.image.map, patient: c.patient.map }]),
+    ),
+    band: Object.fromEntries(
+      [...ev.calibration].flatMap(([name, c]) => (c.band ? [[name, c.band.band]] : [])),
+    ),
     thresholds: Object.fromEntries(
       Object.entries(report.results).map(([s, r]) => [
         s,

@@ -3,7 +3,7 @@ import type { TripodContext } from '../../report/tripod.js';
 import { sampleSizeOf } from '../../report/tripod.js';
 import type { VertebraImage } from '../../run/data.js';
 import type { VertebraSplit } from '../../run/splits.js';
-import { calibrationStage } from './calibration.js';
+import { bandStage, calibrationStage } from './calibration.js';
 import type { Evaluation } from './evaluation.js';
 import { subgroupStage } from './subgroups.js';
 
@@ -42,6 +42,7 @@ export function scienceSections(
   return {
     subgroups: subgroupStage(ev, images),
     calibration: calibrationStage(ev),
+    band: bandStage(ev),
     tripodContext: {
       sampleSize: sampleSizeOf(split),
       generatorVersion: sidecar?.generatorVersion ?? null,
