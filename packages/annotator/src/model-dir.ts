@@ -34,10 +34,11 @@ export interface ModelInfo {
   /** Per sequence: the image-level threshold (as `op-screen predict` uses) and the patient-level one. */
   thresholds: Record<string, { image: number; patient: number }>;
   /**
-   * Per sequence: the run's recalibration maps (probability = sigmoid(intercept + slope logit(score)));
-   * null for runs made before recalibration, whose scores are used as they are.
+   * Per sequence: the run's recalibration maps (probability = sigmoid(intercept + slope logit(score))):
+   * one per fold model, and the patient-level one; null for runs made before recalibration, whose
+   * scores are used as they are.
    */
-  calibration: Record<string, { image: RecalibrationMap; patient: RecalibrationMap }> | null;
+  calibration: Record<string, { folds: RecalibrationMap[]; patient: RecalibrationMap }> | null;
   /** Per sequence: the patient-level band (low below ruleOut, high from ruleIn); null without one. */
   band: Record<string, { ruleOut: number; ruleIn: number }> | null;
   /** Per sequence: the URL of each fold's model.json, fold 0 first. */
@@ -137,7 +138,7 @@ export async function loadModelDir(path: string): Promise<LoadedModel> {
             Object.entries(meta.calibration).map(([k, m]) => [
               k,
               {
-                image: { intercept: m.image.intercept, slope: m.image.slope },
+                folds: m.folds.map((f) => ({ intercept: f.intercept, slope: f.slope })),
                 patient: { intercept: m.patient.intercept, slope: m.patient.slope },
               },
             ]),

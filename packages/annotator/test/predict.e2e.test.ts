@@ -146,7 +146,7 @@ describe('annotate --model in Chromium', () => {
         const row = cliRows.get(`${id} ${seq} ${v.level}`);
         expect(Math.abs(v.probability - (row?.probability as number))).toBeLessThan(1e-4);
         expect(v.positive).toBe(v.probability >= s.imageThreshold);
-        scores.push(v.score);
+        scores.push(v.probability);
         n++;
       }
       // the CLI scored exactly these vertebrae of this patient and sequence (exclusions honoured)

@@ -67,13 +67,14 @@ export const modelCardSchema = z.object({
    */
   thresholds: z.record(z.string(), z.object({ image: threshold, patient: threshold })),
   /**
-   * Per result: the recalibration maps fitted on the development folds' out-of-fold predictions,
-   * probability = sigmoid(intercept + slope logit(score)); `image` maps an image's fold-ensemble
-   * score, `patient` the mean of a patient's image scores. Absent in cards of runs made before
+   * Per result: the recalibration maps, each probability = sigmoid(intercept + slope logit(score)).
+   * `folds[k]` maps fold model k's score (fitted on its own validation fold); an image's probability
+   * is the mean over the fold models of their mapped scores. `patient` maps the mean of a patient's
+   * image probabilities (fitted on the development patients). Absent in cards of runs made before
    * recalibration (their scores are used as they are).
    */
   calibration: z
-    .record(z.string(), z.object({ image: recalibrationMapSchema, patient: recalibrationMapSchema }))
+    .record(z.string(), z.object({ folds: z.array(recalibrationMapSchema), patient: recalibrationMapSchema }))
     .optional(),
   /**
    * Per result: the patient-level indeterminate band on calibrated probabilities; below `ruleOut`

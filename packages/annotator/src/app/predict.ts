@@ -14,7 +14,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { PixelBox } from '../columns.js';
-import type { ModelInfo } from '../model-dir.js';
+import type { ModelInfo, RecalibrationMap } from '../model-dir.js';
 
 export type BackendChoice = 'webgl' | 'wasm';
 
@@ -34,7 +34,7 @@ export interface VertebraPrediction {
   level: string;
   /** Mean of the fold models' probabilities (what `op-screen predict` reports as score). */
   score: number;
-  /** `score` through the run's image-level recalibration map (predict's `probability`). */
+  /** The mean of the fold models' scores, each through its own recalibration map (predict's `probability`). */
   probability: number;
   folds: number[];
   /** probability >= the run's image-level threshold. */
@@ -64,7 +64,7 @@ export interface SequencePrediction {
   vertebrae: VertebraPrediction[];
   /** Levels not scored and why (box outside the slice, ...). */
   skipped: Array<{ level: string; reason: string }>;
-  /** Mean of the vertebra scores; null when none was scored. */
+  /** Mean of the vertebra probabilities; null when none was scored. */
   patient: number | null;
   /** `patient` through the run's patient-level map (predict's `patient_probability`); null when none was scored. */
   patientProbability: number | null;
@@ -210,7 +210,14 @@ export class Predictor {
       // the same float64 accumulation as op-screen predict: sum of p / folds, fold 0 first
       let score = 0;
       for (const p of perFold) score += (p[i] as number) / models.length;
-      const probability = maps ? recalibrate(score, maps.image) : score;
+      // recalibrated: each fold model's score through its own map, then the same mean
+      let probability = score;
+      if (maps) {
+        probability = 0;
+        perFold.forEach((p, k) => {
+          probability += recalibrate(p[i] as number, maps.folds[k] as RecalibrationMap) / models.length;
+        });
+      }
       return {
         level: r.level,
         score,
@@ -220,7 +227,7 @@ export class Predictor {
         input: r.x,
       };
     });
-    const patient = n > 0 ? vertebrae.reduce((a, v) => a + v.score, 0) / n : null;
+    const patient = n > 0 ? vertebrae.reduce((a, v) => a + v.probability, 0) / n : null;
     const patientProbability = patient === null ? null : maps ? recalibrate(patient, maps.patient) : patient;
     const band = this.info.band?.[seq];
     const answer =

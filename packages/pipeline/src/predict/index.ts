@@ -9,6 +9,7 @@ import {
   DEFAULT_THRESHOLD,
   foldModelDir,
   type ManifestSequence,
+  type RecalibrationMap,
   readManifest,
   readModelCard,
   type SkippedRow,
@@ -33,7 +34,7 @@ export interface PredictedImage {
   level: string;
   /** Mean probability over the run's fold models (the raw fold-ensemble score). */
   score: number;
-  /** `score` through the run's image-level recalibration map for this sequence (= score for runs made before recalibration). */
+  /** The mean over the fold models of each one's probability through its own recalibration map (= score for runs made before recalibration). */
   probability: number;
   /** probability >= the run's image-level threshold for this sequence. */
   positive: boolean;
@@ -47,7 +48,7 @@ export interface PredictedPatient {
   sequence: ManifestSequence;
   /** Images (vertebrae) scored. */
   images: number;
-  /** Mean of the images' raw scores. */
+  /** Mean of the images' probabilities (their raw scores for runs made before recalibration). */
   score: number;
   /** `score` through the run's patient-level recalibration map. */
   probability: number;
@@ -118,11 +119,14 @@ export async function predictManifest(
       }
       progress?.('scoring', ++passesDone, passes);
     }
-    // the run's fold-ensemble arithmetic (metrics' ensembleMean): sum of p / folds, fold 0 first
+    // the run's fold-ensemble arithmetic (metrics' ensembleMean): sum of p / folds, fold 0 first;
+    // recalibrated, each fold model's score through its own map, then the same mean
     const sum = meanOfMembers(perFold);
     const threshold = raw.thresholds[seq]?.image ?? DEFAULT_THRESHOLD;
     const maps = raw.calibration?.[seq];
-    const probs = maps ? applyRecalibration(sum, maps.image) : sum;
+    const probs = maps
+      ? meanOfMembers(perFold.map((p, k) => applyRecalibration(p, maps.folds[k] as RecalibrationMap)))
+      : sum;
     ims.forEach((im: VertebraImage, i) => {
       const score = sum[i] as number;
       const probability = probs[i] as number;
@@ -136,10 +140,11 @@ export async function predictManifest(
         label: im.row.labelled ? im.row.label : undefined,
       });
     });
-    // patient level: the mean of the patient's image scores (aggregateByGroup's mean, as the run)
+    // patient level: the mean of the patient's image probabilities (aggregateByGroup's mean, as the
+    // run), through the patient-level map
     const agg = aggregateByGroup(
       ims.map(() => 0),
-      sum,
+      probs,
       ims.map((im) => im.row.patientId),
       { pooling: 'mean', labelPolicy: 'any' },
     );

@@ -50,14 +50,15 @@ export const calibrationSchema = z.record(
     image: calibrationBlockSchema,
     patient: calibrationBlockSchema,
     /**
-     * After: the same test scores through the maps fitted on the development folds' out-of-fold
-     * predictions (`map`): what predictions.csv's `probability`, the thresholds and the band use.
+     * After recalibration (`map`: each fold model's image-level map, fitted on its own validation
+     * fold, and the patient-level map): what predictions.csv's `probability`, the thresholds and the
+     * band use.
      */
     recalibrated: z
       .object({
         image: calibrationBlockSchema,
         patient: calibrationBlockSchema,
-        map: z.object({ image: recalibrationMapShape, patient: recalibrationMapShape }),
+        map: z.object({ folds: z.array(recalibrationMapShape), patient: recalibrationMapShape }),
       })
       .nullable()
       .default(null),
@@ -77,7 +78,7 @@ async function calibrationHtml(calibration: Calibration): Promise<string> {
   const entries = Object.entries(calibration);
   if (!entries.length) return '';
   const parts = [
-    '<h2>Calibration (hold-out test set)</h2><p>Logistic recalibration logit P(y) = a + b logit(p): slope b (1 is ideal) and intercept a; calibration-in-the-large (a with slope fixed at 1; 0 is ideal); Wald 95% CIs. Net benefit of the model / of treating all at threshold probabilities (decision curve). "raw": the fold ensemble\'s scores; "recalibrated": the same scores through the maps fitted on the development folds\' out-of-fold predictions (image level on images, patient level on each patient\'s mean score), which the probabilities, thresholds and band use.</p><table><tr><th>result</th><th>n</th><th>pos</th><th>slope</th><th>intercept</th><th>calibration-in-the-large</th><th>net benefit model / treat all</th><th>note</th></tr>',
+    '<h2>Calibration (hold-out test set)</h2><p>Logistic recalibration logit P(y) = a + b logit(p): slope b (1 is ideal) and intercept a; calibration-in-the-large (a with slope fixed at 1; 0 is ideal); Wald 95% CIs. Net benefit of the model / of treating all at threshold probabilities (decision curve). "raw": the fold ensemble\'s scores; "recalibrated": each fold model\'s score through a map fitted on its own validation fold, averaged over the folds, and for patients the mean of those probabilities through a map fitted on the development patients; the probabilities, thresholds and band use them.</p><table><tr><th>result</th><th>n</th><th>pos</th><th>slope</th><th>intercept</th><th>calibration-in-the-large</th><th>net benefit model / treat all</th><th>note</th></tr>',
   ];
   for (const [name, c] of entries) {
     parts.push(calibrationRow(name, c.image, ' raw'), calibrationRow(name, c.patient, ' raw'));

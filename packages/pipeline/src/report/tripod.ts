@@ -282,14 +282,14 @@ function predictorsAndAnalysis(r: ReportCore): TripodItem[] {
       'Methods',
       'Analytical methods: model updating',
       'filled',
-      'Recalibration at development: per result, logistic maps on the logit (slope and intercept; intercept only when the slope is not positive) fitted by maximum likelihood on the pooled out-of-fold validation predictions, one for images and one for patients (the mean of their image scores); thresholds and the indeterminate band are chosen on the recalibrated validation scores. No other updating.',
+      "Recalibration at development: logistic maps on the logit (slope and intercept; intercept only when the slope is not positive) fitted by maximum likelihood: per fold model on its own validation fold (an image's probability is the mean of the fold models' recalibrated scores), and per result one for patients on the development patients' mean image probabilities; thresholds and the indeterminate band are chosen on the recalibrated out-of-fold validation scores. No other updating.",
     ),
     item(
       '12g',
       'Methods',
       'Analytical methods: how predictions were calculated',
       'filled',
-      `Per image, the mean of the ${c.folds} fold models' sigmoid outputs through the image-level recalibration map; per patient, the mean over its vertebrae of those outputs through the patient-level map; saved models and maps in model/ are applied by "op-screen predict".`,
+      `Per image, the mean of the ${c.folds} fold models' sigmoid outputs, each through its fold's recalibration map; per patient, the mean over its vertebrae through the patient-level map; saved models and maps in model/ are applied by "op-screen predict".`,
     ),
     item(
       '13',
@@ -441,7 +441,7 @@ function resultsItems(r: ReportCore, ctx: TripodContext): TripodItem[] {
       `Only the development recalibration (item 12f); the fitted maps: ${Object.entries(r.calibration)
         .map(([k, c]) =>
           c.recalibrated
-            ? `${k} image a ${f3(c.recalibrated.map.image.intercept)}, b ${f3(c.recalibrated.map.image.slope)}; patient a ${f3(c.recalibrated.map.patient.intercept)}, b ${f3(c.recalibrated.map.patient.slope)}`
+            ? `${k} images per fold model ${c.recalibrated.map.folds.map((m) => `a ${f3(m.intercept)}, b ${f3(m.slope)}`).join(' / ')}; patients a ${f3(c.recalibrated.map.patient.intercept)}, b ${f3(c.recalibrated.map.patient.slope)}`
             : `${k} none`,
         )
         .join('; ')}.`,

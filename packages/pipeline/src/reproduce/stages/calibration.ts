@@ -87,7 +87,7 @@ export function calibrationStage(ev: Evaluation): Calibration {
             image: calibrationBlock(c.calibrated.image, 'image', 10),
             patient: calibrationBlock(c.calibrated.patient, 'patient', 5),
             map: {
-              image: { ...c.image.map, note: c.image.note },
+              folds: c.folds.map((f) => ({ ...f.map, note: f.note })),
               patient: { ...c.patient.map, note: c.patient.note },
             },
           }

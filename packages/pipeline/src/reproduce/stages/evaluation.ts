@@ -1,4 +1,4 @@
-import { ensembleMean, mergeViews, poolOutOfFold } from '@op-screen/metrics';
+import { applyRecalibration, ensembleMean, mergeViews, poolOutOfFold } from '@op-screen/metrics';
 import type { Report } from '../../report/schema.js';
 import { bandTargets, type RunConfig } from '../../run/config.js';
 import type { VertebraImage } from '../../run/data.js';
@@ -35,8 +35,12 @@ export interface Evaluation {
 
 /** One result's recalibration: its maps, its band and its test scores before and after. */
 export interface ResultCalibration {
-  /** Fitted on the development folds' out-of-fold validation scores: image and patient level. */
-  image: FittedMap;
+  /**
+   * Per fold model (fold order): the image-level map fitted on that model's own validation fold.
+   * An image's probability is the mean over the fold models of each model's score through its map.
+   */
+  folds: FittedMap[];
+  /** Fitted on the development patients' out-of-fold mean image probabilities. */
   patient: FittedMap;
   /** The patient-level indeterminate band, or null when the development patients hold one class. */
   band: BandResult | null;
@@ -47,36 +51,61 @@ export interface ResultCalibration {
 
 /**
  * Metric blocks (image and patient level) of recalibrated test scores, thresholds chosen by Youden
- * on the recalibrated out-of-fold validation scores; the maps are fitted on those validation
- * scores (image level on images, patient level on each patient's mean image score).
+ * on the recalibrated out-of-fold validation scores.
+ *
+ * Each fold model gets its own image-level map, fitted on its own validation fold: fold models of
+ * one run can differ in level and spread (a model that barely learnt gives a near-constant score at
+ * its own level), so one map fitted on the pooled out-of-fold scores would treat those differences
+ * as noise, and would not fit the ensemble's mean. A test image's probability is the mean of the
+ * fold models' recalibrated scores; a validation image's is its own fold model's. The patient-level
+ * map is fitted on each development patient's mean image probability (its label: any vertebra).
  */
 function evaluateScores(
   collect: Evaluation['collect'],
   test: ScoredImage[],
-  val: ScoredImage[],
   perFold: FoldDone[][],
   targets: { sensitivity: number; specificity: number },
 ): { blocks: { image: MetricBlock; patient: MetricBlock }; calibration: ResultCalibration } {
   const t = collect(test);
-  const v = collect(val);
+  const folds = perFold[0]?.length ?? 0;
+  // fold k's images of this result (both: each vertebra's T1 and T2 scores merged, as the ensemble)
+  const foldEntries = (part: 'test' | 'val', k: number) =>
+    mergeViews(
+      perFold.map((d) => toScoredImages((d[k] as FoldDone)[part])),
+      unitOfImageKey,
+    );
   const perFoldAuc = (part: 'test' | 'val', level: 'image' | 'patient') =>
-    perFold[0]?.map((_, k) => {
-      const merged = mergeViews(
-        perFold.map((d) => toScoredImages((d[k] as FoldDone)[part])),
-        unitOfImageKey,
-      );
-      const s = collect(merged);
+    Array.from({ length: folds }, (_, k) => {
+      const s = collect(foldEntries(part, k));
       if (level === 'image') return safeAuc(s.labels, s.scores);
       const p = toPatientLevel(s);
       return safeAuc(p.labels, p.scores);
-    }) ?? [];
-  const tp = toPatientLevel(t);
-  const vp = toPatientLevel(v);
-  const image = fitMap(v);
+    });
+  const maps: FittedMap[] = [];
+  const valParts: Scored[] = [];
+  const testProbability = new Float64Array(test.length);
+  const testIndex = new Map(test.map((e, i) => [e.key, i]));
+  for (let k = 0; k < folds; k++) {
+    const v = collect(foldEntries('val', k));
+    const m = fitMap(v);
+    maps.push(m);
+    valParts.push(recalibrated(v, m.map));
+    // the ensemble's arithmetic (metrics' ensembleMean): each model's probability / folds, fold 0 first
+    const tk = foldEntries('test', k);
+    const pk = applyRecalibration(
+      tk.map((e) => e.score),
+      m.map,
+    );
+    tk.forEach((e, i) => {
+      const j = testIndex.get(e.key);
+      if (j !== undefined) testProbability[j] = (testProbability[j] as number) + (pk[i] as number) / folds;
+    });
+  }
+  const vc = concatScored(valParts);
+  const tc: Scored = { ...t, scores: testProbability };
+  const vp = toPatientLevel(vc);
   const patient = fitMap(vp);
-  const tc = recalibrated(t, image.map);
-  const vc = recalibrated(v, image.map);
-  const tpc = recalibrated(tp, patient.map);
+  const tpc = recalibrated(toPatientLevel(tc), patient.map);
   const vpc = recalibrated(vp, patient.map);
   return {
     blocks: {
@@ -89,20 +118,30 @@ function evaluateScores(
       ),
     },
     calibration: {
-      image,
+      folds: maps,
       patient,
       band: bandResult(vpc, tpc, targets),
-      raw: { image: t, patient: tp },
+      raw: { image: t, patient: toPatientLevel(t) },
       calibrated: { image: tc, patient: tpc },
     },
   };
 }
 
+/** Scored sets one after the other (the folds' validation sets: the out-of-fold pool). */
+function concatScored(parts: Scored[]): Scored {
+  return {
+    labels: Uint8Array.from(parts.flatMap((p) => Array.from(p.labels))),
+    scores: Float64Array.from(parts.flatMap((p) => Array.from(p.scores))),
+    cases: parts.flatMap((p) => p.cases),
+    patients: parts.flatMap((p) => p.patients),
+  };
+}
+
 /**
- * Stage 6: per sequence, the fold models' ensemble on the hold-out test set, recalibrated by maps
- * fitted on the pooled out-of-fold validation scores, with thresholds and the indeterminate band
- * chosen on the recalibrated validation scores; with T1 and T2, also both (per vertebra, the mean
- * of its two raw scores, recalibrated by its own maps).
+ * Stage 6: per sequence, the fold models' ensemble on the hold-out test set, recalibrated (each
+ * fold model by its map from its own validation fold; patients by a map on their mean), with
+ * thresholds and the indeterminate band chosen on the recalibrated out-of-fold validation scores;
+ * with T1 and T2, also both (per vertebra, the mean of its two scores per fold model).
  */
 export function evaluateRun(
   cfg: RunConfig,
@@ -130,7 +169,7 @@ export function evaluateRun(
     const val = poolOutOfFold(done.map((d) => toScoredImages(d.val)));
     seqScores.set(seq, { test, val });
     testByResult.set(seq, test);
-    const e = evaluateScores(collect, test, val, [done], targets);
+    const e = evaluateScores(collect, test, [done], targets);
     results[seq] = e.blocks;
     calibration.set(seq, e.calibration);
   }
@@ -142,7 +181,6 @@ export function evaluateRun(
     const e = evaluateScores(
       collect,
       bothTest,
-      mergeViews([t1.val, t2.val], unitOfImageKey),
       [foldResults.get('T1') as FoldDone[], foldResults.get('T2') as FoldDone[]],
       targets,
     );

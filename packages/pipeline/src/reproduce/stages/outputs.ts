@@ -27,7 +27,8 @@ import { scienceSections } from './science.js';
 
 /**
  * Rows of predictions.csv: every fold's train/val scores, then the ensemble's test scores, per
- * sequence; each with its probability (the sequence's image-level recalibration map), and the test
+ * sequence; each with its probability (a fold's row: its model's score through that model's map; a
+ * test row: the mean of the fold models' recalibrated scores), and the test
  * rows with their patient's three-way answer for the sequence.
  */
 export function predictionRows(
@@ -39,8 +40,16 @@ export function predictionRows(
   const image = (key: string) => ev.imageByKey.get(key) as VertebraImage;
   for (const seq of cfg.sequences) {
     const cal = ev.calibration.get(seq);
-    const probability = (score: number) =>
-      cal ? (applyRecalibration([score], cal.image.map)[0] as number) : score;
+    // a fold's row: its model's score through that model's map; a test row: the ensemble's probability
+    const foldProbability = (k: number, score: number) => {
+      const m = cal?.folds[k]?.map;
+      return m ? (applyRecalibration([score], m)[0] as number) : score;
+    };
+    const testProbability = new Map<string, number>();
+    if (cal)
+      cal.calibrated.image.cases.forEach((key, i) => {
+        testProbability.set(key, cal.calibrated.image.scores[i] as number);
+      });
     const answers = new Map<string, BandAnswer>();
     if (cal?.band) {
       const { band } = cal.band;
@@ -50,24 +59,15 @@ export function predictionRows(
       });
     }
     const row = (
-      im: VertebraImage,
+      key: string,
       fold: PredictionRecord['fold'],
       split: PredictionRecord['split'],
       score: number,
     ): PredictionRecord => {
-      const { patientId, sequence, level, label } = im.row;
+      const { patientId, sequence, level, label } = image(key).row;
       const answer = split === 'test' ? (answers.get(patientId) ?? null) : null;
-      return {
-        patientId,
-        sequence,
-        level,
-        fold,
-        split,
-        label,
-        score,
-        probability: probability(score),
-        answer,
-      };
+      const probability = fold === 'all' ? (testProbability.get(key) ?? score) : foldProbability(fold, score);
+      return { patientId, sequence, level, fold, split, label, score, probability, answer };
     };
     for (const d of foldResults.get(seq) as FoldDone[])
       for (const [split, part] of [
@@ -75,9 +75,9 @@ export function predictionRows(
         ['val', d.val],
       ] as const)
         part.keys.forEach((key, i) => {
-          rows.push(row(image(key), d.fold, split, part.scores[i] as number));
+          rows.push(row(key, d.fold, split, part.scores[i] as number));
         });
-    for (const e of ev.seqScores.get(seq)?.test ?? []) rows.push(row(image(e.key), 'all', 'test', e.score));
+    for (const e of ev.seqScores.get(seq)?.test ?? []) rows.push(row(e.key, 'all', 'test', e.score));
   }
   return rows;
 }
@@ -218,7 +218,10 @@ export async function writeReports(
     folds: cfg.folds,
     preprocessing: prepared.prep.describe(),
     calibration: Object.fromEntries(
-      [...ev.calibration].map(([name, c]) => [name, { image: c.image.map, patient: c.patient.map }]),
+      [...ev.calibration].map(([name, c]) => [
+        name,
+        { folds: c.folds.map((f) => f.map), patient: c.patient.map },
+      ]),
     ),
     band: Object.fromEntries(
       [...ev.calibration].flatMap(([name, c]) => (c.band ? [[name, c.band.band]] : [])),
