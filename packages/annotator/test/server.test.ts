@@ -174,6 +174,9 @@ describe('annotate server with --model', () => {
       channels: 1,
       pipeline: { name: 'quick-32', steps: [] },
       thresholds: { T1: { image: 0.41, patient: 0.43 } },
+      // a card written before recalibration: the page uses the scores as they are, and no band
+      calibration: null,
+      band: null,
       models: { T1: ['/model/T1/fold-0/model.json', '/model/T1/fold-1/model.json'] },
       pooling: 'mean',
     });

@@ -215,7 +215,13 @@ describe('reproduce: scientific-validity sections', () => {
     expect(text('21')).toContain(`validation ${ss?.folds[0]?.validation.patients} patients`);
     expect(text('23a')).toContain(`T1: image AUC ${report.results.T1?.image.auc.toFixed(3)}`);
     expect(text('23a')).toContain(
-      `calibration slope image ${report.calibration.T1?.image.slope?.toFixed(3)}`,
+      `calibration slope image ${report.calibration.T1?.recalibrated?.image.slope?.toFixed(3)}`,
+    );
+    expect(text('23a')).toContain(`(raw scores ${report.calibration.T1?.image.slope?.toFixed(3)}`);
+    // the development recalibration is described, and its fitted maps are listed
+    expect(text('12f')).toContain('per fold model on its own validation fold');
+    expect(text('24')).toContain(
+      `T1 images per fold model a ${report.calibration.T1?.recalibrated?.map.folds[0]?.intercept.toFixed(3)}`,
     );
     expect(text('23a')).toContain(`VBQ patient AUC ${report.baselines.vbq?.auc.toFixed(3)}`);
     expect(text('6b')).toContain(`${report.excluded.fracture} fracture`);
