@@ -86,7 +86,9 @@ export interface RunResultRows {
 /**
  * Reads a run's predictions.csv back into the results `report.json` was computed from: only the
  * `test` rows (never the folds' train/validation rows), per architecture and sequence, with the
- * patient as the group, and `both` merged per vertebra as `reproduce` merges it.
+ * patient as the group, and `both` merged per vertebra as `reproduce` merges it. The score is the
+ * row's `probability` (recalibrated, as report.json's blocks) when the file has that column, its
+ * `score` otherwise (files written before recalibration).
  */
 export function runResultRows(text: string, file?: string): RunResultRows[] {
   let records: Array<Record<string, string>>;
@@ -108,7 +110,8 @@ export function runResultRows(text: string, file?: string): RunResultRows[] {
   records.forEach((r, i) => {
     if (r.split !== 'test') return;
     const label = r.label === '1' ? 1 : r.label === '0' ? 0 : null;
-    const score = Number(r.score);
+    // the recalibrated probability (what report.json's blocks use) when the file has it
+    const score = Number(r.probability !== undefined && r.probability !== '' ? r.probability : r.score);
     if (label === null || !Number.isFinite(score))
       throw new MetricsError('INVALID_LABEL', `line ${i + 2}: label must be 0 or 1 and score a number`, file);
     const arch = r.arch ?? '';

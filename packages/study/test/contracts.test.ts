@@ -111,10 +111,21 @@ describe('predictions.csv', () => {
     expect(isRunPredictions('"patient_id","sequence","level","fold","split","label","score"\n')).toBe(true);
     const read = runResultRows(text);
     const t1 = read.find((r) => r.result === 'T1');
+    // the recalibrated probability, as report.json's blocks
     expect(t1?.rows.map((r) => [r.group, r.label, r.score])).toEqual([
-      ['P1', 1, 0.9],
-      ['P2', 0, 0.2],
+      ['P1', 1, 0.8],
+      ['P2', 0, 0.1],
     ]);
+    // a file written before recalibration is read by its score
+    const legacy = text
+      .split('\n')
+      .map((l) => l.split(',').slice(0, 7).join(','))
+      .join('\n');
+    expect(
+      runResultRows(legacy)
+        .find((r) => r.result === 'T1')
+        ?.rows.map((r) => r.score),
+    ).toEqual([0.9, 0.2]);
     const compared = predictionsCsv(rows.map((r) => ({ ...r, arch: 'resnet18' })));
     expect(compared.split('\n')[0]?.startsWith('"arch","patient_id"')).toBe(true);
     expect(runResultRows(compared).every((r) => r.arch === 'resnet18')).toBe(true);
