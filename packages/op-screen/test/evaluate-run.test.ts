@@ -47,6 +47,13 @@ describe("op-screen evaluate on a run's own predictions.csv", () => {
     expect(out.results.map((x) => x.result)).toEqual(['T1', 'T2', 'both']);
     for (const x of out.results) {
       const want = report.results[x.result as 'T1'] as NonNullable<Report['results']['T1']>;
+      if (x.result === 'both') {
+        // report.json's both recalibrates each fold model's T1+T2 mean with its own map, which
+        // predictions.csv does not hold; evaluate averages the two sequences' probabilities
+        expect(x.n).toBe(want.image.n);
+        expect(Math.abs(x.auc - want.image.auc)).toBeLessThan(0.05);
+        continue;
+      }
       expect(x.n).toBe(want.image.n);
       expect(Math.abs(x.auc - want.image.auc)).toBeLessThan(1e-9);
       expect(x.patient.n).toBe(want.patient.n);

@@ -77,7 +77,11 @@ export function isRunPredictions(text: string): boolean {
 export interface RunResultRows {
   /** The architecture, for a run that compared several; null otherwise. */
   arch: string | null;
-  /** `T1`, `T2` or `both` (per vertebra, the mean of its T1 and T2 test scores). */
+  /**
+   * `T1`, `T2` or `both` (per vertebra, the mean of its T1 and T2 test probabilities). For T1 and
+   * T2 this is report.json's result exactly. report.json's both recalibrates each fold model's mean
+   * of T1 and T2 with its own map, which the file does not hold: its both AUC can differ slightly.
+   */
   result: string;
   /** label, score and patient (as `group`) of each hold-out test vertebra. */
   rows: PredictionRow[];
@@ -86,7 +90,7 @@ export interface RunResultRows {
 /**
  * Reads a run's predictions.csv back into the results `report.json` was computed from: only the
  * `test` rows (never the folds' train/validation rows), per architecture and sequence, with the
- * patient as the group, and `both` merged per vertebra as `reproduce` merges it. The score is the
+ * patient as the group, and `both` merged per vertebra (the mean of its T1 and T2 rows). The score is the
  * row's `probability` (recalibrated, as report.json's blocks) when the file has that column, its
  * `score` otherwise (files written before recalibration).
  */

@@ -282,7 +282,7 @@ function predictorsAndAnalysis(r: ReportCore): TripodItem[] {
       'Methods',
       'Analytical methods: model updating',
       'filled',
-      "Recalibration at development: logistic maps on the logit (slope and intercept; intercept only when the slope is not positive) fitted by maximum likelihood: per fold model on its own validation fold (an image's probability is the mean of the fold models' recalibrated scores; for both, the mean of its T1 and T2 probabilities), and per result one for patients on the development patients' mean image probabilities; thresholds and the indeterminate band are chosen on the recalibrated out-of-fold validation scores. No other updating.",
+      "Recalibration at development: logistic maps on the logit (slope and intercept; intercept only when the slope is not positive) fitted by maximum likelihood: per fold model on its own validation fold (an image's probability is the mean of the fold models' recalibrated scores), and per result one for patients on the development patients' mean image probabilities; thresholds and the indeterminate band are chosen on the recalibrated out-of-fold validation scores. No other updating.",
     ),
     item(
       '12g',
@@ -441,7 +441,7 @@ function resultsItems(r: ReportCore, ctx: TripodContext): TripodItem[] {
       `Only the development recalibration (item 12f); the fitted maps: ${Object.entries(r.calibration)
         .map(([k, c]) =>
           c.recalibrated
-            ? `${k} images ${c.recalibrated.map.folds.length ? `per fold model ${c.recalibrated.map.folds.map((m) => `a ${f3(m.intercept)}, b ${f3(m.slope)}`).join(' / ')}` : 'the mean of the T1 and T2 probabilities'}; patients a ${f3(c.recalibrated.map.patient.intercept)}, b ${f3(c.recalibrated.map.patient.slope)}`
+            ? `${k} images per fold model ${c.recalibrated.map.folds.map((m) => `a ${f3(m.intercept)}, b ${f3(m.slope)}`).join(' / ')}; patients a ${f3(c.recalibrated.map.patient.intercept)}, b ${f3(c.recalibrated.map.patient.slope)}`
             : `${k} none`,
         )
         .join('; ')}.`,

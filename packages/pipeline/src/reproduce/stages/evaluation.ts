@@ -38,7 +38,6 @@ export interface ResultCalibration {
   /**
    * Per fold model (fold order): the image-level map fitted on that model's own validation fold.
    * An image's probability is the mean over the fold models of each model's score through its map.
-   * Empty for both, whose image probability is the mean of its T1 and T2 probabilities.
    */
   folds: FittedMap[];
   /** Fitted on the development patients' out-of-fold mean image probabilities. */
@@ -48,80 +47,62 @@ export interface ResultCalibration {
   /** Hold-out test scores as the fold ensemble gives them (`raw`) and recalibrated. */
   raw: { image: Scored; patient: Scored };
   calibrated: { image: Scored; patient: Scored };
-  /** The recalibrated image probabilities, keyed: hold-out test, and out-of-fold validation. */
-  test: ScoredImage[];
-  val: ScoredImage[];
 }
 
 /**
- * Image-level recalibration of one sequence: each fold model gets its own map, fitted on its own
- * validation fold. Fold models of one run can differ in level and spread (a model that barely
- * learnt gives a near-constant score at its own level), so one map fitted on the pooled
- * out-of-fold scores would treat those differences as noise, and would not fit the ensemble's mean.
- * A test image's probability is the mean of the fold models' recalibrated scores (the ensemble's
- * arithmetic); a validation image's is its own fold model's.
- */
-function calibrateImages(
-  collect: Evaluation['collect'],
-  test: ScoredImage[],
-  done: FoldDone[],
-): { maps: FittedMap[]; test: ScoredImage[]; val: ScoredImage[] } {
-  const maps: FittedMap[] = [];
-  const val: ScoredImage[] = [];
-  const sum = new Float64Array(test.length);
-  const index = new Map(test.map((e, i) => [e.key, i]));
-  for (const d of done) {
-    const v = toScoredImages(d.val);
-    const m = fitMap(collect(v));
-    maps.push(m);
-    const pv = applyRecalibration(
-      v.map((e) => e.score),
-      m.map,
-    );
-    v.forEach((e, i) => {
-      val.push({ key: e.key, score: pv[i] as number });
-    });
-    const tk = toScoredImages(d.test);
-    const pt = applyRecalibration(
-      tk.map((e) => e.score),
-      m.map,
-    );
-    tk.forEach((e, i) => {
-      const j = index.get(e.key);
-      if (j !== undefined) sum[j] = (sum[j] as number) + (pt[i] as number) / done.length;
-    });
-  }
-  return { maps, test: test.map((e, i) => ({ key: e.key, score: sum[i] as number })), val };
-}
-
-/**
- * Metric blocks (image and patient level) of one result's recalibrated test scores, thresholds
- * chosen by Youden on its recalibrated out-of-fold validation scores; the patient-level map is
- * fitted on each development patient's mean image probability (its label: any vertebra), and the
- * band on those patients recalibrated.
+ * Metric blocks (image and patient level) of recalibrated test scores, thresholds chosen by Youden
+ * on the recalibrated out-of-fold validation scores.
+ *
+ * Each fold model gets its own image-level map, fitted on its own validation fold: fold models of
+ * one run can differ in level and spread (a model that barely learnt gives a near-constant score at
+ * its own level), so one map fitted on the pooled out-of-fold scores would treat those differences
+ * as noise, and would not fit the ensemble's mean. A test image's probability is the mean of the
+ * fold models' recalibrated scores; a validation image's is its own fold model's. The patient-level
+ * map is fitted on each development patient's mean image probability (its label: any vertebra).
  */
 function evaluateScores(
   collect: Evaluation['collect'],
-  raw: ScoredImage[],
-  calibrated: { test: ScoredImage[]; val: ScoredImage[]; maps: FittedMap[] },
+  test: ScoredImage[],
   perFold: FoldDone[][],
   targets: { sensitivity: number; specificity: number },
 ): { blocks: { image: MetricBlock; patient: MetricBlock }; calibration: ResultCalibration } {
-  const t = collect(raw);
+  const t = collect(test);
   const folds = perFold[0]?.length ?? 0;
+  // fold k's images of this result (both: each vertebra's T1 and T2 scores merged, as the ensemble)
+  const foldEntries = (part: 'test' | 'val', k: number) =>
+    mergeViews(
+      perFold.map((d) => toScoredImages((d[k] as FoldDone)[part])),
+      unitOfImageKey,
+    );
   const perFoldAuc = (part: 'test' | 'val', level: 'image' | 'patient') =>
     Array.from({ length: folds }, (_, k) => {
-      const merged = mergeViews(
-        perFold.map((d) => toScoredImages((d[k] as FoldDone)[part])),
-        unitOfImageKey,
-      );
-      const s = collect(merged);
+      const s = collect(foldEntries(part, k));
       if (level === 'image') return safeAuc(s.labels, s.scores);
       const p = toPatientLevel(s);
       return safeAuc(p.labels, p.scores);
     });
-  const tc = collect(calibrated.test);
-  const vc = collect(calibrated.val);
+  const maps: FittedMap[] = [];
+  const valParts: Scored[] = [];
+  const testProbability = new Float64Array(test.length);
+  const testIndex = new Map(test.map((e, i) => [e.key, i]));
+  for (let k = 0; k < folds; k++) {
+    const v = collect(foldEntries('val', k));
+    const m = fitMap(v);
+    maps.push(m);
+    valParts.push(recalibrated(v, m.map));
+    // the ensemble's arithmetic (metrics' ensembleMean): each model's probability / folds, fold 0 first
+    const tk = foldEntries('test', k);
+    const pk = applyRecalibration(
+      tk.map((e) => e.score),
+      m.map,
+    );
+    tk.forEach((e, i) => {
+      const j = testIndex.get(e.key);
+      if (j !== undefined) testProbability[j] = (testProbability[j] as number) + (pk[i] as number) / folds;
+    });
+  }
+  const vc = concatScored(valParts);
+  const tc: Scored = { ...t, scores: testProbability };
   const vp = toPatientLevel(vc);
   const patient = fitMap(vp);
   const tpc = recalibrated(toPatientLevel(tc), patient.map);
@@ -137,14 +118,22 @@ function evaluateScores(
       ),
     },
     calibration: {
-      folds: calibrated.maps,
+      folds: maps,
       patient,
       band: bandResult(vpc, tpc, targets),
       raw: { image: t, patient: toPatientLevel(t) },
       calibrated: { image: tc, patient: tpc },
-      test: calibrated.test,
-      val: calibrated.val,
     },
+  };
+}
+
+/** Scored sets one after the other (the folds' validation sets: the out-of-fold pool). */
+function concatScored(parts: Scored[]): Scored {
+  return {
+    labels: Uint8Array.from(parts.flatMap((p) => Array.from(p.labels))),
+    scores: Float64Array.from(parts.flatMap((p) => Array.from(p.scores))),
+    cases: parts.flatMap((p) => p.cases),
+    patients: parts.flatMap((p) => p.patients),
   };
 }
 
@@ -152,8 +141,7 @@ function evaluateScores(
  * Stage 6: per sequence, the fold models' ensemble on the hold-out test set, recalibrated (each
  * fold model by its map from its own validation fold; patients by a map on their mean), with
  * thresholds and the indeterminate band chosen on the recalibrated out-of-fold validation scores;
- * with T1 and T2, also both (per vertebra, the mean of its two raw scores before, and of its two
- * probabilities after recalibration).
+ * with T1 and T2, also both (per vertebra, the mean of its two scores per fold model).
  */
 export function evaluateRun(
   cfg: RunConfig,
@@ -181,7 +169,7 @@ export function evaluateRun(
     const val = poolOutOfFold(done.map((d) => toScoredImages(d.val)));
     seqScores.set(seq, { test, val });
     testByResult.set(seq, test);
-    const e = evaluateScores(collect, test, calibrateImages(collect, test, done), [done], targets);
+    const e = evaluateScores(collect, test, [done], targets);
     results[seq] = e.blocks;
     calibration.set(seq, e.calibration);
   }
@@ -190,18 +178,9 @@ export function evaluateRun(
     const t2 = seqScores.get('T2') as SequenceScores;
     const bothTest = mergeViews([t1.test, t2.test], unitOfImageKey);
     testByResult.set('both', bothTest);
-    // both: per vertebra, the mean of its T1 and T2 probabilities (each sequence recalibrated by
-    // its own fold maps), so a run's predictions.csv holds everything both is computed from
-    const c1 = calibration.get('T1') as ResultCalibration;
-    const c2 = calibration.get('T2') as ResultCalibration;
     const e = evaluateScores(
       collect,
       bothTest,
-      {
-        test: mergeViews([c1.test, c2.test], unitOfImageKey),
-        val: mergeViews([c1.val, c2.val], unitOfImageKey),
-        maps: [],
-      },
       [foldResults.get('T1') as FoldDone[], foldResults.get('T2') as FoldDone[]],
       targets,
     );
