@@ -44,9 +44,17 @@ export interface ResultCalibration {
   patient: FittedMap;
   /** The patient-level indeterminate band, or null when the development patients hold one class. */
   band: BandResult | null;
-  /** Hold-out test scores as the fold ensemble gives them (`raw`) and recalibrated. */
-  raw: { image: Scored; patient: Scored };
+  /** Hold-out test scores recalibrated, at image and patient level. */
   calibrated: { image: Scored; patient: Scored };
+}
+
+/** `entries` with each score through `map`. */
+function mapped(entries: ScoredImage[], map: FittedMap['map']): ScoredImage[] {
+  const p = applyRecalibration(
+    entries.map((e) => e.score),
+    map,
+  );
+  return entries.map((e, i) => ({ key: e.key, score: p[i] as number }));
 }
 
 /**
@@ -62,78 +70,52 @@ export interface ResultCalibration {
  */
 function evaluateScores(
   collect: Evaluation['collect'],
-  test: ScoredImage[],
   perFold: FoldDone[][],
   targets: { sensitivity: number; specificity: number },
 ): { blocks: { image: MetricBlock; patient: MetricBlock }; calibration: ResultCalibration } {
-  const t = collect(test);
   const folds = perFold[0]?.length ?? 0;
   // fold k's images of this result (both: each vertebra's T1 and T2 scores merged, as the ensemble)
-  const foldEntries = (part: 'test' | 'val', k: number) =>
-    mergeViews(
-      perFold.map((d) => toScoredImages((d[k] as FoldDone)[part])),
-      unitOfImageKey,
+  const foldEntries = (part: 'test' | 'val') =>
+    Array.from({ length: folds }, (_, k) =>
+      mergeViews(
+        perFold.map((d) => toScoredImages((d[k] as FoldDone)[part])),
+        unitOfImageKey,
+      ),
     );
-  const perFoldAuc = (part: 'test' | 'val', level: 'image' | 'patient') =>
-    Array.from({ length: folds }, (_, k) => {
-      const s = collect(foldEntries(part, k));
+  const val = foldEntries('val');
+  const tests = foldEntries('test');
+  const perFoldAuc = (part: ScoredImage[][], level: 'image' | 'patient') =>
+    part.map((entries) => {
+      const s = collect(entries);
       if (level === 'image') return safeAuc(s.labels, s.scores);
       const p = toPatientLevel(s);
       return safeAuc(p.labels, p.scores);
     });
-  const maps: FittedMap[] = [];
-  const valParts: Scored[] = [];
-  const testProbability = new Float64Array(test.length);
-  const testIndex = new Map(test.map((e, i) => [e.key, i]));
-  for (let k = 0; k < folds; k++) {
-    const v = collect(foldEntries('val', k));
-    const m = fitMap(v);
-    maps.push(m);
-    valParts.push(recalibrated(v, m.map));
-    // the ensemble's arithmetic (metrics' ensembleMean): each model's probability / folds, fold 0 first
-    const tk = foldEntries('test', k);
-    const pk = applyRecalibration(
-      tk.map((e) => e.score),
-      m.map,
-    );
-    tk.forEach((e, i) => {
-      const j = testIndex.get(e.key);
-      if (j !== undefined) testProbability[j] = (testProbability[j] as number) + (pk[i] as number) / folds;
-    });
-  }
-  const vc = concatScored(valParts);
-  const tc: Scored = { ...t, scores: testProbability };
+  const maps = val.map((entries) => fitMap(collect(entries)));
+  // a validation image: its own fold model's probability (the out-of-fold pool); a test image: the
+  // mean of the fold models' probabilities (the ensemble's arithmetic)
+  const vc = collect(poolOutOfFold(val.map((entries, k) => mapped(entries, (maps[k] as FittedMap).map))));
+  const tc = collect(ensembleMean(tests.map((entries, k) => mapped(entries, (maps[k] as FittedMap).map))));
   const vp = toPatientLevel(vc);
   const patient = fitMap(vp);
   const tpc = recalibrated(toPatientLevel(tc), patient.map);
   const vpc = recalibrated(vp, patient.map);
   return {
     blocks: {
-      image: metricBlock(tc, chooseThreshold(vc), perFoldAuc('test', 'image'), perFoldAuc('val', 'image')),
+      image: metricBlock(tc, chooseThreshold(vc), perFoldAuc(tests, 'image'), perFoldAuc(val, 'image')),
       patient: metricBlock(
         tpc,
         chooseThreshold(vpc),
-        perFoldAuc('test', 'patient'),
-        perFoldAuc('val', 'patient'),
+        perFoldAuc(tests, 'patient'),
+        perFoldAuc(val, 'patient'),
       ),
     },
     calibration: {
       folds: maps,
       patient,
       band: bandResult(vpc, tpc, targets),
-      raw: { image: t, patient: toPatientLevel(t) },
       calibrated: { image: tc, patient: tpc },
     },
-  };
-}
-
-/** Scored sets one after the other (the folds' validation sets: the out-of-fold pool). */
-function concatScored(parts: Scored[]): Scored {
-  return {
-    labels: Uint8Array.from(parts.flatMap((p) => Array.from(p.labels))),
-    scores: Float64Array.from(parts.flatMap((p) => Array.from(p.scores))),
-    cases: parts.flatMap((p) => p.cases),
-    patients: parts.flatMap((p) => p.patients),
   };
 }
 
@@ -169,7 +151,7 @@ export function evaluateRun(
     const val = poolOutOfFold(done.map((d) => toScoredImages(d.val)));
     seqScores.set(seq, { test, val });
     testByResult.set(seq, test);
-    const e = evaluateScores(collect, test, [done], targets);
+    const e = evaluateScores(collect, [done], targets);
     results[seq] = e.blocks;
     calibration.set(seq, e.calibration);
   }
@@ -180,7 +162,6 @@ export function evaluateRun(
     testByResult.set('both', bothTest);
     const e = evaluateScores(
       collect,
-      bothTest,
       [foldResults.get('T1') as FoldDone[], foldResults.get('T2') as FoldDone[]],
       targets,
     );
